@@ -1,0 +1,313 @@
+/*
+ * weft.h - record OpenTelemetry spans from native code into shared memory.
+ *
+ * Spans go into a per-thread ring inside a shared-memory segment
+ * (docs/shm-abi.md) that the Weft Java collector drains, stitches into the
+ * JVM's trace and exports over OTLP. Recording takes no lock, allocates
+ * nothing, makes no system call and never blocks: when a ring is full the
+ * span is dropped and counted.
+ *
+ * Threading: every span belongs to the thread that began it; begin, the
+ * setters and end must be called on that thread. Spans nest: a span begun
+ * while another is open on the same thread is its child, and spans end in
+ * reverse order (ending an outer span first ends the inner ones, flagged).
+ *
+ * Errors: functions that can fail return 0 or a negative errno value, each
+ * listed below. Recording functions return nothing: a NULL span handle, a
+ * handle of an unsampled span, or a call after weft_shutdown is a cheap no-op.
+ *
+ * Async-signal-safety: weft_span_begin, the weft_span_set_ setters (but
+ * weft_span_set_errno), weft_span_add_event, weft_span_end and
+ * weft_now_unix_nanos may be called from a signal handler. If the handler
+ * interrupted this thread inside one of those functions, the handler's span
+ * is dropped and counted (dropped_reentrant) rather than corrupting the
+ * ring. weft_init, weft_shutdown, weft_config_from_env, the first call on a
+ * new thread (which claims a slot) and weft_span_set_errno are not
+ * async-signal-safe.
+ */
+#ifndef WEFT_H
+#define WEFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define WEFT_API __attribute__((visibility("default")))
+#else
+#define WEFT_API
+#endif
+
+#define WEFT_VERSION_MAJOR 0
+#define WEFT_VERSION_MINOR 1
+#define WEFT_VERSION_PATCH 0
+
+/** A tracer: the instrumentation scope (library name and version) spans are recorded under. */
+typedef struct weft_tracer weft_tracer_t;
+/** An open span. Valid from weft_span_begin until its weft_span_end. */
+typedef struct weft_span weft_span_t;
+
+/** A span context: what a child needs of its parent, and what traceparent carries. */
+typedef struct weft_context {
+    uint8_t trace_id[16];
+    uint8_t span_id[8];
+    uint8_t trace_flags; /* W3C: bit 0 = sampled */
+    uint8_t is_remote;   /* 1 if it came from another process */
+    uint8_t reserved[6];
+} weft_context_t;
+
+#define WEFT_TRACE_FLAG_SAMPLED 0x01u
+
+typedef enum weft_span_kind {
+    WEFT_SPAN_KIND_INTERNAL = 1,
+    WEFT_SPAN_KIND_SERVER = 2,
+    WEFT_SPAN_KIND_CLIENT = 3,
+    WEFT_SPAN_KIND_PRODUCER = 4,
+    WEFT_SPAN_KIND_CONSUMER = 5,
+} weft_span_kind_t;
+
+typedef enum weft_status_code {
+    WEFT_STATUS_UNSET = 0,
+    WEFT_STATUS_OK = 1,
+    WEFT_STATUS_ERROR = 2,
+} weft_status_code_t;
+
+typedef enum weft_attr_type {
+    WEFT_ATTR_STRING = 1,
+    WEFT_ATTR_BOOL = 2,
+    WEFT_ATTR_INT64 = 3,
+    WEFT_ATTR_DOUBLE = 4,
+} weft_attr_type_t;
+
+/** A typed attribute, for events. Strings are NUL-terminated and copied. */
+typedef struct weft_attr {
+    const char *key;
+    weft_attr_type_t type;
+    union {
+        const char *string;
+        bool boolean;
+        int64_t int64;
+        double float64;
+    } value;
+} weft_attr_t;
+
+#define WEFT_ATTR_STR(k, v) ((weft_attr_t){.key = (k), .type = WEFT_ATTR_STRING, .value = {.string = (v)}})
+#define WEFT_ATTR_BOOL_(k, v) ((weft_attr_t){.key = (k), .type = WEFT_ATTR_BOOL, .value = {.boolean = (v)}})
+#define WEFT_ATTR_I64(k, v) ((weft_attr_t){.key = (k), .type = WEFT_ATTR_INT64, .value = {.int64 = (v)}})
+#define WEFT_ATTR_F64(k, v) ((weft_attr_t){.key = (k), .type = WEFT_ATTR_DOUBLE, .value = {.float64 = (v)}})
+
+/** Sampler for spans whose parent decision does not apply (OTEL_TRACES_SAMPLER names). */
+typedef enum weft_sampler {
+    WEFT_SAMPLER_PARENTBASED_ALWAYS_ON = 0, /* default */
+    WEFT_SAMPLER_PARENTBASED_ALWAYS_OFF,
+    WEFT_SAMPLER_PARENTBASED_TRACEIDRATIO,
+    WEFT_SAMPLER_ALWAYS_ON,
+    WEFT_SAMPLER_ALWAYS_OFF,
+    WEFT_SAMPLER_TRACEIDRATIO,
+} weft_sampler_t;
+
+/**
+ * Configuration. weft_config_from_env() fills it with the defaults and the
+ * environment; weft_init() uses exactly that, weft_init_with_config() what
+ * you pass.
+ *
+ * | variable                | field            | default           |
+ * |-------------------------|------------------|-------------------|
+ * | WEFT_ENABLED            | enabled          | true              |
+ * | WEFT_SHM_DIR            | shm_dir          | /dev/shm          |
+ * | WEFT_SHM_NAME           | shm_name         | weft-<pid>        |
+ * | WEFT_RING_SIZE          | ring_size        | 262144 (k/m ok)   |
+ * | WEFT_MAX_THREADS        | max_threads      | 64                |
+ * | WEFT_SEGMENT_SIZE       | (sets max_threads to what fits) | - |
+ * | WEFT_STACK_DEPTH        | stack_depth      | 16                |
+ * | WEFT_FRAME_SIZE         | frame_size       | 2048              |
+ * | WEFT_MAX_VALUE_LENGTH   | max_value_length | 1024              |
+ * | WEFT_OTEL_THREAD_CTX    | otel_thread_ctx  | true              |
+ * | OTEL_TRACES_SAMPLER     | sampler          | parentbased_always_on |
+ * | OTEL_TRACES_SAMPLER_ARG | sampler_ratio    | 1.0               |
+ * | TRACEPARENT             | parent of root spans (remote)        |
+ */
+typedef struct weft_config {
+    bool enabled;
+    bool otel_thread_ctx; /* publish the current span through otel_thread_ctx_v1 (OTEP 4947) */
+    char shm_dir[256];
+    char shm_name[128];
+    uint32_t ring_size;   /* bytes per thread ring, power of two, >= 2 * frame_size */
+    uint32_t max_threads; /* slots: threads recording at once */
+    uint32_t stack_depth; /* open spans + attached contexts per thread, 1..256 */
+    uint32_t frame_size;  /* largest span record, 512..32768, multiple of 8 */
+    uint16_t max_value_length;
+    weft_sampler_t sampler;
+    double sampler_ratio;
+    bool has_env_parent;
+    weft_context_t env_parent; /* from TRACEPARENT */
+} weft_config_t;
+
+/**
+ * Fill `config` with the defaults overridden by the environment.
+ * @return 0, or -EINVAL if a variable is malformed (weft_last_error() says which).
+ */
+WEFT_API int weft_config_from_env(weft_config_t *config);
+
+/**
+ * Initialise Weft for the calling library and get its tracer. The first call
+ * creates the segment; later calls (by other libraries, or again) share it
+ * and are reference-counted. Thread-safe.
+ * @param scope_name    instrumentation scope name, e.g. "libcodec" (not NULL)
+ * @param scope_version its version, or NULL
+ * @param tracer        receives the tracer for this scope
+ * @return 0; -EINVAL bad argument or configuration; -ECANCELED disabled by
+ *   WEFT_ENABLED=false (tracer is still set and records nothing); -ENOSPC
+ *   more than 16 scopes; -EEXIST a live segment of that name exists; -EPERM
+ *   an existing file belongs to another user or has loose permissions;
+ *   -ELOOP the path is a symbolic link; other negative errno from
+ *   open/ftruncate/mmap. weft_last_error() describes the failure.
+ */
+WEFT_API int weft_init(const char *scope_name, const char *scope_version, weft_tracer_t **tracer);
+
+/** weft_init with an explicit configuration (from weft_config_from_env, then adjusted). */
+WEFT_API int weft_init_with_config(const weft_config_t *config, const char *scope_name,
+                                   const char *scope_version, weft_tracer_t **tracer);
+
+/**
+ * Drop one reference taken by weft_init. The last one marks the segment
+ * closed and removes its file (a reader that has it mapped still drains it).
+ * Threads still recording afterwards record nothing. Spans that are open are
+ * not recorded. The mapping stays until the process exits, so a thread that
+ * races with shutdown never faults.
+ * @return 0, or -EINVAL if Weft was not initialised.
+ */
+WEFT_API int weft_shutdown(void);
+
+/** Description of the last failure of weft_init or weft_config_from_env ("" if none). */
+WEFT_API const char *weft_last_error(void);
+
+/**
+ * Copy the segment's path into `buf`.
+ * @return its length; -ENOENT not initialised; -ERANGE buf too small.
+ */
+WEFT_API int weft_segment_path(char *buf, size_t size);
+
+/* ------------------------------------------------------------- spans */
+
+/**
+ * Begin a span on this thread. Its parent is the innermost open span or
+ * attached context of this thread; failing that, TRACEPARENT from the
+ * environment; failing that, it is a root span (sampled by the sampler).
+ * @return the span, or NULL if it is not recorded at all (Weft disabled or
+ *   shut down, nesting too deep, no slot free, or re-entered from a signal
+ *   handler; the last three are counted). An unsampled span is returned
+ *   (it has ids and is a parent for its children) but records nothing.
+ */
+WEFT_API weft_span_t *weft_span_begin(weft_tracer_t *tracer, const char *name, weft_span_kind_t kind);
+
+/** Begin a span with an explicit parent (NULL parent: a new root). */
+WEFT_API weft_span_t *weft_span_begin_with_parent(weft_tracer_t *tracer, const char *name, weft_span_kind_t kind,
+                                                  const weft_context_t *parent);
+
+/** Set an attribute. The key is cut to 128 bytes, a string value to max_value_length (flagged). */
+WEFT_API void weft_span_set_string(weft_span_t *span, const char *key, const char *value);
+/** String attribute of `length` bytes (need not be NUL-terminated). */
+WEFT_API void weft_span_set_string_n(weft_span_t *span, const char *key, const char *value, size_t length);
+WEFT_API void weft_span_set_int64(weft_span_t *span, const char *key, int64_t value);
+WEFT_API void weft_span_set_double(weft_span_t *span, const char *key, double value);
+WEFT_API void weft_span_set_bool(weft_span_t *span, const char *key, bool value);
+
+/** Add an event, now, with `count` attributes (attrs may be NULL when count is 0). */
+WEFT_API void weft_span_add_event(weft_span_t *span, const char *name, const weft_attr_t *attrs, size_t count);
+
+/**
+ * Set the status. ERROR takes a message (may be NULL); OK is final;
+ * UNSET is ignored, as in OpenTelemetry.
+ */
+WEFT_API void weft_span_set_status(weft_span_t *span, weft_status_code_t code, const char *message);
+
+/** Status ERROR with strerror(errnum) as message and attribute error.type = the errno name or number. */
+WEFT_API void weft_span_set_errno(weft_span_t *span, int errnum);
+
+/** End the span now. Spans begun after it on this thread and still open are ended first. */
+WEFT_API void weft_span_end(weft_span_t *span);
+
+/** End the span at an explicit time (clamped so the span never has a negative duration). */
+WEFT_API void weft_span_end_at(weft_span_t *span, uint64_t end_unix_nanos);
+
+/** Whether the span records (sampled and not dropped). */
+WEFT_API bool weft_span_is_recording(const weft_span_t *span);
+
+/**
+ * The span's context, for a child on another thread or an outgoing traceparent.
+ * @return 0, or -EINVAL if span is NULL or not open on this thread.
+ */
+WEFT_API int weft_span_context(const weft_span_t *span, weft_context_t *out);
+
+/* ----------------------------------------------------------- context */
+
+/**
+ * The context a span begun now on this thread would have as parent
+ * (innermost open span or attached context, else TRACEPARENT).
+ * @return 0, or -ENOENT if there is none.
+ */
+WEFT_API int weft_current_context(weft_context_t *out);
+
+/**
+ * Make `ctx` the parent of spans begun next on this thread, until
+ * weft_context_detach(token). Used by the JVM before a native call and by
+ * worker threads adopting a context captured on another thread. Nests.
+ * @return a token >= 0; -EINVAL ctx NULL or invalid ids; -ENOSPC nesting too
+ *   deep; -EAGAIN no slot free; -ECANCELED Weft is not running.
+ */
+WEFT_API int weft_context_attach(const weft_context_t *ctx);
+
+/**
+ * Undo the weft_context_attach that returned `token`. Spans still open above
+ * it are ended first (flagged ended-by-unwind), so the stack stays consistent
+ * even when an exception skipped their ends.
+ * @return 0, or -EINVAL if token does not name an attached context of this thread.
+ */
+WEFT_API int weft_context_detach(int token);
+
+/** Length of a traceparent string, without the terminating NUL. */
+#define WEFT_TRACEPARENT_LENGTH 55
+
+/**
+ * Format "00-<trace id>-<span id>-<flags>" into buf (NUL-terminated).
+ * @return WEFT_TRACEPARENT_LENGTH; -EINVAL bad ctx; -ERANGE size < 56.
+ */
+WEFT_API int weft_traceparent_format(const weft_context_t *ctx, char *buf, size_t size);
+
+/**
+ * Parse a W3C traceparent (version 00, or a later version with the same
+ * first four fields). Lower-case hex only; all-zero ids are invalid.
+ * The result has is_remote = 1.
+ * @return 0, or -EINVAL if malformed (out is then zeroed).
+ */
+WEFT_API int weft_traceparent_parse(const char *text, size_t length, weft_context_t *out);
+
+/* -------------------------------------------------------------- misc */
+
+/** Wall-clock time in Unix nanoseconds from a monotonic clock anchored at init (never steps back). */
+WEFT_API uint64_t weft_now_unix_nanos(void);
+
+/** Counters summed over all slots of the current segment. */
+typedef struct weft_stats {
+    uint64_t spans_committed;
+    uint64_t dropped_ring_full;
+    uint64_t dropped_reentrant;
+    uint64_t dropped_too_deep;
+    uint64_t dropped_no_slot;
+    uint32_t slots_active;
+    uint32_t slot_count;
+} weft_stats_t;
+
+/** @return 0, or -ENOENT if not initialised. */
+WEFT_API int weft_get_stats(weft_stats_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WEFT_H */

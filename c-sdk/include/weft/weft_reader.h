@@ -1,0 +1,121 @@
+/*
+ * weft_reader.h - the C reference reader of a weft segment.
+ *
+ * Used by the C tests, the stress test's consumer and the weft-dump tool;
+ * the Java collector implements the same rules (docs/shm-abi.md). The
+ * segment is untrusted: every length and offset is checked before use, a
+ * record that fails validation is skipped and counted, and no loop depends
+ * on a value read from the segment to terminate.
+ *
+ * One reader per segment at a time (it owns every slot's `head`).
+ */
+#ifndef WEFT_READER_H
+#define WEFT_READER_H
+
+#include "weft/weft.h"
+#include "weft/weft_abi.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A decoded, validated span record; points into the reader's copy, valid during the callback. */
+typedef struct weft_span_view {
+    uint32_t slot;
+    const weft_abi_span_t *fixed; /* the 80-byte fixed part */
+    const char *name;
+    uint16_t name_length;
+    const char *status_message; /* NULL if none */
+    uint16_t status_message_length;
+    const uint8_t *items; /* the items after the name, for weft_item_next */
+    size_t items_length;
+} weft_span_view_t;
+
+/** One item of a span record. */
+typedef struct weft_item_view {
+    uint8_t tag;   /* enum weft_abi_item_tag */
+    uint8_t flags; /* enum weft_abi_item_flags */
+    bool in_event; /* an attribute of the preceding event */
+    const char *key; /* attributes: key; events: name; status message: the message */
+    uint16_t key_length;
+    const char *string_value;
+    size_t string_length;
+    bool bool_value;
+    int64_t int64_value;
+    double double_value;
+    uint64_t event_time_unix_nanos;
+    uint16_t event_attr_count;
+    uint16_t event_dropped_attr_count;
+} weft_item_view_t;
+
+typedef struct weft_reader_counters {
+    uint64_t spans_read;
+    uint64_t corrupt_records; /* records (or rings) rejected by validation */
+    uint64_t unknown_records; /* records of a type this reader does not know, skipped */
+} weft_reader_counters_t;
+
+typedef struct weft_reader {
+    uint8_t *base;
+    size_t size;
+    const weft_abi_header_t *header;
+    uint32_t slot_count;
+    uint32_t slot_header_size;
+    uint64_t slots_offset;
+    uint64_t slot_stride;
+    uint32_t stack_depth;
+    uint32_t frame_size;
+    uint32_t ring_capacity;
+    weft_reader_counters_t counters;
+    uint64_t record[WEFT_ABI_RECORD_ALIGNMENT * 4096 / 8]; /* 32 KiB, the largest record, 8-aligned */
+} weft_reader_t;
+
+typedef void (*weft_span_handler_t)(const weft_span_view_t *span, void *clientd);
+
+/**
+ * Map and validate a segment (read-write: the reader advances `head`).
+ * @return 0; -EBADMSG not a weft segment or inconsistent header; -EPROTO
+ *   unknown major version; -EPERM not owned by us or loose permissions;
+ *   other negative errno from open/mmap. `error` says what was wrong.
+ */
+WEFT_API int weft_reader_open(weft_reader_t *reader, const char *path, char *error, size_t error_size);
+WEFT_API void weft_reader_close(weft_reader_t *reader);
+
+/** Drain every ring once. @return the number of spans delivered to `handler`. */
+WEFT_API size_t weft_reader_drain(weft_reader_t *reader, weft_span_handler_t handler, void *clientd);
+
+/** Visit the spans open in the frames (exact after the writer died). @return the number visited. */
+WEFT_API size_t weft_reader_open_spans(weft_reader_t *reader, weft_span_handler_t handler, void *clientd);
+
+/** Sum of the native counters over all slots. */
+WEFT_API void weft_reader_native_stats(const weft_reader_t *reader, weft_stats_t *out);
+
+/**
+ * Validate one span record of `length` bytes (8-aligned copy) against
+ * docs/shm-abi.md. @return 0 and fills `out`, or -EBADMSG.
+ */
+WEFT_API int weft_span_validate(const uint8_t *record, size_t length, uint32_t scope_count, weft_span_view_t *out);
+
+/** Position in a span's items; start from {0}. */
+typedef struct weft_item_cursor {
+    size_t offset;
+    uint32_t event_attrs_left;
+} weft_item_cursor_t;
+
+/**
+ * Step through a validated span's items.
+ * @return 1 and fills `out`, 0 at the end.
+ */
+WEFT_API int weft_item_next(const weft_span_view_t *span, weft_item_cursor_t *cursor, weft_item_view_t *out);
+
+/** Whether the creator of a segment is still running (pid, start time and boot id match). */
+WEFT_API bool weft_reader_creator_alive(const weft_reader_t *reader);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WEFT_READER_H */

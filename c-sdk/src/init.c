@@ -1,0 +1,392 @@
+/*
+ * init.c - configuration, initialisation, shutdown and fork handling.
+ * Nothing here is on the recording path; it takes a mutex.
+ */
+#define _GNU_SOURCE
+#include "weft_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+weft_global_t weft_global = {.epoch = 1}; /* thread bindings start at 0, so they never match before init */
+
+static pthread_mutex_t weft_init_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned weft_refcount;
+static struct weft_tracer weft_tracers[WEFT_ABI_MAX_SCOPES];
+static uint16_t weft_tracer_count;
+static weft_runtime_t *weft_running; /* guarded by weft_init_lock */
+static char weft_error[512];
+static pthread_once_t weft_atfork_once = PTHREAD_ONCE_INIT;
+
+const char *weft_last_error(void) {
+    return weft_error;
+}
+
+/* ------------------------------------------------------------- config */
+
+static int weft_parse_bool(const char *name, const char *text, bool *out) {
+    if (strcasecmp(text, "true") == 0 || strcmp(text, "1") == 0 || strcasecmp(text, "on") == 0) {
+        *out = true;
+    } else if (strcasecmp(text, "false") == 0 || strcmp(text, "0") == 0 || strcasecmp(text, "off") == 0) {
+        *out = false;
+    } else {
+        snprintf(weft_error, sizeof weft_error, "weft: %s=%s is not a boolean (true/false)", name, text);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/** A size with an optional k/m/g suffix (powers of 1024). */
+static int weft_parse_size(const char *name, const char *text, uint64_t max, uint64_t *out) {
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (errno != 0 || end == text || text[0] == '-') {
+        goto bad;
+    }
+    switch (*end) {
+    case 'k': case 'K': value <<= 10; end++; break;
+    case 'm': case 'M': value <<= 20; end++; break;
+    case 'g': case 'G': value <<= 30; end++; break;
+    default: break;
+    }
+    if (*end == 'i' || *end == 'b' || *end == 'B') {
+        end += (end[0] == 'i' && (end[1] == 'B' || end[1] == 'b')) ? 2 : 1;
+    }
+    if (*end != '\0' || value > max) {
+        goto bad;
+    }
+    *out = value;
+    return 0;
+bad:
+    snprintf(weft_error, sizeof weft_error, "weft: %s=%s is not a size up to %llu (suffixes k, m, g)", name, text,
+             (unsigned long long)max);
+    return -EINVAL;
+}
+
+static int weft_parse_sampler(const char *text, weft_sampler_t *out) {
+    static const struct {
+        const char *name;
+        weft_sampler_t sampler;
+    } names[] = {
+        {"always_on", WEFT_SAMPLER_ALWAYS_ON},
+        {"always_off", WEFT_SAMPLER_ALWAYS_OFF},
+        {"traceidratio", WEFT_SAMPLER_TRACEIDRATIO},
+        {"parentbased_always_on", WEFT_SAMPLER_PARENTBASED_ALWAYS_ON},
+        {"parentbased_always_off", WEFT_SAMPLER_PARENTBASED_ALWAYS_OFF},
+        {"parentbased_traceidratio", WEFT_SAMPLER_PARENTBASED_TRACEIDRATIO},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(text, names[i].name) == 0) {
+            *out = names[i].sampler;
+            return 0;
+        }
+    }
+    snprintf(weft_error, sizeof weft_error,
+             "weft: OTEL_TRACES_SAMPLER=%s is not supported by native code (always_on, always_off, traceidratio, "
+             "parentbased_always_on, parentbased_always_off, parentbased_traceidratio)",
+             text);
+    return -EINVAL;
+}
+
+int weft_config_from_env(weft_config_t *config) {
+    if (config == NULL) {
+        return -EINVAL;
+    }
+    memset(config, 0, sizeof *config);
+    config->enabled = true;
+    config->otel_thread_ctx = true;
+    snprintf(config->shm_dir, sizeof config->shm_dir, "/dev/shm");
+    config->ring_size = 256u * 1024u;
+    config->max_threads = 64;
+    config->stack_depth = 16;
+    config->frame_size = 2048;
+    config->max_value_length = 1024;
+    config->sampler = WEFT_SAMPLER_PARENTBASED_ALWAYS_ON;
+    config->sampler_ratio = 1.0;
+
+    const char *v;
+    uint64_t n;
+    int rc;
+    if ((v = getenv("WEFT_ENABLED")) != NULL && (rc = weft_parse_bool("WEFT_ENABLED", v, &config->enabled)) != 0) {
+        return rc;
+    }
+    if ((v = getenv("WEFT_OTEL_THREAD_CTX")) != NULL &&
+        (rc = weft_parse_bool("WEFT_OTEL_THREAD_CTX", v, &config->otel_thread_ctx)) != 0) {
+        return rc;
+    }
+    if ((v = getenv("WEFT_SHM_DIR")) != NULL) {
+        if (v[0] != '/' || strlen(v) >= sizeof config->shm_dir) {
+            snprintf(weft_error, sizeof weft_error, "weft: WEFT_SHM_DIR must be an absolute path shorter than %zu",
+                     sizeof config->shm_dir);
+            return -EINVAL;
+        }
+        snprintf(config->shm_dir, sizeof config->shm_dir, "%s", v);
+    }
+    if ((v = getenv("WEFT_SHM_NAME")) != NULL) {
+        if (v[0] == '\0' || strchr(v, '/') != NULL || strlen(v) >= sizeof config->shm_name || strcmp(v, ".") == 0 ||
+            strcmp(v, "..") == 0) {
+            snprintf(weft_error, sizeof weft_error, "weft: WEFT_SHM_NAME must be a file name without '/'");
+            return -EINVAL;
+        }
+        snprintf(config->shm_name, sizeof config->shm_name, "%s", v);
+    }
+    if ((v = getenv("WEFT_RING_SIZE")) != NULL) {
+        if ((rc = weft_parse_size("WEFT_RING_SIZE", v, UINT32_C(1) << 30, &n)) != 0) {
+            return rc;
+        }
+        config->ring_size = (uint32_t)n;
+    }
+    if ((v = getenv("WEFT_MAX_THREADS")) != NULL) {
+        if ((rc = weft_parse_size("WEFT_MAX_THREADS", v, 65536, &n)) != 0) {
+            return rc;
+        }
+        config->max_threads = (uint32_t)n;
+    }
+    if ((v = getenv("WEFT_STACK_DEPTH")) != NULL) {
+        if ((rc = weft_parse_size("WEFT_STACK_DEPTH", v, WEFT_MAX_STACK_DEPTH, &n)) != 0) {
+            return rc;
+        }
+        config->stack_depth = (uint32_t)n;
+    }
+    if ((v = getenv("WEFT_FRAME_SIZE")) != NULL) {
+        if ((rc = weft_parse_size("WEFT_FRAME_SIZE", v, WEFT_MAX_FRAME_SIZE, &n)) != 0) {
+            return rc;
+        }
+        config->frame_size = (uint32_t)n;
+    }
+    if ((v = getenv("WEFT_MAX_VALUE_LENGTH")) != NULL) {
+        if ((rc = weft_parse_size("WEFT_MAX_VALUE_LENGTH", v, 65535, &n)) != 0) {
+            return rc;
+        }
+        config->max_value_length = (uint16_t)n;
+    }
+    if ((v = getenv("WEFT_SEGMENT_SIZE")) != NULL) {
+        if ((rc = weft_parse_size("WEFT_SEGMENT_SIZE", v, UINT64_C(1) << 40, &n)) != 0) {
+            return rc;
+        }
+        uint64_t stride = ((uint64_t)WEFT_ABI_SLOT_HEADER_SIZE + (uint64_t)config->stack_depth * config->frame_size +
+                           config->ring_size + 4095u) & ~(uint64_t)4095u;
+        if (n < WEFT_ABI_HEADER_SIZE + stride) {
+            snprintf(weft_error, sizeof weft_error,
+                     "weft: WEFT_SEGMENT_SIZE=%s does not hold one thread's slot (%llu bytes)", v,
+                     (unsigned long long)(WEFT_ABI_HEADER_SIZE + stride));
+            return -EINVAL;
+        }
+        uint64_t slots = (n - WEFT_ABI_HEADER_SIZE) / stride;
+        config->max_threads = (uint32_t)(slots > 65536 ? 65536 : slots);
+    }
+    if ((v = getenv("OTEL_TRACES_SAMPLER")) != NULL && v[0] != '\0' &&
+        (rc = weft_parse_sampler(v, &config->sampler)) != 0) {
+        return rc;
+    }
+    if ((v = getenv("OTEL_TRACES_SAMPLER_ARG")) != NULL && v[0] != '\0' &&
+        (config->sampler == WEFT_SAMPLER_TRACEIDRATIO || config->sampler == WEFT_SAMPLER_PARENTBASED_TRACEIDRATIO)) {
+        char *end;
+        double ratio = strtod(v, &end);
+        if (end == v || *end != '\0' || !(ratio >= 0.0 && ratio <= 1.0)) {
+            snprintf(weft_error, sizeof weft_error, "weft: OTEL_TRACES_SAMPLER_ARG=%s is not a ratio in [0, 1]", v);
+            return -EINVAL;
+        }
+        config->sampler_ratio = ratio;
+    }
+    if ((v = getenv("TRACEPARENT")) != NULL && v[0] != '\0') {
+        /* A malformed TRACEPARENT is ignored, as a propagator ignores a malformed header. */
+        config->has_env_parent = weft_traceparent_parse(v, strlen(v), &config->env_parent) == 0;
+    }
+    return 0;
+}
+
+static int weft_validate_config(const weft_config_t *c) {
+    const char *problem = NULL;
+    if (c->max_threads < 1) {
+        problem = "max_threads must be at least 1";
+    } else if (c->stack_depth < 1 || c->stack_depth > WEFT_MAX_STACK_DEPTH) {
+        problem = "stack_depth must be 1..256";
+    } else if (c->frame_size < WEFT_MIN_FRAME_SIZE || c->frame_size > WEFT_MAX_FRAME_SIZE || c->frame_size % 8 != 0) {
+        problem = "frame_size must be a multiple of 8 in 512..32768";
+    } else if (c->ring_size == 0 || (c->ring_size & (c->ring_size - 1)) != 0 || c->ring_size < 2 * c->frame_size) {
+        problem = "ring_size must be a power of two and at least twice frame_size";
+    } else if (!(c->sampler_ratio >= 0.0 && c->sampler_ratio <= 1.0)) {
+        problem = "sampler_ratio must be in [0, 1]";
+    } else if (c->shm_dir[0] != '/') {
+        problem = "shm_dir must be an absolute path";
+    }
+    if (problem != NULL) {
+        snprintf(weft_error, sizeof weft_error, "weft: invalid configuration: %s", problem);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* --------------------------------------------------------------- fork */
+
+static void weft_atfork_child(void) {
+    /* The child must never write into the parent's rings: stop until it calls weft_init again. */
+    weft_store_relaxed(&weft_global.runtime, NULL);
+    atomic_fetch_add_explicit(&weft_global.epoch, 1, memory_order_release);
+    weft_running = NULL;
+    weft_refcount = 0;
+    weft_threads_on_fork_child();
+    pthread_mutex_init(&weft_init_lock, NULL);
+}
+
+static void weft_atfork_prepare(void) {
+    pthread_mutex_lock(&weft_init_lock);
+}
+
+static void weft_atfork_parent(void) {
+    pthread_mutex_unlock(&weft_init_lock);
+}
+
+static void weft_register_atfork(void) {
+    pthread_atfork(weft_atfork_prepare, weft_atfork_parent, weft_atfork_child);
+}
+
+/* --------------------------------------------------------------- init */
+
+static struct weft_tracer *weft_find_or_add_tracer(const char *name, const char *version) {
+    size_t name_length = weft_utf8_cut(name, strlen(name), WEFT_ABI_SCOPE_NAME_MAX);
+    size_t version_length = version != NULL ? weft_utf8_cut(version, strlen(version), WEFT_ABI_SCOPE_VERSION_MAX) : 0;
+    for (uint16_t i = 0; i < weft_tracer_count; i++) {
+        struct weft_tracer *t = &weft_tracers[i];
+        if (t->name_length == name_length && t->version_length == version_length &&
+            memcmp(t->name, name, name_length) == 0 && memcmp(t->version, version, version_length) == 0) {
+            return t;
+        }
+    }
+    if (weft_tracer_count == WEFT_ABI_MAX_SCOPES) {
+        return NULL;
+    }
+    struct weft_tracer *t = &weft_tracers[weft_tracer_count];
+    t->scope_index = weft_tracer_count++;
+    t->name_length = (uint16_t)name_length;
+    t->version_length = (uint16_t)version_length;
+    memcpy(t->name, name, name_length);
+    if (version_length > 0) {
+        memcpy(t->version, version, version_length);
+    }
+    return t;
+}
+
+static int64_t weft_ratio_bound(double ratio) {
+    if (ratio >= 1.0) {
+        return INT64_MAX;
+    }
+    return (int64_t)(ratio * (double)INT64_MAX);
+}
+
+static int weft_start(const weft_config_t *config) {
+    weft_runtime_t *rt = calloc(1, sizeof *rt); /* never freed: threads may read it after shutdown */
+    if (rt == NULL) {
+        snprintf(weft_error, sizeof weft_error, "weft: out of memory");
+        return -ENOMEM;
+    }
+    int rc = weft_segment_create(&rt->segment, config, weft_error, sizeof weft_error);
+    if (rc != 0) {
+        free(rt);
+        return rc;
+    }
+    rt->max_value_length = config->max_value_length;
+    rt->otel_thread_ctx = config->otel_thread_ctx;
+    rt->sampler = config->sampler;
+    rt->ratio_bound = weft_ratio_bound(config->sampler_ratio);
+    rt->has_env_parent = config->has_env_parent;
+    rt->env_parent = config->env_parent;
+    for (uint16_t i = 0; i < weft_tracer_count; i++) {
+        weft_segment_publish_scope(&rt->segment, &weft_tracers[i]);
+    }
+    struct timespec real, mono;
+    clock_gettime(CLOCK_REALTIME, &real);
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    weft_global.clock_offset_nanos = ((int64_t)real.tv_sec - (int64_t)mono.tv_sec) * INT64_C(1000000000) +
+                                     ((int64_t)real.tv_nsec - (int64_t)mono.tv_nsec);
+    weft_running = rt;
+    /* release: threads that acquire the runtime see it, its segment and the clock anchor complete */
+    weft_store_release(&weft_global.runtime, rt);
+    atomic_fetch_add_explicit(&weft_global.epoch, 1, memory_order_release);
+    return 0;
+}
+
+int weft_init_with_config(const weft_config_t *config, const char *scope_name, const char *scope_version,
+                          weft_tracer_t **tracer) {
+    if (config == NULL || scope_name == NULL || scope_name[0] == '\0' || tracer == NULL) {
+        snprintf(weft_error, sizeof weft_error, "weft: weft_init needs a configuration, a scope name and a tracer");
+        return -EINVAL;
+    }
+    pthread_once(&weft_atfork_once, weft_register_atfork);
+    pthread_mutex_lock(&weft_init_lock);
+    int rc = 0;
+    struct weft_tracer *t = weft_find_or_add_tracer(scope_name, scope_version);
+    if (t == NULL) {
+        snprintf(weft_error, sizeof weft_error, "weft: more than %u instrumentation scopes", WEFT_ABI_MAX_SCOPES);
+        rc = -ENOSPC;
+    } else if (!config->enabled) {
+        snprintf(weft_error, sizeof weft_error, "weft: disabled by configuration (WEFT_ENABLED=false)");
+        rc = -ECANCELED;
+    } else if (weft_refcount == 0 && (rc = weft_validate_config(config)) == 0) {
+        rc = weft_start(config);
+    }
+    if (rc == 0) {
+        weft_refcount++;
+        if (weft_running != NULL) {
+            weft_segment_publish_scope(&weft_running->segment, t);
+        }
+        weft_error[0] = '\0';
+    }
+    *tracer = t;
+    pthread_mutex_unlock(&weft_init_lock);
+    return rc;
+}
+
+int weft_init(const char *scope_name, const char *scope_version, weft_tracer_t **tracer) {
+    weft_config_t config;
+    int rc = weft_config_from_env(&config);
+    if (rc != 0) {
+        if (tracer != NULL) {
+            *tracer = NULL;
+        }
+        return rc;
+    }
+    return weft_init_with_config(&config, scope_name, scope_version, tracer);
+}
+
+int weft_shutdown(void) {
+    pthread_mutex_lock(&weft_init_lock);
+    int rc = 0;
+    if (weft_refcount == 0) {
+        rc = -EINVAL;
+    } else if (--weft_refcount == 0) {
+        weft_store_release(&weft_global.runtime, NULL);
+        /* a new epoch: every thread drops its binding on its next call */
+        atomic_fetch_add_explicit(&weft_global.epoch, 1, memory_order_release);
+        weft_segment_close(&weft_running->segment);
+        weft_running = NULL;
+    }
+    pthread_mutex_unlock(&weft_init_lock);
+    return rc;
+}
+
+int weft_segment_path(char *buf, size_t size) {
+    pthread_mutex_lock(&weft_init_lock);
+    int rc;
+    if (weft_running == NULL) {
+        rc = -ENOENT;
+    } else {
+        size_t length = strlen(weft_running->segment.path);
+        if (buf == NULL || length + 1 > size) {
+            rc = -ERANGE;
+        } else {
+            memcpy(buf, weft_running->segment.path, length + 1);
+            rc = (int)length;
+        }
+    }
+    pthread_mutex_unlock(&weft_init_lock);
+    return rc;
+}

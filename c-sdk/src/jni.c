@@ -1,0 +1,63 @@
+/*
+ * jni.c - JNI entry points for the Weft Java SDK (class dev.weft.internal.jni.WeftJni).
+ *
+ * Built into libweft itself when a JDK's headers are found, so that the JVM
+ * and the application's native library share one libweft and therefore one
+ * set of thread-local span stacks. Ids cross as longs: the trace id as two
+ * big-endian halves (the order of its hex form), the span id as one.
+ * Nothing here keeps a reference to JVM memory.
+ */
+#include "weft_internal.h"
+
+#include <errno.h>
+#include <jni.h>
+#include <string.h>
+
+static void weft_put_be64(uint8_t *p, uint64_t v) {
+    for (int i = 7; i >= 0; i--) {
+        p[i] = (uint8_t)v;
+        v >>= 8;
+    }
+}
+
+JNIEXPORT jint JNICALL Java_dev_weft_internal_jni_WeftJni_attach(JNIEnv *env, jclass cls, jlong trace_id_high,
+                                                                   jlong trace_id_low, jlong span_id,
+                                                                   jint trace_flags) {
+    (void)env;
+    (void)cls;
+    weft_context_t ctx = {0};
+    weft_put_be64(ctx.trace_id, (uint64_t)trace_id_high);
+    weft_put_be64(ctx.trace_id + 8, (uint64_t)trace_id_low);
+    weft_put_be64(ctx.span_id, (uint64_t)span_id);
+    ctx.trace_flags = (uint8_t)trace_flags;
+    return weft_context_attach(&ctx);
+}
+
+JNIEXPORT jint JNICALL Java_dev_weft_internal_jni_WeftJni_detach(JNIEnv *env, jclass cls, jint token) {
+    (void)env;
+    (void)cls;
+    return weft_context_detach(token);
+}
+
+/** Fills out[0..3] with trace id high, trace id low, span id, flags. @return false if there is no current context. */
+JNIEXPORT jboolean JNICALL Java_dev_weft_internal_jni_WeftJni_currentContext(JNIEnv *env, jclass cls,
+                                                                              jlongArray out) {
+    (void)cls;
+    weft_context_t ctx;
+    if (out == NULL || (*env)->GetArrayLength(env, out) < 4 || weft_current_context(&ctx) != 0) {
+        return JNI_FALSE;
+    }
+    jlong values[4] = {(jlong)weft_load_be64(ctx.trace_id), (jlong)weft_load_be64(ctx.trace_id + 8),
+                       (jlong)weft_load_be64(ctx.span_id), (jlong)ctx.trace_flags};
+    (*env)->SetLongArrayRegion(env, out, 0, 4, values);
+    return JNI_TRUE;
+}
+
+JNIEXPORT jstring JNICALL Java_dev_weft_internal_jni_WeftJni_segmentPath(JNIEnv *env, jclass cls) {
+    (void)cls;
+    char path[WEFT_PATH_MAX];
+    if (weft_segment_path(path, sizeof path) < 0) {
+        return NULL;
+    }
+    return (*env)->NewStringUTF(env, path);
+}

@@ -1,0 +1,270 @@
+/*
+ * segment.c - create, publish and close the shared-memory segment.
+ *
+ * The file is created owner-only (0600) with O_EXCL | O_NOFOLLOW, so it is
+ * never opened through a symbolic link and never shared with another user.
+ * A stale file left by a dead process with the same pid is replaced; a file
+ * that belongs to someone else, or is readable by others, is refused.
+ */
+#define _GNU_SOURCE
+#include "weft_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int weft_read_start_ticks(int pid, uint64_t *ticks) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "re");
+    if (f == NULL) {
+        return -errno;
+    }
+    char buffer[1024];
+    size_t n = fread(buffer, 1, sizeof buffer - 1, f);
+    fclose(f);
+    buffer[n] = '\0';
+    /* The command name (field 2) may hold spaces and parentheses: fields restart after the last ')'. */
+    char *p = strrchr(buffer, ')');
+    if (p == NULL) {
+        return -EINVAL;
+    }
+    p++;
+    /* p is before field 3; field 22 is 19 fields on. */
+    for (int field = 3; field < 22; field++) {
+        p = strchr(p + 1, ' ');
+        if (p == NULL) {
+            return -EINVAL;
+        }
+    }
+    *ticks = strtoull(p + 1, NULL, 10);
+    return 0;
+}
+
+static int weft_hex_value(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    return -1;
+}
+
+int weft_read_boot_id(uint8_t out[16]) {
+    memset(out, 0, 16);
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+    if (f == NULL) {
+        return -errno;
+    }
+    char text[64] = {0};
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    int nibble = 0;
+    for (size_t i = 0; i < n && nibble < 32; i++) {
+        int v = weft_hex_value(text[i]);
+        if (v >= 0) {
+            out[nibble / 2] = (uint8_t)(out[nibble / 2] | (nibble % 2 == 0 ? v << 4 : v));
+            nibble++;
+        }
+    }
+    return nibble == 32 ? 0 : -EINVAL;
+}
+
+/** Whether the segment at `fd` was made by a process that is still running. */
+static bool weft_creator_alive(int fd) {
+    weft_abi_header_t header;
+    if (pread(fd, &header, sizeof header, 0) != (ssize_t)sizeof header) {
+        return false;
+    }
+    if (header.magic != WEFT_ABI_MAGIC) {
+        return false; /* never finished initialising: its creator died or it is not ours */
+    }
+    uint8_t boot_id[16];
+    if (weft_read_boot_id(boot_id) == 0 && memcmp(boot_id, header.boot_id, 16) != 0) {
+        return false;
+    }
+    if (kill((pid_t)header.creator_pid, 0) != 0 && errno == ESRCH) {
+        return false;
+    }
+    uint64_t ticks;
+    if (weft_read_start_ticks((int)header.creator_pid, &ticks) == 0 && ticks != header.creator_start_ticks) {
+        return false; /* the pid was reused by another process */
+    }
+    return true;
+}
+
+/** Check an open file is ours to use: a regular file, our uid, no group/other bits. */
+static int weft_check_owner(int fd, const char *path, char *error, size_t error_size) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        snprintf(error, error_size, "weft: cannot stat %s: %s", path, strerror(e));
+        return -e;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(error, error_size, "weft: %s is not a regular file", path);
+        return -EPERM;
+    }
+    if (st.st_uid != geteuid()) {
+        snprintf(error, error_size, "weft: %s belongs to uid %u, not to this process (uid %u): refusing it", path,
+                 (unsigned)st.st_uid, (unsigned)geteuid());
+        return -EPERM;
+    }
+    if ((st.st_mode & 077) != 0) {
+        snprintf(error, error_size, "weft: %s has mode %03o; a segment must be 0600: refusing it", path,
+                 (unsigned)(st.st_mode & 0777));
+        return -EPERM;
+    }
+    return 0;
+}
+
+static int weft_open_exclusive(const char *path, char *error, size_t error_size) {
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            return fd;
+        }
+        int e = errno;
+        if (e != EEXIST) {
+            snprintf(error, error_size, "weft: cannot create %s: %s", path, strerror(e));
+            return -e;
+        }
+        /* Something is there already: only a stale segment of ours may be replaced. */
+        int old = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (old < 0) {
+            e = errno;
+            if (e == ELOOP) {
+                snprintf(error, error_size, "weft: %s is a symbolic link: refusing it", path);
+            } else {
+                snprintf(error, error_size, "weft: cannot open existing %s: %s", path, strerror(e));
+            }
+            return -e;
+        }
+        int rc = weft_check_owner(old, path, error, error_size);
+        if (rc == 0 && weft_creator_alive(old)) {
+            snprintf(error, error_size, "weft: %s is the live segment of another process; set WEFT_SHM_NAME", path);
+            rc = -EEXIST;
+        }
+        close(old);
+        if (rc != 0) {
+            return rc;
+        }
+        if (unlink(path) != 0 && errno != ENOENT) {
+            e = errno;
+            snprintf(error, error_size, "weft: cannot remove stale %s: %s", path, strerror(e));
+            return -e;
+        }
+    }
+    snprintf(error, error_size, "weft: %s keeps reappearing", path);
+    return -EEXIST;
+}
+
+int weft_segment_create(weft_segment_t *segment, const weft_config_t *config, char *error, size_t error_size) {
+    memset(segment, 0, sizeof *segment);
+    const pid_t pid = getpid();
+    int n;
+    if (config->shm_name[0] != '\0') {
+        n = snprintf(segment->path, sizeof segment->path, "%s/%s", config->shm_dir, config->shm_name);
+    } else {
+        n = snprintf(segment->path, sizeof segment->path, "%s/weft-%d", config->shm_dir, (int)pid);
+    }
+    if (n < 0 || (size_t)n >= sizeof segment->path) {
+        snprintf(error, error_size, "weft: segment path too long");
+        return -ENAMETOOLONG;
+    }
+
+    const uint64_t stride = ((uint64_t)WEFT_ABI_SLOT_HEADER_SIZE + (uint64_t)config->stack_depth * config->frame_size +
+                             config->ring_size + 4095u) &
+                            ~(uint64_t)4095u;
+    const uint64_t size = WEFT_ABI_HEADER_SIZE + stride * config->max_threads;
+
+    int fd = weft_open_exclusive(segment->path, error, error_size);
+    if (fd < 0) {
+        return fd;
+    }
+    int rc = weft_check_owner(fd, segment->path, error, error_size);
+    if (rc == 0 && ftruncate(fd, (off_t)size) != 0) {
+        rc = -errno;
+        snprintf(error, error_size, "weft: cannot size %s to %llu bytes: %s", segment->path, (unsigned long long)size,
+                 strerror(-rc));
+    }
+    void *base = MAP_FAILED;
+    if (rc == 0) {
+        base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (base == MAP_FAILED) {
+            rc = -errno;
+            snprintf(error, error_size, "weft: cannot map %s: %s", segment->path, strerror(-rc));
+        }
+    }
+    close(fd);
+    if (rc != 0) {
+        unlink(segment->path);
+        return rc;
+    }
+
+    segment->base = base;
+    segment->size = size;
+    segment->header = base;
+    segment->slot_count = config->max_threads;
+    segment->slot_stride = stride;
+    segment->stack_depth = config->stack_depth;
+    segment->frame_size = config->frame_size;
+    segment->ring_capacity = config->ring_size;
+
+    weft_abi_header_t *h = segment->header; /* the file is new, so all zero */
+    h->version_major = WEFT_ABI_VERSION_MAJOR;
+    h->version_minor = WEFT_ABI_VERSION_MINOR;
+    h->header_size = WEFT_ABI_HEADER_SIZE;
+    h->segment_size = size;
+    h->byte_order_mark = WEFT_ABI_BYTE_ORDER_MARK;
+    h->creator_pid = (uint32_t)pid;
+    h->creator_uid = (uint32_t)geteuid();
+    (void)weft_read_start_ticks((int)pid, &h->creator_start_ticks);
+    (void)weft_read_boot_id(h->boot_id);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    h->created_unix_nanos = (uint64_t)now.tv_sec * UINT64_C(1000000000) + (uint64_t)now.tv_nsec;
+    h->slot_count = config->max_threads;
+    h->slot_header_size = WEFT_ABI_SLOT_HEADER_SIZE;
+    h->slots_offset = WEFT_ABI_HEADER_SIZE;
+    h->slot_stride = stride;
+    h->stack_depth = config->stack_depth;
+    h->frame_size = config->frame_size;
+    h->ring_capacity = config->ring_size;
+    h->max_name_length = WEFT_MAX_NAME_LENGTH;
+    h->max_key_length = WEFT_MAX_KEY_LENGTH;
+    h->max_value_length = config->max_value_length;
+    weft_store_relaxed(&h->state, WEFT_ABI_SEGMENT_LIVE);
+    /* release: a reader that acquires magic sees every header field above */
+    weft_store_release(&h->magic, WEFT_ABI_MAGIC);
+    return 0;
+}
+
+void weft_segment_publish_scope(weft_segment_t *segment, const struct weft_tracer *tracer) {
+    weft_abi_header_t *h = segment->header;
+    weft_abi_scope_t *scope = &h->scopes[tracer->scope_index];
+    scope->name_length = tracer->name_length;
+    scope->version_length = tracer->version_length;
+    memcpy(scope->name, tracer->name, tracer->name_length);
+    memcpy(scope->version, tracer->version, tracer->version_length);
+    uint32_t count = weft_load_relaxed(&h->scope_count);
+    if (tracer->scope_index >= count) {
+        /* release: the scope entry written above is complete before a reader counts it */
+        weft_store_release(&h->scope_count, (uint32_t)tracer->scope_index + 1u);
+    }
+}
+
+void weft_segment_close(weft_segment_t *segment) {
+    /* release: a reader that sees CLOSED has seen everything committed before it */
+    weft_store_release(&segment->header->state, WEFT_ABI_SEGMENT_CLOSED);
+    unlink(segment->path);
+    /* The mapping stays: a thread racing with shutdown may still be writing into its ring. */
+}

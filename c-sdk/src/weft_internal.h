@@ -1,0 +1,116 @@
+/*
+ * weft_internal.h - state shared by the C SDK's source files. Not installed.
+ */
+#ifndef WEFT_INTERNAL_H
+#define WEFT_INTERNAL_H
+
+#include "weft/weft.h"
+#include "weft/weft_abi.h"
+#include "weft_atomic.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WEFT_HIDDEN __attribute__((visibility("hidden")))
+#define WEFT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define WEFT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+#define WEFT_MAX_NAME_LENGTH 256u
+#define WEFT_MAX_KEY_LENGTH 128u
+#define WEFT_MIN_FRAME_SIZE 512u
+#define WEFT_MAX_FRAME_SIZE 32768u
+#define WEFT_MAX_STACK_DEPTH 256u
+#define WEFT_PATH_MAX 4096
+
+/** A mapped segment. Immutable after weft_segment_create returns. */
+typedef struct weft_segment {
+    uint8_t *base;
+    size_t size;
+    weft_abi_header_t *header;
+    uint32_t slot_count;
+    uint64_t slot_stride;
+    uint32_t stack_depth;
+    uint32_t frame_size;
+    uint32_t ring_capacity;
+    char path[WEFT_PATH_MAX];
+} weft_segment_t;
+
+/**
+ * Everything a recording thread needs, fixed for the life of one
+ * initialisation (an "epoch"). Allocated at init and never freed, so a thread
+ * still holding it after shutdown reads valid memory.
+ */
+typedef struct weft_runtime {
+    weft_segment_t segment;
+    uint16_t max_value_length;
+    bool otel_thread_ctx;
+    weft_sampler_t sampler;
+    int64_t ratio_bound; /* sample a root if |trace id low 64 bits| < ratio_bound */
+    bool has_env_parent;
+    weft_context_t env_parent;
+} weft_runtime_t;
+
+struct weft_tracer {
+    uint16_t scope_index;
+    uint16_t name_length;
+    uint16_t version_length;
+    char name[WEFT_ABI_SCOPE_NAME_MAX];
+    char version[WEFT_ABI_SCOPE_VERSION_MAX];
+};
+
+/** Process-wide state. `epoch` changes on every init, last shutdown and fork. */
+typedef struct weft_global {
+    _Atomic uint32_t epoch;
+    _Atomic(const weft_runtime_t *) runtime; /* NULL when not running */
+    int64_t clock_offset_nanos;             /* CLOCK_REALTIME - CLOCK_MONOTONIC at init */
+} weft_global_t;
+
+extern WEFT_HIDDEN weft_global_t weft_global;
+
+/* segment.c */
+WEFT_HIDDEN int weft_segment_create(weft_segment_t *segment, const weft_config_t *config, char *error, size_t error_size);
+WEFT_HIDDEN void weft_segment_publish_scope(weft_segment_t *segment, const struct weft_tracer *tracer);
+WEFT_HIDDEN void weft_segment_close(weft_segment_t *segment);
+WEFT_HIDDEN int weft_read_start_ticks(int pid, uint64_t *ticks);
+WEFT_HIDDEN int weft_read_boot_id(uint8_t out[16]);
+
+/* span.c */
+WEFT_HIDDEN void weft_threads_on_fork_child(void);
+
+/* util */
+static inline uint32_t weft_align8(uint32_t n) {
+    return (n + 7u) & ~7u;
+}
+
+static inline uint64_t weft_load_be64(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) {
+        v = (v << 8) | p[i];
+    }
+    return v;
+}
+
+static inline bool weft_is_zero(const uint8_t *p, size_t n) {
+    uint8_t acc = 0;
+    for (size_t i = 0; i < n; i++) {
+        acc |= p[i];
+    }
+    return acc == 0;
+}
+
+/** Length of the longest prefix of s[0..n) not longer than max that does not split a UTF-8 character. */
+static inline size_t weft_utf8_cut(const char *s, size_t n, size_t max) {
+    if (n <= max) {
+        return n;
+    }
+    size_t cut = max;
+    /* s[cut] is the first byte left out: while it continues a character, leave out its start too. */
+    while (cut > 0 && ((unsigned char)s[cut] & 0xC0u) == 0x80u) {
+        cut--;
+    }
+    return cut;
+}
+
+#endif /* WEFT_INTERNAL_H */
