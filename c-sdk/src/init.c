@@ -209,8 +209,10 @@ static int weft_validate_config(const weft_config_t *c) {
         problem = "max_threads must be at least 1";
     } else if (c->stack_depth < 1 || c->stack_depth > WEFT_MAX_STACK_DEPTH) {
         problem = "stack_depth must be 1..256";
-    } else if (c->frame_size < WEFT_MIN_FRAME_SIZE || c->frame_size > WEFT_MAX_FRAME_SIZE || c->frame_size % 8 != 0) {
-        problem = "frame_size must be a multiple of 8 in 512..32768";
+    } else if (c->frame_size < WEFT_MIN_FRAME_SIZE || c->frame_size > WEFT_MAX_FRAME_SIZE ||
+               (c->frame_size & (c->frame_size - 1)) != 0) {
+        /* a power of two, so that the hot path finds a frame's index with a shift */
+        problem = "frame_size must be a power of two in 512..32768";
     } else if (c->ring_size == 0 || (c->ring_size & (c->ring_size - 1)) != 0 || c->ring_size < 2 * c->frame_size) {
         problem = "ring_size must be a power of two and at least twice frame_size";
     } else if (!(c->sampler_ratio >= 0.0 && c->sampler_ratio <= 1.0)) {

@@ -38,6 +38,7 @@ typedef struct weft_thread {
     uint8_t slot_retry;  /* countdown before the next attempt to claim a slot after none was free */
     uint32_t tid;
     uint32_t frame_size;
+    uint32_t frame_shift; /* frame_size == 1 << frame_shift */
     uint32_t stack_depth;
     uint64_t ring_mask;
     uint64_t tail;       /* producer's own copy of slot->tail */
@@ -62,44 +63,75 @@ static void weft_exit_key_create(void) {
 
 /* -------------------------------------------------------------- clock */
 
-static inline uint64_t weft_monotonic_nanos(void) {
+WEFT_INLINE uint64_t weft_monotonic_nanos(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no system call */
     return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t weft_now_unix_nanos(void) {
+WEFT_INLINE uint64_t weft_now(void) {
     return weft_monotonic_nanos() + (uint64_t)weft_global.clock_offset_nanos;
+}
+
+uint64_t weft_now_unix_nanos(void) {
+    return weft_now();
 }
 
 /* ------------------------------------------------------------- random */
 
 /* wyrand: one multiply per 64 bits, passes BigCrush; seeded from the OS per thread. */
-static inline uint64_t weft_random(uint64_t *state) {
+WEFT_INLINE uint64_t weft_random(uint64_t *state) {
     *state += UINT64_C(0xa0761d6478bd642f);
     __extension__ unsigned __int128 t = (unsigned __int128)*state * (*state ^ UINT64_C(0xe7037ed1a0b428db));
     return (uint64_t)(t >> 64) ^ (uint64_t)t;
 }
 
-static inline void weft_random_id(uint64_t *state, uint8_t *out, size_t n) {
-    for (;;) {
-        for (size_t i = 0; i < n; i += 8) {
-            uint64_t r = weft_random(state);
-            memcpy(out + i, &r, 8);
+/** A random non-zero 64-bit value, for span ids and the halves of trace ids. */
+WEFT_INLINE uint64_t weft_random_nonzero(uint64_t *state) {
+    uint64_t r;
+    do {
+        r = weft_random(state);
+    } while (WEFT_UNLIKELY(r == 0));
+    return r;
+}
+
+/* --------------------------------------------------------------- copy */
+
+/**
+ * memcpy for the short keys and values of the hot path, without a call:
+ * overlapping word copies for up to 16 bytes, libc beyond. Never reads
+ * outside [src, src + n) nor writes outside [dst, dst + n).
+ */
+WEFT_INLINE void weft_copy(uint8_t *dst, const void *src_, size_t n) {
+    const uint8_t *src = src_;
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b;
+        memcpy(&a, src, 8);
+        memcpy(&b, src + n - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+        uint32_t a, b;
+        memcpy(&a, src, 4);
+        memcpy(&b, src + n - 4, 4);
+        memcpy(dst, &a, 4);
+        memcpy(dst + n - 4, &b, 4);
+    } else if (n < 4) {
+        for (size_t i = 0; i < n; i++) {
+            dst[i] = src[i];
         }
-        if (WEFT_LIKELY(!weft_is_zero(out, n))) {
-            return;
-        }
+    } else {
+        memcpy(dst, src, n);
     }
 }
 
 /* ------------------------------------------------------------ binding */
 
-static inline weft_abi_span_t *weft_frame(const weft_thread_t *t, uint32_t index) {
-    return (weft_abi_span_t *)(void *)(t->frames + (size_t)index * t->frame_size);
+WEFT_INLINE weft_abi_span_t *weft_frame(const weft_thread_t *t, uint32_t index) {
+    return (weft_abi_span_t *)(void *)(t->frames + ((size_t)index << t->frame_shift));
 }
 
-static inline void weft_publish_depth(weft_thread_t *t, uint32_t depth) {
+WEFT_INLINE void weft_publish_depth(weft_thread_t *t, uint32_t depth) {
     t->depth = depth;
     /* release: a post-mortem reader that acquires depth sees the frames below it complete */
     weft_store_release(&t->slot->depth, depth);
@@ -165,6 +197,7 @@ static bool weft_thread_bind(weft_thread_t *t) {
         weft_read_thread_name(slot->thread_name);
         t->slot = slot;
         t->frame_size = seg->frame_size;
+        t->frame_shift = (uint32_t)__builtin_ctz(seg->frame_size);
         t->stack_depth = seg->stack_depth;
         t->frames = (uint8_t *)slot + WEFT_ABI_SLOT_HEADER_SIZE;
         t->ring = t->frames + (size_t)seg->stack_depth * seg->frame_size;
@@ -188,7 +221,7 @@ static bool weft_thread_bind(weft_thread_t *t) {
  * The bound thread state, or NULL if this thread cannot record now. With
  * `count_drop`, a failure for want of a free slot counts one dropped span.
  */
-static inline weft_thread_t *weft_thread_for_recording(bool count_drop) {
+WEFT_INLINE weft_thread_t *weft_thread_for_recording(bool count_drop) {
     weft_thread_t *t = &weft_tls;
     if (WEFT_LIKELY(t->epoch == weft_load_relaxed(&weft_global.epoch))) {
         return t;
@@ -205,7 +238,7 @@ static inline weft_thread_t *weft_thread_for_recording(bool count_drop) {
 /* --------------------------------------------------------------- ring */
 
 /** Copy a finished record into the ring, or count it dropped. Never waits. */
-static void weft_commit(weft_thread_t *t, const weft_abi_span_t *record) {
+WEFT_INLINE void weft_commit(weft_thread_t *t, const weft_abi_span_t *record) {
     const uint32_t length = record->header.length;
     const uint64_t aligned = weft_align8(length);
     const uint64_t capacity = t->ring_mask + 1u;
@@ -227,8 +260,11 @@ static void weft_commit(weft_thread_t *t, const weft_abi_span_t *record) {
         t->tail += to_end;
         index = 0;
     }
+    /* Zero the alignment bytes without a memset call: clear the record's last
+     * 8-byte word first, then copy the record over its front. */
+    const uint64_t zero = 0;
+    memcpy(t->ring + index + aligned - 8, &zero, 8);
     memcpy(t->ring + index, record, length);
-    memset(t->ring + index + length, 0, aligned - length);
     weft_counter_inc(&t->slot->spans_committed);
     t->tail += aligned;
     /* release: publishes the record bytes (and the padding and the counter) written above */
@@ -237,12 +273,12 @@ static void weft_commit(weft_thread_t *t, const weft_abi_span_t *record) {
 
 /* ------------------------------------------------------------- frames */
 
-static inline bool weft_frame_sampled(const weft_abi_span_t *frame) {
+WEFT_INLINE bool weft_frame_sampled(const weft_abi_span_t *frame) {
     return (frame->ctx.trace_flags & WEFT_TRACE_FLAG_SAMPLED) != 0;
 }
 
 /** End frame `index` (the top one) and pop it. */
-static void weft_pop_frame(weft_thread_t *t, uint32_t index, uint64_t end_nanos, uint8_t flags) {
+WEFT_INLINE void weft_pop_frame(weft_thread_t *t, uint32_t index, uint64_t end_nanos, uint8_t flags) {
     weft_abi_span_t *frame = weft_frame(t, index);
     if (frame->header.type == WEFT_ABI_RECORD_SPAN && weft_frame_sampled(frame)) {
         frame->end_unix_nanos = end_nanos > frame->start_unix_nanos ? end_nanos : frame->start_unix_nanos;
@@ -253,26 +289,26 @@ static void weft_pop_frame(weft_thread_t *t, uint32_t index, uint64_t end_nanos,
 }
 
 /** Pop every frame above `index`, ending their spans with `flags`. */
-static void weft_unwind_to(weft_thread_t *t, uint32_t index, uint64_t end_nanos, uint8_t flags) {
+WEFT_INLINE void weft_unwind_to(weft_thread_t *t, uint32_t index, uint64_t end_nanos, uint8_t flags) {
     while (t->depth > index + 1u) {
         weft_pop_frame(t, t->depth - 1u, end_nanos, flags);
     }
 }
 
 /** The frame of an open span handle on this thread, or NULL. */
-static inline weft_abi_span_t *weft_open_frame(const weft_thread_t *t, const weft_span_t *span, uint32_t *index) {
+WEFT_INLINE weft_abi_span_t *weft_open_frame(const weft_thread_t *t, const weft_span_t *span, uint32_t *index) {
     uintptr_t offset = (uintptr_t)span - (uintptr_t)t->frames;
     if (WEFT_UNLIKELY(span == NULL || t->epoch != weft_load_relaxed(&weft_global.epoch) ||
-                      offset % t->frame_size != 0 || offset / t->frame_size >= t->depth)) {
+                      (offset & (t->frame_size - 1u)) != 0 || (offset >> t->frame_shift) >= t->depth)) {
         return NULL;
     }
-    *index = (uint32_t)(offset / t->frame_size);
+    *index = (uint32_t)(offset >> t->frame_shift);
     weft_abi_span_t *frame = (weft_abi_span_t *)(void *)(t->frames + offset);
     return frame->header.type == WEFT_ABI_RECORD_SPAN ? frame : NULL;
 }
 
 /** The frame of a span that records, ready for appending. */
-static inline weft_abi_span_t *weft_recording_frame(weft_span_t *span) {
+WEFT_INLINE weft_abi_span_t *weft_recording_frame(weft_span_t *span) {
     uint32_t index;
     weft_abi_span_t *frame = weft_open_frame(&weft_tls, span, &index);
     return frame != NULL && weft_frame_sampled(frame) ? frame : NULL;
@@ -280,7 +316,7 @@ static inline weft_abi_span_t *weft_recording_frame(weft_span_t *span) {
 
 /* --------------------------------------------------------- sampling */
 
-static bool weft_sample(const weft_runtime_t *rt, const weft_abi_thread_ctx_t *parent, const uint8_t trace_id[16]) {
+WEFT_INLINE bool weft_sample(const weft_runtime_t *rt, const weft_abi_thread_ctx_t *parent, const uint8_t trace_id[16]) {
     switch (rt->sampler) {
     case WEFT_SAMPLER_PARENTBASED_ALWAYS_ON:
         return parent == NULL || (parent->trace_flags & WEFT_TRACE_FLAG_SAMPLED);
@@ -306,8 +342,9 @@ static bool weft_sample(const weft_runtime_t *rt, const weft_abi_thread_ctx_t *p
 
 /* -------------------------------------------------------------- begin */
 
-static weft_span_t *weft_begin(weft_tracer_t *tracer, const char *name, weft_span_kind_t kind,
-                               const weft_abi_thread_ctx_t *parent, bool parent_remote, bool explicit_parent) {
+WEFT_INLINE weft_span_t *weft_begin(weft_tracer_t *tracer, const char *name, size_t name_length,
+                                    weft_span_kind_t kind, const weft_abi_thread_ctx_t *parent, bool parent_remote,
+                                    bool explicit_parent) {
     weft_thread_t *t = &weft_tls;
     if (WEFT_UNLIKELY(tracer == NULL || name == NULL)) {
         return NULL;
@@ -344,10 +381,13 @@ static weft_span_t *weft_begin(weft_tracer_t *tracer, const char *name, weft_spa
         memcpy(frame->ctx.trace_id, parent->trace_id, 16);
         memcpy(frame->parent_span_id, parent->span_id, 8);
     } else {
-        weft_random_id(&t->rng, frame->ctx.trace_id, 16);
+        uint64_t high = weft_random(&t->rng), low = weft_random_nonzero(&t->rng);
+        memcpy(frame->ctx.trace_id, &high, 8);
+        memcpy(frame->ctx.trace_id + 8, &low, 8);
         memset(frame->parent_span_id, 0, 8);
     }
-    weft_random_id(&t->rng, frame->ctx.span_id, 8);
+    uint64_t span_id = weft_random_nonzero(&t->rng);
+    memcpy(frame->ctx.span_id, &span_id, 8);
     const bool sampled = weft_sample(t->rt, parent, frame->ctx.trace_id);
     frame->ctx.valid = 1;
     frame->ctx.trace_flags = sampled ? WEFT_TRACE_FLAG_SAMPLED : 0;
@@ -356,7 +396,6 @@ static weft_span_t *weft_begin(weft_tracer_t *tracer, const char *name, weft_spa
     frame->header.fixed_size = WEFT_ABI_SPAN_FIXED_SIZE;
     frame->header.length = WEFT_ABI_SPAN_FIXED_SIZE;
     if (sampled) {
-        size_t name_length = strlen(name);
         size_t cut = weft_utf8_cut(name, name_length, WEFT_MAX_NAME_LENGTH);
         frame->kind = (kind >= WEFT_SPAN_KIND_INTERNAL && kind <= WEFT_SPAN_KIND_CONSUMER) ? (uint8_t)kind
                                                                                            : WEFT_ABI_KIND_INTERNAL;
@@ -364,7 +403,7 @@ static weft_span_t *weft_begin(weft_tracer_t *tracer, const char *name, weft_spa
         frame->flags = (uint8_t)((parent_remote ? WEFT_ABI_SPAN_PARENT_REMOTE : 0) |
                                  (cut < name_length ? WEFT_ABI_SPAN_NAME_TRUNCATED : 0));
         frame->reserved0 = 0;
-        frame->start_unix_nanos = weft_now_unix_nanos();
+        frame->start_unix_nanos = weft_now();
         frame->end_unix_nanos = 0;
         frame->tid = t->tid;
         frame->scope_index = tracer->scope_index;
@@ -376,7 +415,7 @@ static weft_span_t *weft_begin(weft_tracer_t *tracer, const char *name, weft_spa
         uint8_t *p = (uint8_t *)frame + WEFT_ABI_SPAN_FIXED_SIZE;
         uint16_t length16 = (uint16_t)cut;
         memcpy(p, &length16, 2);
-        memcpy(p + 2, name, cut);
+        weft_copy(p + 2, name, cut);
         frame->header.length = (uint32_t)(WEFT_ABI_SPAN_FIXED_SIZE + 2u + cut);
     }
     weft_publish_depth(t, depth + 1);
@@ -387,12 +426,12 @@ out:
     return result;
 }
 
-weft_span_t *weft_span_begin(weft_tracer_t *tracer, const char *name, weft_span_kind_t kind) {
-    return weft_begin(tracer, name, kind, NULL, false, false);
+weft_span_t *weft_span_begin_n(weft_tracer_t *tracer, const char *name, size_t name_length, weft_span_kind_t kind) {
+    return weft_begin(tracer, name, name_length, kind, NULL, false, false);
 }
 
-weft_span_t *weft_span_begin_with_parent(weft_tracer_t *tracer, const char *name, weft_span_kind_t kind,
-                                         const weft_context_t *parent) {
+weft_span_t *weft_span_begin_with_parent_n(weft_tracer_t *tracer, const char *name, size_t name_length,
+                                           weft_span_kind_t kind, const weft_context_t *parent) {
     if (parent != NULL && (weft_is_zero(parent->trace_id, 16) || weft_is_zero(parent->span_id, 8))) {
         parent = NULL; /* an invalid parent is no parent, as in OpenTelemetry */
     }
@@ -404,15 +443,16 @@ weft_span_t *weft_span_begin_with_parent(weft_tracer_t *tracer, const char *name
         ctx.trace_flags = parent->trace_flags;
         ctx.attrs_size = 0;
     }
-    return weft_begin(tracer, name, kind, parent != NULL ? &ctx : NULL, parent != NULL && parent->is_remote, true);
+    return weft_begin(tracer, name, name_length, kind, parent != NULL ? &ctx : NULL,
+                      parent != NULL && parent->is_remote, true);
 }
 
 /* --------------------------------------------------------- attributes */
 
 /** Append an attribute item to `frame`; returns false (and counts nothing) if it does not fit. */
-static bool weft_append_attr(weft_abi_span_t *frame, uint32_t frame_size, uint16_t max_value_length, const char *key,
-                             weft_attr_type_t type, const void *value, size_t value_length) {
-    size_t key_length = strlen(key);
+WEFT_INLINE bool weft_append_attr(weft_abi_span_t *frame, uint32_t frame_size, uint16_t max_value_length,
+                                  const char *key, size_t key_length, weft_attr_type_t type, const void *value,
+                                  size_t value_length) {
     size_t key_cut = weft_utf8_cut(key, key_length, WEFT_MAX_KEY_LENGTH);
     size_t value_cut = value_length;
     if (type == WEFT_ATTR_STRING) {
@@ -424,57 +464,53 @@ static bool weft_append_attr(weft_abi_span_t *frame, uint32_t frame_size, uint16
     }
     const bool truncated = key_cut < key_length || value_cut < value_length;
     uint8_t *p = (uint8_t *)frame + frame->header.length;
-    weft_abi_item_header_t item = {
-        .tag = (uint8_t)type, .flags = truncated ? WEFT_ABI_ITEM_TRUNCATED : 0, .length = (uint16_t)item_length};
-    uint16_t key_length16 = (uint16_t)key_cut;
-    memcpy(p, &item, sizeof item);
-    memcpy(p + 4, &key_length16, 2);
-    memcpy(p + 6, key, key_cut);
-    memcpy(p + 6 + key_cut, value, value_cut);
+    /* item header (tag, flags, length) and key length, as one 6-byte prefix */
+    const uint64_t prefix = (uint64_t)(uint8_t)type | (uint64_t)(truncated ? WEFT_ABI_ITEM_TRUNCATED : 0) << 8 |
+                            (uint64_t)item_length << 16 | (uint64_t)key_cut << 32;
+    memcpy(p, &prefix, WEFT_ABI_ATTR_PREFIX_SIZE);
+    weft_copy(p + WEFT_ABI_ATTR_PREFIX_SIZE, key, key_cut);
+    weft_copy(p + WEFT_ABI_ATTR_PREFIX_SIZE + key_cut, value, value_cut);
     frame->header.length += (uint32_t)item_length;
-    if (truncated) {
+    if (WEFT_UNLIKELY(truncated)) {
         frame->truncated_count++;
     }
     return true;
 }
 
-static void weft_set_attr(weft_span_t *span, const char *key, weft_attr_type_t type, const void *value,
-                          size_t value_length) {
-    weft_abi_span_t *frame = weft_recording_frame(span);
-    if (frame == NULL || key == NULL) {
+WEFT_INLINE void weft_set_attr(weft_span_t *span, const char *key, size_t key_length, weft_attr_type_t type,
+                               const void *value, size_t value_length) {
+    const weft_thread_t *t = &weft_tls;
+    uint32_t index;
+    weft_abi_span_t *frame = weft_open_frame(t, span, &index);
+    if (frame == NULL || !weft_frame_sampled(frame) || key == NULL) {
         return;
     }
-    const weft_thread_t *t = &weft_tls;
-    if (weft_append_attr(frame, t->frame_size, t->rt->max_value_length, key, type, value, value_length)) {
+    if (weft_append_attr(frame, t->frame_size, t->rt->max_value_length, key, key_length, type, value,
+                         value_length)) {
         frame->attr_count++;
     } else {
         frame->dropped_attr_count++;
     }
 }
 
-void weft_span_set_string(weft_span_t *span, const char *key, const char *value) {
-    if (value != NULL) {
-        weft_set_attr(span, key, WEFT_ATTR_STRING, value, strlen(value));
+void weft_span_set_string_n(weft_span_t *span, const char *key, size_t key_length, const char *value,
+                            size_t value_length) {
+    if (value != NULL || value_length == 0) {
+        weft_set_attr(span, key, key_length, WEFT_ATTR_STRING, value != NULL ? value : "", value_length);
     }
 }
 
-void weft_span_set_string_n(weft_span_t *span, const char *key, const char *value, size_t length) {
-    if (value != NULL || length == 0) {
-        weft_set_attr(span, key, WEFT_ATTR_STRING, value != NULL ? value : "", length);
-    }
+void weft_span_set_int64_n(weft_span_t *span, const char *key, size_t key_length, int64_t value) {
+    weft_set_attr(span, key, key_length, WEFT_ATTR_INT64, &value, sizeof value);
 }
 
-void weft_span_set_int64(weft_span_t *span, const char *key, int64_t value) {
-    weft_set_attr(span, key, WEFT_ATTR_INT64, &value, sizeof value);
+void weft_span_set_double_n(weft_span_t *span, const char *key, size_t key_length, double value) {
+    weft_set_attr(span, key, key_length, WEFT_ATTR_DOUBLE, &value, sizeof value);
 }
 
-void weft_span_set_double(weft_span_t *span, const char *key, double value) {
-    weft_set_attr(span, key, WEFT_ATTR_DOUBLE, &value, sizeof value);
-}
-
-void weft_span_set_bool(weft_span_t *span, const char *key, bool value) {
+void weft_span_set_bool_n(weft_span_t *span, const char *key, size_t key_length, bool value) {
     uint8_t byte = value ? 1 : 0;
-    weft_set_attr(span, key, WEFT_ATTR_BOOL, &byte, 1);
+    weft_set_attr(span, key, key_length, WEFT_ATTR_BOOL, &byte, 1);
 }
 
 /* ------------------------------------------------------------- events */
@@ -485,7 +521,7 @@ void weft_span_add_event(weft_span_t *span, const char *name, const weft_attr_t 
         return;
     }
     const weft_thread_t *t = &weft_tls;
-    const uint64_t now = weft_now_unix_nanos();
+    const uint64_t now = weft_now();
     size_t name_length = strlen(name);
     size_t cut = weft_utf8_cut(name, name_length, WEFT_MAX_NAME_LENGTH);
     const uint32_t event_offset = frame->header.length;
@@ -532,8 +568,8 @@ void weft_span_add_event(weft_span_t *span, const char *name, const weft_attr_t 
             event.dropped_attr_count++;
             continue;
         }
-        if (a->key != NULL &&
-            weft_append_attr(frame, t->frame_size, t->rt->max_value_length, a->key, a->type, value, value_length)) {
+        if (a->key != NULL && weft_append_attr(frame, t->frame_size, t->rt->max_value_length, a->key,
+                                               strlen(a->key), a->type, value, value_length)) {
             event.attr_count++;
         } else {
             event.dropped_attr_count++;
@@ -603,7 +639,7 @@ void weft_span_set_errno(weft_span_t *span, int errnum) {
 
 /* ---------------------------------------------------------------- end */
 
-static void weft_end(weft_span_t *span, uint64_t end_nanos, bool now) {
+WEFT_INLINE void weft_end(weft_span_t *span, uint64_t end_nanos, bool now) {
     weft_thread_t *t = &weft_tls;
     if (WEFT_UNLIKELY(span == NULL || t->busy)) {
         return;
@@ -613,7 +649,7 @@ static void weft_end(weft_span_t *span, uint64_t end_nanos, bool now) {
     uint32_t index;
     if (weft_open_frame(t, span, &index) != NULL) {
         if (now) {
-            end_nanos = weft_now_unix_nanos();
+            end_nanos = weft_now();
         }
         weft_unwind_to(t, index, end_nanos, WEFT_ABI_SPAN_ENDED_BY_UNWIND);
         weft_pop_frame(t, index, end_nanos, 0);
@@ -720,7 +756,7 @@ int weft_context_detach(int token) {
     }
     t->busy = 1;
     weft_signal_fence();
-    weft_unwind_to(t, (uint32_t)token, weft_now_unix_nanos(), WEFT_ABI_SPAN_ENDED_BY_UNWIND);
+    weft_unwind_to(t, (uint32_t)token, weft_now(), WEFT_ABI_SPAN_ENDED_BY_UNWIND);
     weft_pop_frame(t, (uint32_t)token, 0, 0);
     weft_signal_fence();
     t->busy = 0;
@@ -738,7 +774,7 @@ static void weft_thread_exit(void *arg) {
     t->busy = 1;
     weft_signal_fence();
     if (t->depth > 0) {
-        uint64_t now = weft_now_unix_nanos();
+        uint64_t now = weft_now();
         weft_unwind_to(t, 0, now, WEFT_ABI_SPAN_ENDED_BY_THREAD_EXIT);
         weft_pop_frame(t, 0, now, WEFT_ABI_SPAN_ENDED_BY_THREAD_EXIT);
     }

@@ -12,10 +12,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define WEFT_HIDDEN __attribute__((visibility("hidden")))
 #define WEFT_LIKELY(x) __builtin_expect(!!(x), 1)
 #define WEFT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define WEFT_INLINE static inline __attribute__((always_inline))
 
 #define WEFT_MAX_NAME_LENGTH 256u
 #define WEFT_MAX_KEY_LENGTH 128u
@@ -80,28 +82,28 @@ WEFT_HIDDEN int weft_read_boot_id(uint8_t out[16]);
 WEFT_HIDDEN void weft_threads_on_fork_child(void);
 
 /* util */
-static inline uint32_t weft_align8(uint32_t n) {
+WEFT_INLINE uint32_t weft_align8(uint32_t n) {
     return (n + 7u) & ~7u;
 }
 
-static inline uint64_t weft_load_be64(const uint8_t *p) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) {
-        v = (v << 8) | p[i];
-    }
-    return v;
+WEFT_INLINE uint64_t weft_load_be64(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return __builtin_bswap64(v); /* the ABI is little-endian only (weft_abi.h) */
 }
 
-static inline bool weft_is_zero(const uint8_t *p, size_t n) {
-    uint8_t acc = 0;
-    for (size_t i = 0; i < n; i++) {
-        acc |= p[i];
+/** Whether an 8- or 16-byte id is all zero (n is 8 or 16). */
+WEFT_INLINE bool weft_is_zero(const uint8_t *p, size_t n) {
+    uint64_t a, b = 0;
+    memcpy(&a, p, 8);
+    if (n == 16) {
+        memcpy(&b, p + 8, 8);
     }
-    return acc == 0;
+    return (a | b) == 0;
 }
 
 /** Length of the longest prefix of s[0..n) not longer than max that does not split a UTF-8 character. */
-static inline size_t weft_utf8_cut(const char *s, size_t n, size_t max) {
+WEFT_INLINE size_t weft_utf8_cut(const char *s, size_t n, size_t max) {
     if (n <= max) {
         return n;
     }

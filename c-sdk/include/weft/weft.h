@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -139,7 +140,7 @@ typedef struct weft_config {
     uint32_t ring_size;   /* bytes per thread ring, power of two, >= 2 * frame_size */
     uint32_t max_threads; /* slots: threads recording at once */
     uint32_t stack_depth; /* open spans + attached contexts per thread, 1..256 */
-    uint32_t frame_size;  /* largest span record, 512..32768, multiple of 8 */
+    uint32_t frame_size;  /* largest span record, a power of two in 512..32768 */
     uint16_t max_value_length;
     weft_sampler_t sampler;
     double sampler_ratio;
@@ -194,28 +195,42 @@ WEFT_API int weft_segment_path(char *buf, size_t size);
 
 /* ------------------------------------------------------------- spans */
 
+/*
+ * Strings: the functions ending in _n take explicit lengths (bytes of UTF-8,
+ * no terminating NUL needed) and are the exported ABI, for bindings such as
+ * Java's FFM. The functions without _n are static inline wrappers that take
+ * NUL-terminated strings: with a string literal, its length is computed at
+ * compile time.
+ */
+
 /**
  * Begin a span on this thread. Its parent is the innermost open span or
  * attached context of this thread; failing that, TRACEPARENT from the
  * environment; failing that, it is a root span (sampled by the sampler).
+ * Names longer than 256 bytes are cut (flagged).
  * @return the span, or NULL if it is not recorded at all (Weft disabled or
  *   shut down, nesting too deep, no slot free, or re-entered from a signal
  *   handler; the last three are counted). An unsampled span is returned
  *   (it has ids and is a parent for its children) but records nothing.
  */
-WEFT_API weft_span_t *weft_span_begin(weft_tracer_t *tracer, const char *name, weft_span_kind_t kind);
+WEFT_API weft_span_t *weft_span_begin_n(weft_tracer_t *tracer, const char *name, size_t name_length,
+                                        weft_span_kind_t kind);
 
 /** Begin a span with an explicit parent (NULL parent: a new root). */
-WEFT_API weft_span_t *weft_span_begin_with_parent(weft_tracer_t *tracer, const char *name, weft_span_kind_t kind,
-                                                  const weft_context_t *parent);
+WEFT_API weft_span_t *weft_span_begin_with_parent_n(weft_tracer_t *tracer, const char *name, size_t name_length,
+                                                    weft_span_kind_t kind, const weft_context_t *parent);
 
-/** Set an attribute. The key is cut to 128 bytes, a string value to max_value_length (flagged). */
-WEFT_API void weft_span_set_string(weft_span_t *span, const char *key, const char *value);
-/** String attribute of `length` bytes (need not be NUL-terminated). */
-WEFT_API void weft_span_set_string_n(weft_span_t *span, const char *key, const char *value, size_t length);
-WEFT_API void weft_span_set_int64(weft_span_t *span, const char *key, int64_t value);
-WEFT_API void weft_span_set_double(weft_span_t *span, const char *key, double value);
-WEFT_API void weft_span_set_bool(weft_span_t *span, const char *key, bool value);
+/**
+ * Set an attribute. Keys are cut to 128 bytes and string values to
+ * max_value_length, at a UTF-8 character boundary (flagged and counted);
+ * an attribute that does not fit in what is left of the span's frame is
+ * dropped and counted. A later value for the same key replaces the earlier.
+ */
+WEFT_API void weft_span_set_string_n(weft_span_t *span, const char *key, size_t key_length, const char *value,
+                                     size_t value_length);
+WEFT_API void weft_span_set_int64_n(weft_span_t *span, const char *key, size_t key_length, int64_t value);
+WEFT_API void weft_span_set_double_n(weft_span_t *span, const char *key, size_t key_length, double value);
+WEFT_API void weft_span_set_bool_n(weft_span_t *span, const char *key, size_t key_length, bool value);
 
 /** Add an event, now, with `count` attributes (attrs may be NULL when count is 0). */
 WEFT_API void weft_span_add_event(weft_span_t *span, const char *name, const weft_attr_t *attrs, size_t count);
@@ -226,10 +241,10 @@ WEFT_API void weft_span_add_event(weft_span_t *span, const char *name, const wef
  */
 WEFT_API void weft_span_set_status(weft_span_t *span, weft_status_code_t code, const char *message);
 
-/** Status ERROR with strerror(errnum) as message and attribute error.type = the errno name or number. */
+/** Status ERROR with strerror(errnum) as message and attribute error.type = the errno name (e.g. "ENOENT"). */
 WEFT_API void weft_span_set_errno(weft_span_t *span, int errnum);
 
-/** End the span now. Spans begun after it on this thread and still open are ended first. */
+/** End the span now. Spans begun after it on this thread and still open are ended first (flagged). */
 WEFT_API void weft_span_end(weft_span_t *span);
 
 /** End the span at an explicit time (clamped so the span never has a negative duration). */
@@ -243,6 +258,37 @@ WEFT_API bool weft_span_is_recording(const weft_span_t *span);
  * @return 0, or -EINVAL if span is NULL or not open on this thread.
  */
 WEFT_API int weft_span_context(const weft_span_t *span, weft_context_t *out);
+
+static inline size_t weft_strlen_or_0(const char *s) {
+    return s != NULL ? strlen(s) : 0;
+}
+
+static inline weft_span_t *weft_span_begin(weft_tracer_t *tracer, const char *name, weft_span_kind_t kind) {
+    return name != NULL ? weft_span_begin_n(tracer, name, strlen(name), kind) : NULL;
+}
+
+static inline weft_span_t *weft_span_begin_with_parent(weft_tracer_t *tracer, const char *name,
+                                                       weft_span_kind_t kind, const weft_context_t *parent) {
+    return name != NULL ? weft_span_begin_with_parent_n(tracer, name, strlen(name), kind, parent) : NULL;
+}
+
+static inline void weft_span_set_string(weft_span_t *span, const char *key, const char *value) {
+    if (key != NULL && value != NULL) {
+        weft_span_set_string_n(span, key, strlen(key), value, strlen(value));
+    }
+}
+
+static inline void weft_span_set_int64(weft_span_t *span, const char *key, int64_t value) {
+    weft_span_set_int64_n(span, key, weft_strlen_or_0(key), value);
+}
+
+static inline void weft_span_set_double(weft_span_t *span, const char *key, double value) {
+    weft_span_set_double_n(span, key, weft_strlen_or_0(key), value);
+}
+
+static inline void weft_span_set_bool(weft_span_t *span, const char *key, bool value) {
+    weft_span_set_bool_n(span, key, weft_strlen_or_0(key), value);
+}
 
 /* ----------------------------------------------------------- context */
 
