@@ -1,0 +1,146 @@
+package dev.weft;
+
+import dev.weft.internal.AutoConfiguredExport;
+import dev.weft.internal.CollectorEngine;
+import dev.weft.internal.Counters;
+import dev.weft.internal.NativeCounts;
+import dev.weft.internal.SelfMetrics;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.annotation.Nullable;
+import javax.annotation.concurrent.GuardedBy;
+
+/**
+ * The bridge: a daemon thread that drains the spans native code records in Weft's
+ * shared-memory segment and exports them through the OpenTelemetry Java SDK.
+ *
+ * <pre>{@code
+ * try (WeftCollector collector = WeftCollector.builder().build()) {
+ *   // ... call native code ...
+ * }
+ * }</pre>
+ *
+ * <p>By default the segment is {@code $WEFT_SHM_DIR/$WEFT_SHM_NAME} ({@code /dev/shm/weft-<pid>}
+ * for this JVM) and the spans go to an OTLP/gRPC exporter configured by OpenTelemetry's own
+ * autoconfiguration from the {@code OTEL_*} environment and {@code otel.*} system properties. If
+ * the segment does not exist yet, the thread waits for it.
+ *
+ * <p>{@link #close()} (also run by a JVM shutdown hook unless disabled) drains what is left and
+ * exports it, waiting at most the configured close timeout. It is idempotent.
+ */
+public final class WeftCollector implements AutoCloseable {
+  private static final Logger logger = Logger.getLogger(WeftCollector.class.getName());
+
+  /** Environment variable naming the segment's directory. */
+  public static final String SHM_DIR_ENV = "WEFT_SHM_DIR";
+  /** Environment variable naming the segment's file. */
+  public static final String SHM_NAME_ENV = "WEFT_SHM_NAME";
+  /** Directory used when {@value #SHM_DIR_ENV} is not set. */
+  public static final String DEFAULT_SHM_DIR = "/dev/shm";
+
+  private final CollectorEngine engine;
+  @Nullable private final AutoConfiguredExport ownedExport;
+  @Nullable private final SelfMetrics selfMetrics;
+  @Nullable private final Thread shutdownHook;
+  private final Object lock = new Object();
+
+  @GuardedBy("lock")
+  private boolean closed;
+
+  WeftCollector(CollectorEngine engine, @Nullable AutoConfiguredExport ownedExport,
+      @Nullable SelfMetrics selfMetrics, boolean registerShutdownHook) {
+    this.engine = engine;
+    this.ownedExport = ownedExport;
+    this.selfMetrics = selfMetrics;
+    if (registerShutdownHook) {
+      this.shutdownHook = new Thread(this::close, "weft-collector-shutdown");
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+    } else {
+      this.shutdownHook = null;
+    }
+  }
+
+  /** Returns a builder with the defaults described on {@link WeftCollectorBuilder}. */
+  public static WeftCollectorBuilder builder() {
+    return new WeftCollectorBuilder();
+  }
+
+  /**
+   * The default segment path for this JVM: {@code $WEFT_SHM_DIR} (default {@value
+   * #DEFAULT_SHM_DIR}) / {@code $WEFT_SHM_NAME} (default {@code weft-<pid of this JVM>}).
+   */
+  public static Path defaultSegmentPath() {
+    return defaultSegmentPath(System.getenv());
+  }
+
+  static Path defaultSegmentPath(Map<String, String> environment) {
+    String dir = environment.get(SHM_DIR_ENV);
+    String name = environment.get(SHM_NAME_ENV);
+    return Path.of(dir == null || dir.isEmpty() ? DEFAULT_SHM_DIR : dir,
+        name == null || name.isEmpty() ? "weft-" + ProcessHandle.current().pid() : name);
+  }
+
+  /** The segment this collector reads. */
+  public Path segmentPath() {
+    return engine.path();
+  }
+
+  /** True while the collector is attached to a valid segment. */
+  public boolean isAttached() {
+    return engine.isAttached();
+  }
+
+  /** Why the file at the segment path was last refused, or null if it was not. */
+  @Nullable
+  public String segmentRefusal() {
+    return engine.refusal();
+  }
+
+  /** A snapshot of the counters. */
+  public WeftStats stats() {
+    Counters c = engine.counters();
+    NativeCounts n = engine.nativeCounts();
+    return new WeftStats(n.spansCommitted, c.spansDrained(), c.spansExported(),
+        c.exportFailures(), c.queueOverflow(), c.corruptRecords(), c.unknownRecords(),
+        n.droppedRingFull, n.droppedReentrant, n.droppedTooDeep, n.droppedNoSlot);
+  }
+
+  /**
+   * Drains the rings, exports what is left and stops the thread, within the close timeout; then
+   * shuts down the exporter if the collector created it (an exporter passed to the builder is
+   * left to its owner). Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException e) {
+        // the JVM is already shutting down
+      }
+    }
+    if (!engine.close()) {
+      logger.warning("weft collector did not finish within its close timeout");
+    }
+    if (selfMetrics != null) {
+      selfMetrics.close();
+    }
+    if (ownedExport != null) {
+      CompletableResultCode shutdown = ownedExport.shutdown();
+      shutdown.join(10, TimeUnit.SECONDS);
+      if (!shutdown.isSuccess()) {
+        logger.log(Level.FINE, "exporter shutdown did not succeed");
+      }
+    }
+  }
+}

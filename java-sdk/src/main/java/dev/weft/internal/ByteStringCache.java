@@ -1,0 +1,51 @@
+package dev.weft.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.function.Function;
+
+/**
+ * A small direct-mapped cache from UTF-8 byte sequences to values derived from their decoded
+ * string (the string itself, or an attribute key). Span names and attribute keys repeat on
+ * almost every record, so caching them removes most of the allocation of decoding. The cache is
+ * bounded (a fixed number of entries of at most {@link #MAX_CACHED_LENGTH} bytes): hostile data
+ * can only cause misses. Not thread-safe: one per decoder.
+ */
+final class ByteStringCache<T> {
+  static final int MAX_CACHED_LENGTH = 128;
+
+  private final byte[][] keys;
+  private final Object[] values;
+  private final int mask;
+  private final Function<String, T> factory;
+
+  ByteStringCache(int entries, Function<String, T> factory) {
+    if (Integer.bitCount(entries) != 1) {
+      throw new IllegalArgumentException("entries must be a power of two: " + entries);
+    }
+    this.keys = new byte[entries][];
+    this.values = new Object[entries];
+    this.mask = entries - 1;
+    this.factory = factory;
+  }
+
+  @SuppressWarnings("unchecked") // values[i] was produced by factory
+  T get(byte[] source, int offset, int length) {
+    if (length > MAX_CACHED_LENGTH) {
+      return factory.apply(new String(source, offset, length, StandardCharsets.UTF_8));
+    }
+    int hash = 1;
+    for (int i = offset, end = offset + length; i < end; i++) {
+      hash = 31 * hash + source[i];
+    }
+    int index = (hash ^ (hash >>> 16)) & mask;
+    byte[] key = keys[index];
+    if (key != null && Arrays.equals(key, 0, key.length, source, offset, offset + length)) {
+      return (T) values[index];
+    }
+    T value = factory.apply(new String(source, offset, length, StandardCharsets.UTF_8));
+    keys[index] = Arrays.copyOfRange(source, offset, offset + length);
+    values[index] = value;
+    return value;
+  }
+}

@@ -1,0 +1,258 @@
+package dev.weft.internal;
+
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.annotation.Nullable;
+import javax.annotation.concurrent.GuardedBy;
+
+/**
+ * The collector thread: waits for the segment, drains every ring into the export pipeline with a
+ * back-off idle strategy, re-attaches when the segment is replaced, and on close drains what is
+ * left and exports it within a deadline.
+ */
+public final class CollectorEngine {
+  private static final Logger logger = Logger.getLogger(CollectorEngine.class.getName());
+
+  /** Settings, validated by the public builder. */
+  public static final class Settings {
+    public Path segmentPath;
+    public Resource resource;
+    public SpanExporter exporter;
+    public int maxQueueSize;
+    public int maxExportBatchSize;
+    public int maxConcurrentExports;
+    public long scheduleDelayNanos;
+    public boolean dropWhenQueueFull;
+    public long closeTimeoutNanos;
+    public long segmentPollNanos;
+    public long idleMaxSpins;
+    public long idleMaxYields;
+    public long idleMinParkNanos;
+    public long idleMaxParkNanos;
+  }
+
+  private final Path path;
+  private final Resource resource;
+  private final Counters counters = new Counters();
+  private final ExportPipeline pipeline;
+  private final BackoffIdleStrategy idle;
+  private final long segmentPollNanos;
+  private final long closeTimeoutNanos;
+  private final Thread thread;
+  private final CountDownLatch finished = new CountDownLatch(1);
+  private final Object lock = new Object();
+
+  private volatile boolean closing;
+  @Nullable private volatile SegmentDrainer drainer;
+  @Nullable private volatile String refusal;
+
+  @GuardedBy("lock")
+  private NativeCounts retired = NativeCounts.ZERO;
+
+  // Collector thread only.
+  private long nextSegmentCheckNanos;
+
+  public CollectorEngine(Settings settings, String threadName) {
+    this.path = Objects.requireNonNull(settings.segmentPath, "segmentPath");
+    this.resource = Objects.requireNonNull(settings.resource, "resource");
+    this.pipeline = new ExportPipeline(settings.exporter, counters, settings.maxQueueSize,
+        settings.maxExportBatchSize, settings.maxConcurrentExports, settings.scheduleDelayNanos,
+        settings.dropWhenQueueFull);
+    this.idle = new BackoffIdleStrategy(settings.idleMaxSpins, settings.idleMaxYields,
+        settings.idleMinParkNanos, settings.idleMaxParkNanos);
+    this.segmentPollNanos = settings.segmentPollNanos;
+    this.closeTimeoutNanos = settings.closeTimeoutNanos;
+    this.thread = new Thread(this::run, threadName);
+    this.thread.setDaemon(true);
+    this.pipeline.setOwner(thread);
+  }
+
+  /**
+   * Tries to attach to the segment now, so that a refused segment is reported to the caller of
+   * {@code build()}. A missing or not yet initialised segment is not an error.
+   */
+  public void attachNow() throws InvalidSegmentException {
+    try {
+      drainer = new SegmentDrainer(Segment.open(path), resource, counters);
+    } catch (NoSuchFileException e) {
+      // not created yet: the thread waits for it
+    } catch (InvalidSegmentException e) {
+      if (!e.isNotReadyYet()) {
+        throw e;
+      }
+    } catch (IOException e) {
+      logger.log(Level.FINE, "segment not readable yet: " + path, e);
+    }
+  }
+
+  public void start() {
+    thread.start();
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  public Counters counters() {
+    return counters;
+  }
+
+  public boolean isAttached() {
+    return drainer != null;
+  }
+
+  /** Why the segment at the path was last refused, or null. */
+  @Nullable
+  public String refusal() {
+    return refusal;
+  }
+
+  /** Native counters of the current segment plus those of segments detached before. */
+  public NativeCounts nativeCounts() {
+    synchronized (lock) {
+      SegmentDrainer current = drainer;
+      return current == null ? retired : retired.plus(NativeCounts.read(current.segment()));
+    }
+  }
+
+  /** Stops the thread after a final drain and export; waits at most the close timeout. */
+  public boolean close() {
+    closing = true;
+    LockSupport.unpark(thread);
+    if (Thread.currentThread() == thread) {
+      return false;
+    }
+    try {
+      // The thread itself stops at its deadline; a little slack for the final bookkeeping.
+      return finished.await(closeTimeoutNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private void run() {
+    try {
+      while (!closing) {
+        SegmentDrainer current = drainer;
+        if (current == null) {
+          current = tryAttach();
+          if (current == null) {
+            pipeline.poll(System.nanoTime());
+            LockSupport.parkNanos(this, segmentPollNanos);
+            continue;
+          }
+        }
+        int work;
+        try {
+          work = current.drain(pipeline);
+        } catch (InternalError | IndexOutOfBoundsException e) {
+          // The file was truncated under the mapping (SIGBUS), or the mapping is otherwise
+          // unusable: give the segment up and wait for a new one.
+          logger.log(Level.WARNING, "segment " + path + " became unreadable; detaching", e);
+          detach(current, false);
+          continue;
+        }
+        long now = System.nanoTime();
+        work += pipeline.poll(now);
+        if (work == 0 && now - nextSegmentCheckNanos >= 0) {
+          nextSegmentCheckNanos = now + segmentPollNanos;
+          checkReplaced(current);
+        }
+        idle.idle(work);
+      }
+      finish();
+    } catch (Throwable t) {
+      logger.log(Level.SEVERE, "weft collector thread failed", t);
+    } finally {
+      finished.countDown();
+    }
+  }
+
+  @Nullable
+  private SegmentDrainer tryAttach() {
+    try {
+      SegmentDrainer attached = new SegmentDrainer(Segment.open(path), resource, counters);
+      drainer = attached;
+      refusal = null;
+      idle.reset();
+      logger.fine("attached to segment " + path);
+      return attached;
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (InvalidSegmentException e) {
+      if (!e.isNotReadyYet() && !Objects.equals(refusal, e.getMessage())) {
+        refusal = e.getMessage();
+        logger.warning("refusing segment: " + e.getMessage());
+      }
+      return null;
+    } catch (IOException | RuntimeException e) {
+      logger.log(Level.FINE, "cannot open segment " + path, e);
+      return null;
+    }
+  }
+
+  /** When the writer closed its segment and we drained it, wait for the next one at the path. */
+  private void checkReplaced(SegmentDrainer current) {
+    Segment segment = current.segment();
+    if (segment.state() != Abi.SEGMENT_CLOSED || !current.isEmpty() || !pipeline.isIdle()) {
+      return;
+    }
+    Object key = null;
+    try {
+      var attributes = Files.readAttributes(path, "unix:ino,dev", LinkOption.NOFOLLOW_LINKS);
+      key = attributes.get("ino") + ":" + attributes.get("dev");
+    } catch (IOException | RuntimeException e) {
+      // gone: detach below
+    }
+    if (!segment.fileKey().equals(key)) {
+      detach(current, true);
+    }
+  }
+
+  private void detach(SegmentDrainer current, boolean readCounters) {
+    synchronized (lock) {
+      if (readCounters) {
+        retired = retired.plus(NativeCounts.read(current.segment()));
+      }
+      drainer = null;
+    }
+  }
+
+  private void finish() {
+    long deadline = System.nanoTime() + closeTimeoutNanos;
+    SegmentDrainer current = drainer;
+    if (current != null) {
+      // Drain until the rings are empty, waiting for queue space (back-pressure) as needed.
+      while (System.nanoTime() - deadline < 0) {
+        int work;
+        try {
+          work = current.drain(pipeline);
+        } catch (InternalError | IndexOutOfBoundsException e) {
+          logger.log(Level.WARNING, "segment " + path + " became unreadable during close", e);
+          break;
+        }
+        pipeline.sealNow();
+        work += pipeline.poll(System.nanoTime());
+        if (current.isEmpty()) {
+          break;
+        }
+        if (work == 0) {
+          LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(1));
+        }
+      }
+    }
+    pipeline.finish(deadline);
+  }
+}

@@ -1,0 +1,67 @@
+package dev.weft.internal;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.BatchCallback;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.api.metrics.ObservableLongMeasurement;
+
+/**
+ * The collector's counters as OpenTelemetry observable counters, read in one batch callback per
+ * collection. Instrument names: {@code weft.spans.drained}, {@code weft.spans.exported},
+ * {@code weft.spans.dropped} (attribute {@code weft.drop.reason}: {@code ring_full},
+ * {@code reentrant}, {@code too_deep}, {@code no_slot}, {@code queue_full}),
+ * {@code weft.export.failures}, {@code weft.records.corrupt}, {@code weft.records.unknown}.
+ */
+public final class SelfMetrics implements AutoCloseable {
+  public static final String METER_NAME = "dev.weft";
+  static final AttributeKey<String> REASON = AttributeKey.stringKey("weft.drop.reason");
+  private static final Attributes RING_FULL = Attributes.of(REASON, "ring_full");
+  private static final Attributes REENTRANT = Attributes.of(REASON, "reentrant");
+  private static final Attributes TOO_DEEP = Attributes.of(REASON, "too_deep");
+  private static final Attributes NO_SLOT = Attributes.of(REASON, "no_slot");
+  private static final Attributes QUEUE_FULL = Attributes.of(REASON, "queue_full");
+
+  private final BatchCallback callback;
+
+  public SelfMetrics(MeterProvider meterProvider, CollectorEngine engine) {
+    Meter meter = meterProvider.meterBuilder(METER_NAME).build();
+    ObservableLongMeasurement drained = counter(meter, "weft.spans.drained",
+        "Spans read from the native rings and decoded", "{span}");
+    ObservableLongMeasurement exported = counter(meter, "weft.spans.exported",
+        "Native spans exported successfully", "{span}");
+    ObservableLongMeasurement dropped = counter(meter, "weft.spans.dropped",
+        "Native spans dropped, by reason", "{span}");
+    ObservableLongMeasurement failures = counter(meter, "weft.export.failures",
+        "Native spans whose export failed", "{span}");
+    ObservableLongMeasurement corrupt = counter(meter, "weft.records.corrupt",
+        "Records rejected by validation", "{record}");
+    ObservableLongMeasurement unknown = counter(meter, "weft.records.unknown",
+        "Records of an unknown type, skipped", "{record}");
+    this.callback = meter.batchCallback(() -> {
+      Counters counters = engine.counters();
+      NativeCounts natives = engine.nativeCounts();
+      drained.record(counters.spansDrained());
+      exported.record(counters.spansExported());
+      failures.record(counters.exportFailures());
+      corrupt.record(counters.corruptRecords());
+      unknown.record(counters.unknownRecords());
+      dropped.record(natives.droppedRingFull, RING_FULL);
+      dropped.record(natives.droppedReentrant, REENTRANT);
+      dropped.record(natives.droppedTooDeep, TOO_DEEP);
+      dropped.record(natives.droppedNoSlot, NO_SLOT);
+      dropped.record(counters.queueOverflow(), QUEUE_FULL);
+    }, drained, exported, dropped, failures, corrupt, unknown);
+  }
+
+  private static ObservableLongMeasurement counter(Meter meter, String name, String description,
+      String unit) {
+    return meter.counterBuilder(name).setDescription(description).setUnit(unit).buildObserver();
+  }
+
+  @Override
+  public void close() {
+    callback.close();
+  }
+}

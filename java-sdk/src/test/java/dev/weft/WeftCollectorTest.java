@@ -1,0 +1,283 @@
+package dev.weft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.weft.testing.SegmentWriter;
+import dev.weft.testing.SpanRecordBuilder;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WeftCollectorTest {
+  private static final Resource RESOURCE =
+      Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "weft-test"));
+
+  @TempDir Path dir;
+
+  private WeftCollectorBuilder builder(Path path, SpanExporter exporter) {
+    return WeftCollector.builder().setSegmentPath(path).setSpanExporter(exporter)
+        .setResource(RESOURCE).setRegisterShutdownHook(false)
+        .setScheduleDelay(Duration.ofMillis(10)).setSegmentPollInterval(Duration.ofMillis(10));
+  }
+
+  @Test
+  void waitsForTheSegmentThenExportsEverySpan() throws Exception {
+    Path path = dir.resolve("weft-late");
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (WeftCollector collector = builder(path, exporter).build()) {
+      assertThat(collector.isAttached()).isFalse();
+      SegmentWriter writer = SegmentWriter.create(path);
+      writer.registerScope("lib", "2.0");
+      writer.claimSlot(0, 10, "native-0");
+      writer.claimSlot(1, 11, "native-1");
+      for (int i = 0; i < 200; i++) {
+        while (!writer.append(i % 2, SpanRecordBuilder.span().spanId(i + 1).attr("i", (long) i)
+            .build())) {
+          Thread.onSpinWait(); // the ring is full until the collector drains it
+        }
+      }
+      await().until(() -> exporter.getFinishedSpanItems().size() == 200);
+      assertThat(collector.isAttached()).isTrue();
+      WeftStats stats = collector.stats();
+      assertThat(stats.spansCommitted()).isEqualTo(200);
+      assertThat(stats.spansDrained()).isEqualTo(200);
+      await().until(() -> collector.stats().spansExported() == 200);
+      assertThat(exporter.getFinishedSpanItems()).allSatisfy(span -> {
+        assertThat(span.getResource()).isEqualTo(RESOURCE);
+        assertThat(span.getInstrumentationScopeInfo().getName()).isEqualTo("lib");
+      });
+    }
+  }
+
+  @Test
+  void closeDrainsAndExportsWhatIsLeft() throws Exception {
+    Path path = dir.resolve("weft-close");
+    SegmentWriter writer = SegmentWriter.create(path, new SegmentWriter.Layout().ring(1 << 16));
+    writer.claimSlot(0, 1, "t");
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    WeftCollector collector = builder(path, exporter).setScheduleDelay(Duration.ofHours(1))
+        .setMaxExportBatchSize(1000).build();
+    for (int i = 0; i < 100; i++) {
+      assertThat(writer.append(0, SpanRecordBuilder.span().spanId(i + 1).build())).isTrue();
+    }
+    collector.close();
+    assertThat(exporter.getFinishedSpanItems()).hasSize(100);
+    assertThat(collector.stats().spansExported()).isEqualTo(100);
+    collector.close(); // idempotent
+  }
+
+  @Test
+  void backPressureKeepsRecordsInTheRingWhileTheExporterIsBusy() throws Exception {
+    Path path = dir.resolve("weft-bp");
+    SegmentWriter writer = SegmentWriter.create(path, new SegmentWriter.Layout().ring(1 << 16));
+    writer.claimSlot(0, 1, "t");
+    HeldExporter exporter = new HeldExporter();
+    try (WeftCollector collector = builder(path, exporter).setMaxQueueSize(10)
+        .setMaxExportBatchSize(5).setMaxConcurrentExports(1).build()) {
+      for (int i = 0; i < 50; i++) {
+        assertThat(writer.append(0, SpanRecordBuilder.span().spanId(i + 1).build())).isTrue();
+      }
+      await().until(() -> collector.stats().spansDrained() == 10);
+      assertThat(writer.head(0)).isLessThan(writer.tail(0));
+      assertThat(collector.stats().queueOverflow()).isZero();
+      exporter.release();
+      await().until(() -> collector.stats().spansExported() == 50);
+      assertThat(exporter.exported).hasSize(50);
+    }
+  }
+
+  @Test
+  void dropWhenQueueFullCountsTheOverflow() throws Exception {
+    Path path = dir.resolve("weft-drop");
+    SegmentWriter writer = SegmentWriter.create(path, new SegmentWriter.Layout().ring(1 << 16));
+    writer.claimSlot(0, 1, "t");
+    HeldExporter exporter = new HeldExporter();
+    try (WeftCollector collector = builder(path, exporter).setMaxQueueSize(10)
+        .setMaxExportBatchSize(5).setMaxConcurrentExports(1).setDropWhenQueueFull(true)
+        .build()) {
+      for (int i = 0; i < 50; i++) {
+        assertThat(writer.append(0, SpanRecordBuilder.span().spanId(i + 1).build())).isTrue();
+      }
+      await().until(() -> collector.stats().spansDrained() == 50);
+      assertThat(collector.stats().queueOverflow()).isEqualTo(40);
+      exporter.release();
+      await().until(() -> collector.stats().spansExported() == 10);
+      assertThat(exporter.exported).hasSize(10);
+    }
+  }
+
+  @Test
+  void failedExportsAreCounted() throws Exception {
+    Path path = dir.resolve("weft-fail");
+    SegmentWriter writer = SegmentWriter.create(path);
+    writer.claimSlot(0, 1, "t");
+    SpanExporter failing = new SpanExporter() {
+      @Override
+      public CompletableResultCode export(Collection<SpanData> spans) {
+        return CompletableResultCode.ofFailure();
+      }
+
+      @Override
+      public CompletableResultCode flush() {
+        return CompletableResultCode.ofSuccess();
+      }
+
+      @Override
+      public CompletableResultCode shutdown() {
+        return CompletableResultCode.ofSuccess();
+      }
+    };
+    try (WeftCollector collector = builder(path, failing).build()) {
+      for (int i = 0; i < 7; i++) {
+        writer.append(0, SpanRecordBuilder.span().build());
+      }
+      await().until(() -> collector.stats().exportFailures() == 7);
+      assertThat(collector.stats().spansExported()).isZero();
+    }
+  }
+
+  @Test
+  void refusesAnInvalidSegmentAtBuild() throws Exception {
+    SegmentWriter.Layout layout = new SegmentWriter.Layout();
+    layout.permissions = "rw-rw----";
+    SegmentWriter writer = SegmentWriter.create(dir.resolve("weft-loose"), layout);
+    assertThatThrownBy(() -> builder(writer.path(), InMemorySpanExporter.create()).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("refused");
+  }
+
+  @Test
+  void countersAreExportedAsMetrics() throws Exception {
+    Path path = dir.resolve("weft-metrics");
+    SegmentWriter writer = SegmentWriter.create(path);
+    writer.claimSlot(0, 1, "t");
+    writer.addDroppedNoSlot(3);
+    writer.setCounter(0, 152, 4); // dropped_reentrant
+    writer.setCounter(0, 160, 5); // dropped_too_deep
+    InMemoryMetricReader reader = InMemoryMetricReader.create();
+    SdkMeterProvider meterProvider = SdkMeterProvider.builder().registerMetricReader(reader)
+        .build();
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (WeftCollector collector = builder(path, exporter).setMeterProvider(meterProvider)
+        .build()) {
+      writer.append(0, SpanRecordBuilder.span().build());
+      byte[] broken = SpanRecordBuilder.span().kind(9).build();
+      writer.append(0, broken);
+      await().until(() -> collector.stats().spansExported() == 1);
+      Map<String, MetricData> metrics = reader.collectAllMetrics().stream()
+          .collect(Collectors.toMap(MetricData::getName, m -> m));
+      assertThat(sum(metrics.get("weft.spans.drained"))).isEqualTo(1);
+      assertThat(sum(metrics.get("weft.spans.exported"))).isEqualTo(1);
+      assertThat(sum(metrics.get("weft.records.corrupt"))).isEqualTo(1);
+      assertThat(sum(metrics.get("weft.records.unknown"))).isZero();
+      assertThat(sum(metrics.get("weft.export.failures"))).isZero();
+      Map<String, Long> dropped = metrics.get("weft.spans.dropped").getLongSumData().getPoints()
+          .stream().collect(Collectors.toMap(
+              p -> p.getAttributes().get(AttributeKey.stringKey("weft.drop.reason")),
+              LongPointData::getValue));
+      assertThat(dropped).containsOnly(Map.entry("ring_full", 0L), Map.entry("reentrant", 4L),
+          Map.entry("too_deep", 5L), Map.entry("no_slot", 3L), Map.entry("queue_full", 0L));
+      WeftStats stats = collector.stats();
+      assertThat(stats.droppedNoSlot()).isEqualTo(3);
+      assertThat(stats.droppedReentrant()).isEqualTo(4);
+      assertThat(stats.droppedTooDeep()).isEqualTo(5);
+    }
+  }
+
+  private static long sum(MetricData metric) {
+    return metric.getLongSumData().getPoints().stream().mapToLong(LongPointData::getValue).sum();
+  }
+
+  @Test
+  void reattachesWhenTheWriterReplacesItsSegment() throws Exception {
+    Path path = dir.resolve("weft-replace");
+    SegmentWriter first = SegmentWriter.create(path);
+    first.claimSlot(0, 1, "t");
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (WeftCollector collector = builder(path, exporter).build()) {
+      first.append(0, SpanRecordBuilder.span().spanId(1).build());
+      await().until(() -> exporter.getFinishedSpanItems().size() == 1);
+      first.setState(2); // CLOSED
+      java.nio.file.Files.delete(path);
+      SegmentWriter second = SegmentWriter.create(path);
+      second.claimSlot(0, 2, "t2");
+      second.append(0, SpanRecordBuilder.span().spanId(2).build());
+      await().until(() -> exporter.getFinishedSpanItems().size() == 2);
+      assertThat(collector.stats().spansCommitted()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void defaultPathFollowsTheEnvironment() {
+    long pid = ProcessHandle.current().pid();
+    assertThat(WeftCollector.defaultSegmentPath(Map.of()))
+        .isEqualTo(Path.of("/dev/shm/weft-" + pid));
+    assertThat(WeftCollector.defaultSegmentPath(Map.of("WEFT_SHM_DIR", "/tmp/x")))
+        .isEqualTo(Path.of("/tmp/x/weft-" + pid));
+    assertThat(WeftCollector.defaultSegmentPath(
+        Map.of("WEFT_SHM_DIR", "/tmp/x", "WEFT_SHM_NAME", "seg"))).isEqualTo(Path.of("/tmp/x/seg"));
+  }
+
+  @Test
+  void builderRejectsBadSettings() {
+    assertThatThrownBy(() -> WeftCollector.builder().setMaxQueueSize(0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> WeftCollector.builder().setIdleStrategy(1, 1, Duration.ofMillis(2),
+        Duration.ofMillis(1))).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /** Holds every export until released. */
+  static final class HeldExporter implements SpanExporter {
+    final CopyOnWriteArrayList<SpanData> exported = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<Runnable> held = new CopyOnWriteArrayList<>();
+    private volatile boolean released;
+
+    @Override
+    public synchronized CompletableResultCode export(Collection<SpanData> spans) {
+      CompletableResultCode result = new CompletableResultCode();
+      Runnable complete = () -> {
+        exported.addAll(spans);
+        result.succeed();
+      };
+      if (released) {
+        complete.run();
+      } else {
+        held.add(complete);
+      }
+      return result;
+    }
+
+    synchronized void release() {
+      released = true;
+      held.forEach(Runnable::run);
+      held.clear();
+    }
+
+    @Override
+    public CompletableResultCode flush() {
+      return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      return CompletableResultCode.ofSuccess();
+    }
+  }
+}
