@@ -51,7 +51,14 @@ weft_go_env() {
 # weft_require_go: exit 3 if there is no usable go command.
 weft_require_go() {
   command -v go >/dev/null 2>&1 || weft_unavailable "no 'go' command on PATH (Go >= 1.26 is needed to build the test tools)"
-  go version >/dev/null 2>&1 || weft_unavailable "'go version' failed"
+  local v
+  v="$(GOTOOLCHAIN=local go env GOVERSION 2>/dev/null)" || weft_unavailable "'go env GOVERSION' failed"
+  # go1.26.8 -> 1 26
+  if [[ "$v" =~ ^go([0-9]+)\.([0-9]+) ]]; then
+    if ((BASH_REMATCH[1] == 1 && BASH_REMATCH[2] < 26)); then
+      weft_unavailable "$v is too old: the test tools need Go >= 1.26 (GOTOOLCHAIN=local, no automatic toolchain download)"
+    fi
+  fi
 }
 
 # weft_check_module MODULE@VERSION: exit 3 if the module proxy cannot serve it.
