@@ -36,21 +36,21 @@ public final class Abi {
   public static final int CREATOR_PID_OFFSET = 32;
   public static final int CREATOR_UID_OFFSET = 36;
   public static final int CREATOR_START_TICKS_OFFSET = 40;
-  public static final int BOOT_ID_OFFSET = 56;
+  public static final int BOOT_ID_OFFSET = 48;
   public static final int BOOT_ID_LENGTH = 16;
-  public static final int CREATED_UNIX_NANOS_OFFSET = 72;
-  public static final int SLOT_COUNT_OFFSET = 80;
-  public static final int SLOT_HEADER_SIZE_OFFSET = 84;
-  public static final int SLOTS_OFFSET_OFFSET = 88;
-  public static final int SLOT_STRIDE_OFFSET = 96;
-  public static final int STACK_DEPTH_OFFSET = 104;
-  public static final int FRAME_SIZE_OFFSET = 108;
-  public static final int RING_CAPACITY_OFFSET = 112;
-  public static final int MAX_NAME_LENGTH_OFFSET = 116;
-  public static final int MAX_KEY_LENGTH_OFFSET = 118;
-  public static final int MAX_VALUE_LENGTH_OFFSET = 120;
-  public static final int SCOPE_COUNT_OFFSET = 124;
-  public static final int DROPPED_NO_SLOT_OFFSET = 128;
+  public static final int CREATED_UNIX_NANOS_OFFSET = 64;
+  public static final int SLOT_COUNT_OFFSET = 72;
+  public static final int SLOT_HEADER_SIZE_OFFSET = 76;
+  public static final int SLOTS_OFFSET_OFFSET = 80;
+  public static final int SLOT_STRIDE_OFFSET = 88;
+  public static final int STACK_DEPTH_OFFSET = 96;
+  public static final int FRAME_SIZE_OFFSET = 100;
+  public static final int RING_CAPACITY_OFFSET = 104;
+  public static final int MAX_NAME_LENGTH_OFFSET = 108;
+  public static final int MAX_KEY_LENGTH_OFFSET = 110;
+  public static final int MAX_VALUE_LENGTH_OFFSET = 112;
+  public static final int SCOPE_COUNT_OFFSET = 116;
+  public static final int DROPPED_NO_SLOT_OFFSET = 120;
   public static final int SCOPES_OFFSET = 256;
 
   /** Bytes of the header structure; {@code header_size} in the file is at least this. */

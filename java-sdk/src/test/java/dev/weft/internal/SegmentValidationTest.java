@@ -86,18 +86,18 @@ class SegmentValidationTest {
         bad("segment_size", b -> b.putLong(16, 12345), "does not match the file size"),
         bad("header_size small", b -> b.putInt(12, 100), "header_size"),
         bad("creator uid", b -> b.putInt(36, 4242), "creator_uid"),
-        bad("slot_count 0", b -> b.putInt(80, 0), "slot_count"),
-        bad("too many slots", b -> b.putInt(80, 1000), "do not fit"),
-        bad("slot header", b -> b.putInt(84, 100), "slot_header_size"),
-        bad("slots offset", b -> b.putLong(88, 12), "slots_offset"),
-        bad("stack depth 0", b -> b.putInt(104, 0), "stack_depth"),
-        bad("stack depth 257", b -> b.putInt(104, 257), "stack_depth"),
-        bad("frame size", b -> b.putInt(108, 100), "frame_size"),
-        bad("frame size unaligned", b -> b.putInt(108, 516), "frame_size"),
-        bad("ring not a power of two", b -> b.putInt(112, 5000), "ring_capacity"),
-        bad("ring smaller than two frames", b -> b.putInt(112, 512), "ring_capacity"),
-        bad("stride too small", b -> b.putLong(96, 1024), "slot_stride"),
-        bad("stride huge", b -> b.putLong(96, Long.MAX_VALUE - 7), "do not fit"));
+        bad("slot_count 0", b -> b.putInt(72, 0), "slot_count"),
+        bad("too many slots", b -> b.putInt(72, 1000), "do not fit"),
+        bad("slot header", b -> b.putInt(76, 100), "slot_header_size"),
+        bad("slots offset", b -> b.putLong(80, 12), "slots_offset"),
+        bad("stack depth 0", b -> b.putInt(96, 0), "stack_depth"),
+        bad("stack depth 257", b -> b.putInt(96, 257), "stack_depth"),
+        bad("frame size", b -> b.putInt(100, 100), "frame_size"),
+        bad("frame size unaligned", b -> b.putInt(100, 516), "frame_size"),
+        bad("ring not a power of two", b -> b.putInt(104, 5000), "ring_capacity"),
+        bad("ring smaller than two frames", b -> b.putInt(104, 512), "ring_capacity"),
+        bad("stride too small", b -> b.putLong(88, 1024), "slot_stride"),
+        bad("stride huge", b -> b.putLong(88, Long.MAX_VALUE - 7), "do not fit"));
   }
 
   private static Arguments bad(String name, Consumer<ByteBuffer> damage, String message) {

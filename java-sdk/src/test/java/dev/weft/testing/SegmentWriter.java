@@ -99,12 +99,12 @@ public final class SegmentWriter implements AutoCloseable {
     int uid = (Integer) Files.getAttribute(path, "unix:uid");
     buffer.putShort(8, (short) 1).putShort(10, (short) 0).putInt(12, 4096).putLong(16, size)
         .putInt(24, 0x01020304).putInt(32, layout.pid).putInt(36, uid)
-        .putLong(40, layout.startTicks).putLong(72, 1_700_000_000_000_000_000L)
-        .putInt(80, layout.slotCount).putInt(84, 512).putLong(88, 4096).putLong(96, stride)
-        .putInt(104, layout.stackDepth).putInt(108, layout.frameSize)
-        .putInt(112, layout.ringCapacity).putShort(116, (short) 256).putShort(118, (short) 128)
-        .putShort(120, (short) 1024);
-    buffer.put(56, layout.bootId);
+        .putLong(40, layout.startTicks).putLong(64, 1_700_000_000_000_000_000L)
+        .putInt(72, layout.slotCount).putInt(76, 512).putLong(80, 4096).putLong(88, stride)
+        .putInt(96, layout.stackDepth).putInt(100, layout.frameSize)
+        .putInt(104, layout.ringCapacity).putShort(108, (short) 256).putShort(110, (short) 128)
+        .putShort(112, (short) 1024);
+    buffer.put(48, layout.bootId);
     INTS.setRelease(buffer, 28, 1); // LIVE
     SegmentWriter writer = new SegmentWriter(path, buffer, layout, stride);
     if (layout.publishMagic) {
@@ -136,18 +136,18 @@ public final class SegmentWriter implements AutoCloseable {
 
   /** Registers a scope the way weft_init does: entry first, then the count (release). */
   public int registerScope(String name, String version) {
-    int index = (int) INTS.getAcquire(buffer, 124);
+    int index = (int) INTS.getAcquire(buffer, 116);
     int base = 256 + index * 232;
     byte[] n = name.getBytes(StandardCharsets.UTF_8);
     byte[] v = version.getBytes(StandardCharsets.UTF_8);
     buffer.putShort(base, (short) n.length).putShort(base + 2, (short) v.length);
     buffer.put(base + 8, n).put(base + 168, v);
-    INTS.setRelease(buffer, 124, index + 1);
+    INTS.setRelease(buffer, 116, index + 1);
     return index;
   }
 
   public void addDroppedNoSlot(long n) {
-    LONGS.getAndAdd(buffer, 128, n);
+    LONGS.getAndAdd(buffer, 120, n);
   }
 
   public int slotBase(int slot) {
