@@ -21,6 +21,8 @@ static unsigned weft_refcount;
 static struct weft_tracer weft_tracers[WEFT_ABI_MAX_SCOPES];
 static uint16_t weft_tracer_count;
 static weft_runtime_t *weft_running; /* guarded by weft_init_lock */
+/* Shut-down runtimes are never freed: a thread that raced with shutdown may still read one. */
+static weft_runtime_t *weft_retired; /* guarded by weft_init_lock */
 static char weft_error[512];
 static pthread_once_t weft_atfork_once = PTHREAD_ONCE_INIT;
 
@@ -233,6 +235,10 @@ static void weft_atfork_child(void) {
     /* The child must never write into the parent's rings: stop until it calls weft_init again. */
     weft_store_relaxed(&weft_global.runtime, NULL);
     atomic_fetch_add_explicit(&weft_global.epoch, 1, memory_order_release);
+    if (weft_running != NULL) {
+        weft_running->retired_next = weft_retired;
+        weft_retired = weft_running;
+    }
     weft_running = NULL;
     weft_refcount = 0;
     weft_threads_on_fork_child();
@@ -285,7 +291,7 @@ static int64_t weft_ratio_bound(double ratio) {
 }
 
 static int weft_start(const weft_config_t *config) {
-    weft_runtime_t *rt = calloc(1, sizeof *rt); /* never freed: threads may read it after shutdown */
+    weft_runtime_t *rt = calloc(1, sizeof *rt); /* retired, never freed, at shutdown */
     if (rt == NULL) {
         snprintf(weft_error, sizeof weft_error, "weft: out of memory");
         return -ENOMEM;
@@ -301,6 +307,10 @@ static int weft_start(const weft_config_t *config) {
     rt->ratio_bound = weft_ratio_bound(config->sampler_ratio);
     rt->has_env_parent = config->has_env_parent;
     rt->env_parent = config->env_parent;
+    memcpy(rt->env_parent_ctx.trace_id, config->env_parent.trace_id, 16);
+    memcpy(rt->env_parent_ctx.span_id, config->env_parent.span_id, 8);
+    rt->env_parent_ctx.valid = 1;
+    rt->env_parent_ctx.trace_flags = config->env_parent.trace_flags;
     for (uint16_t i = 0; i < weft_tracer_count; i++) {
         weft_segment_publish_scope(&rt->segment, &weft_tracers[i]);
     }
@@ -369,6 +379,8 @@ int weft_shutdown(void) {
         /* a new epoch: every thread drops its binding on its next call */
         atomic_fetch_add_explicit(&weft_global.epoch, 1, memory_order_release);
         weft_segment_close(&weft_running->segment);
+        weft_running->retired_next = weft_retired;
+        weft_retired = weft_running;
         weft_running = NULL;
     }
     pthread_mutex_unlock(&weft_init_lock);

@@ -372,7 +372,7 @@ WEFT_INLINE weft_span_t *weft_begin(weft_tracer_t *tracer, const char *name, siz
             parent = &top->ctx;
             parent_remote = top->header.type == WEFT_ABI_RECORD_CONTEXT && (top->flags & WEFT_ABI_SPAN_PARENT_REMOTE);
         } else if (t->rt->has_env_parent) {
-            parent = (const weft_abi_thread_ctx_t *)(const void *)&t->rt->env_parent;
+            parent = &t->rt->env_parent_ctx;
             parent_remote = true;
         }
     }

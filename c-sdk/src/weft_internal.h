@@ -51,7 +51,9 @@ typedef struct weft_runtime {
     weft_sampler_t sampler;
     int64_t ratio_bound; /* sample a root if |trace id low 64 bits| < ratio_bound */
     bool has_env_parent;
-    weft_context_t env_parent;
+    weft_context_t env_parent;            /* TRACEPARENT, as given */
+    weft_abi_thread_ctx_t env_parent_ctx; /* the same, in the layout frames use */
+    struct weft_runtime *retired_next; /* runtimes of earlier epochs, kept for threads that still hold them */
 } weft_runtime_t;
 
 struct weft_tracer {

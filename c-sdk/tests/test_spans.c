@@ -438,6 +438,16 @@ static void traceparent_from_the_environment_parents_roots(void) {
     weft_test_reader_free(reader);
     weft_shutdown();
 
+    /* an unsampled TRACEPARENT: roots are its unsampled children */
+    setenv("TRACEPARENT", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", 1);
+    config = weft_test_config();
+    unsetenv("TRACEPARENT");
+    tracer = weft_test_start(&config);
+    weft_span_t *quiet = weft_span_begin(tracer, "launched-unsampled", WEFT_SPAN_KIND_SERVER);
+    CHECK(quiet != NULL && !weft_span_is_recording(quiet));
+    weft_span_end(quiet);
+    weft_shutdown();
+
     setenv("TRACEPARENT", "00-not-a-valid-header", 1);
     config = weft_test_config();
     unsetenv("TRACEPARENT");
