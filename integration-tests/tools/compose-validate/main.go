@@ -32,7 +32,7 @@ var exactTag = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)
 
 func main() {
 	allowPublic := flag.Bool("allow-public-ports", false, "allow ports published on all interfaces")
-	print := flag.Bool("print", false, "print the normalized project as YAML")
+	printYAML := flag.Bool("print", false, "print the normalized project as YAML")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: compose-validate [-allow-public-ports] [-print] docker-compose.yml")
@@ -96,7 +96,7 @@ func main() {
 		}
 		os.Exit(1)
 	}
-	if *print {
+	if *printYAML {
 		out, err := project.MarshalYAML()
 		if err != nil {
 			fail(err)
