@@ -48,6 +48,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/weft-smoke.XXXXXX")"
 jaeger_pid=""
 otelcol_pid=""
 ok=0
+passed=0
 
 stop() { # stop NAME PID: SIGTERM, wait up to 10 s, then SIGKILL
   local name="$1" pid="$2" i
@@ -91,7 +92,7 @@ trap 'exit 143' TERM
 
 fail() {
   weft_log "FAIL: $*"
-  echo "smoke: 0 passed, 1 failed"
+  echo "smoke: $passed passed, 1 failed"
   exit 1
 }
 
@@ -188,7 +189,6 @@ code="$(curl -sS -m 10 -o "$work/response.txt" -w '%{http_code}' \
 [[ "$code" == "200" ]] || fail "POST /v1/traces answered HTTP $code: $(cat "$work/response.txt")"
 
 # ── checks ──────────────────────────────────────────────────────────────────
-passed=0
 # poll DESCRIPTION COMMAND...: retry COMMAND until it succeeds or timeout.
 poll() {
   local what="$1" deadline=$((SECONDS + step_timeout))
