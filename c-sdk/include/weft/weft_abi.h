@@ -238,7 +238,7 @@ typedef struct weft_abi_item_header {
 
 /** Event item: this prefix, then `name_length` bytes of name, then `attr_count` attribute items. */
 typedef struct weft_abi_event {
-    weft_abi_item_header_t header; /*  0 length = 20 + name_length */
+    weft_abi_item_header_t header; /*  0 length = 24 + name_length */
     uint16_t name_length;          /*  4 */
     uint16_t attr_count;           /*  6 attribute items that follow the name */
     uint16_t dropped_attr_count;   /*  8 */
