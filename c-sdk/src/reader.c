@@ -370,6 +370,7 @@ size_t weft_reader_open_spans(weft_reader_t *r, weft_span_handler_t handler, voi
                 continue; /* unsampled frames carry no name; torn frames of a live writer fail here */
             }
             view.slot = s;
+            view.frame_index = i;
             visited++;
             if (handler != NULL) {
                 handler(&view, clientd);

@@ -69,9 +69,18 @@ WEFT_INLINE uint64_t weft_monotonic_nanos(void) {
     return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
 }
 
+#ifdef WEFT_TESTING
+/* Only in the build used to generate test vectors: a deterministic clock and thread identity. */
+uint64_t (*weft_testing_clock)(void);
+
+WEFT_INLINE uint64_t weft_now(void) {
+    return weft_testing_clock();
+}
+#else
 WEFT_INLINE uint64_t weft_now(void) {
     return weft_monotonic_nanos() + (uint64_t)weft_global.clock_offset_nanos;
 }
+#endif
 
 uint64_t weft_now_unix_nanos(void) {
     return weft_now();
@@ -784,6 +793,14 @@ static void weft_thread_exit(void *arg) {
     t->epoch = 0;
     t->busy = 0;
 }
+
+#ifdef WEFT_TESTING
+void weft_testing_set_thread(uint32_t tid, uint64_t seed);
+void weft_testing_set_thread(uint32_t tid, uint64_t seed) {
+    weft_tls.tid = tid;
+    weft_tls.rng = seed;
+}
+#endif
 
 void weft_threads_on_fork_child(void) {
     /* The child's only thread must not touch the parent's rings: forget the binding. */

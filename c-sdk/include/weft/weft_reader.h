@@ -26,6 +26,7 @@ extern "C" {
 /** A decoded, validated span record; points into the reader's copy, valid during the callback. */
 typedef struct weft_span_view {
     uint32_t slot;
+    uint32_t frame_index; /* open spans: the frame (nesting level) it was found in; 0 for ring records */
     const weft_abi_span_t *fixed; /* the 80-byte fixed part */
     const char *name;
     uint16_t name_length;
