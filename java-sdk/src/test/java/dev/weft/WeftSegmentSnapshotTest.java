@@ -23,6 +23,7 @@ class WeftSegmentSnapshotTest {
   @Test
   void liveCreatorAndItsOpenSpans() throws Exception {
     SegmentWriter writer = SegmentWriter.create(dir.resolve("live"), self());
+    writer.registerScope("crashy-lib", "1.0");
     writer.claimSlot(1, 77, "crashy");
     writer.writeFrame(1, 0, SpanRecordBuilder.span().name("request").end(0).build());
     writer.writeFrame(1, 1, SpanRecordBuilder.span().name("decode").spanId(2).end(0).build());

@@ -24,7 +24,7 @@ final class SegmentDrainer {
   private final Segment segment;
   private final SpanDecoder decoder;
   private final Counters counters;
-  private final ScopeTable scopes = new ScopeTable();
+  private final ScopeTable scopes;
   private final long[] heads;
   private final int[] generations;
   private final byte[][] threadNameBytes;
@@ -37,6 +37,7 @@ final class SegmentDrainer {
   SegmentDrainer(Segment segment, Resource resource, Counters counters) {
     this.segment = segment;
     this.decoder = new SpanDecoder();
+    this.scopes = new ScopeTable(segment);
     this.counters = counters;
     int slots = segment.slotCount();
     this.heads = new long[slots];
@@ -64,7 +65,7 @@ final class SegmentDrainer {
    * @return the number of records consumed (0 when every ring was empty)
    */
   int drain(SpanSink sink) {
-    scopes.refresh(segment);
+    scopes.refresh();
     int work = 0;
     for (int slot = 0; slot < heads.length; slot++) {
       int base = segment.slotBase(slot);
@@ -177,7 +178,7 @@ final class SegmentDrainer {
    * skipped and counted in {@code corruptFrames}).
    */
   List<FrameSpan> openSpans(@Nullable long[] corruptFrames) {
-    scopes.refresh(segment);
+    scopes.refresh();
     List<FrameSpan> result = new ArrayList<>();
     for (int slot = 0; slot < heads.length; slot++) {
       int base = segment.slotBase(slot);

@@ -122,7 +122,11 @@ final class SpanDecoder {
       return null;
     }
     int tid = (int) INT_LE.get(record, Abi.SPAN_TID_OFFSET);
-    int scopeIndex = u16(record, Abi.SPAN_SCOPE_INDEX_OFFSET);
+    InstrumentationScopeInfo scope =
+        origin.scopes.get(u16(record, Abi.SPAN_SCOPE_INDEX_OFFSET));
+    if (scope == null) {
+      return null; // scope_index >= scope_count
+    }
     int attrCount = u16(record, Abi.SPAN_ATTR_COUNT_OFFSET);
     int eventCount = u16(record, Abi.SPAN_EVENT_COUNT_OFFSET);
     int droppedAttrCount = u16(record, Abi.SPAN_DROPPED_ATTR_COUNT_OFFSET);
@@ -253,7 +257,7 @@ final class SpanDecoder {
         : Collections.unmodifiableList(events);
     return new NativeSpanData(name, KINDS[kindCode], context, parent, status, start, end,
         attributes, eventList, attributes.size() + droppedAttrCount,
-        events.size() + droppedEventCount, origin.scopes.get(scopeIndex), origin.resource);
+        events.size() + droppedEventCount, scope, origin.resource);
   }
 
   private static StatusData status(int code, @Nullable String message) {
@@ -296,20 +300,21 @@ final class SpanDecoder {
             new String(record, valueOffset, valueLength, StandardCharsets.UTF_8));
         return true;
       case Abi.ITEM_ATTR_BOOL:
-        if (valueLength < 1) {
+        // Exactly one byte, 0 or 1: anything else is corruption, not "true".
+        if (valueLength != 1 || (record[valueOffset] & 0xfe) != 0) {
           return false;
         }
         target.put(boolKeys.get(record, keyOffset, keyLength), record[valueOffset] != 0);
         return true;
       case Abi.ITEM_ATTR_INT64:
-        if (valueLength < 8) {
+        if (valueLength != 8) {
           return false;
         }
         target.put(longKeys.get(record, keyOffset, keyLength),
             (long) LONG_LE.get(record, valueOffset));
         return true;
       default:
-        if (valueLength < 8) {
+        if (valueLength != 8) {
           return false;
         }
         target.put(doubleKeys.get(record, keyOffset, keyLength),

@@ -4,7 +4,7 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import java.util.ArrayList;
 import java.util.List;
 
-final class CollectingSink implements SpanSink {
+class CollectingSink implements SpanSink {
   final List<SpanData> spans = new ArrayList<>();
   int capacity = Integer.MAX_VALUE;
 

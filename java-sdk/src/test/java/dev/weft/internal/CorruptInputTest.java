@@ -29,6 +29,7 @@ class CorruptInputTest {
   @BeforeEach
   void setUp() throws Exception {
     writer = SegmentWriter.create(dir.resolve("seg"), new SegmentWriter.Layout().slots(2).ring(8192));
+    writer.registerScope("t", "1");
     writer.claimSlot(0, 1, "t");
     counters = new Counters();
     drainer = new SegmentDrainer(Segment.open(writer.path()), Resource.empty(), counters);
@@ -54,7 +55,9 @@ class CorruptInputTest {
         broken("item length below 4", b -> b.putShort(80 + 2 + 4 + 2, (short) 2)),
         broken("item longer than the record", b -> b.putShort(80 + 2 + 4 + 2, (short) 900)),
         broken("key longer than its item", b -> b.putShort(80 + 2 + 4 + 4, (short) 300)),
-        broken("int64 value cut short", b -> b.putShort(80 + 2 + 4 + 2, (short) 8)));
+        broken("int64 value cut short", b -> b.putShort(80 + 2 + 4 + 2, (short) 8)),
+        broken("scope_index at scope_count", b -> b.putShort(68, (short) 1)),
+        broken("scope_index past the table", b -> b.putShort(68, (short) 0xffff)));
   }
 
   private static Arguments broken(String name, Consumer<ByteBuffer> damage) {
@@ -77,6 +80,43 @@ class CorruptInputTest {
     drainer.drain(sink);
     assertThat(counters.corruptRecords()).as(name).isEqualTo(1);
     assertThat(sink.spans).as(name).hasSize(1);
+  }
+
+  /** A bool attribute is one byte, 0 or 1; an int64 or double is exactly 8 bytes. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badValues")
+  void attributeValuesOfTheWrongShapeAreCorrupt(String name, byte[] item) {
+    writer.append(0, SpanRecordBuilder.span().rawItem(item).attrCount(1).build());
+    writer.append(0, goodRecord());
+    drainer.drain(sink);
+    assertThat(counters.corruptRecords()).as(name).isEqualTo(1);
+    assertThat(sink.spans).as(name).hasSize(1);
+  }
+
+  static Stream<Arguments> badValues() {
+    return Stream.of(
+        Arguments.of("bool 2", SpanRecordBuilder.attribute(2, "b", new byte[] {2})),
+        Arguments.of("bool 0xff", SpanRecordBuilder.attribute(2, "b", new byte[] {-1})),
+        Arguments.of("bool of two bytes", SpanRecordBuilder.attribute(2, "b", new byte[] {1, 0})),
+        Arguments.of("bool of no byte", SpanRecordBuilder.attribute(2, "b", new byte[0])),
+        Arguments.of("int64 of 9 bytes", SpanRecordBuilder.attribute(3, "i", new byte[9])),
+        Arguments.of("double of 9 bytes", SpanRecordBuilder.attribute(4, "d", new byte[9])),
+        Arguments.of("double of 4 bytes", SpanRecordBuilder.attribute(4, "d", new byte[4])));
+  }
+
+  @Test
+  void boolZeroAndOneAreValid() {
+    writer.append(0, SpanRecordBuilder.span()
+        .rawItem(SpanRecordBuilder.attribute(2, "t", new byte[] {1}))
+        .rawItem(SpanRecordBuilder.attribute(2, "f", new byte[] {0})).attrCount(2).build());
+    drainer.drain(sink);
+    assertThat(counters.corruptRecords()).isZero();
+    assertThat(sink.spans).singleElement().satisfies(span -> {
+      assertThat(span.getAttributes().get(
+          io.opentelemetry.api.common.AttributeKey.booleanKey("t"))).isTrue();
+      assertThat(span.getAttributes().get(
+          io.opentelemetry.api.common.AttributeKey.booleanKey("f"))).isFalse();
+    });
   }
 
   @Test

@@ -160,9 +160,39 @@ class SegmentDrainerTest {
   }
 
   @Test
-  void unregisteredScopeIndexKeepsTheSpan() {
+  void unregisteredScopeIndexIsCorrupt() {
     writer.append(0, SpanRecordBuilder.span().scopeIndex(7).build());
-    assertThat(only().getInstrumentationScopeInfo()).isEqualTo(ScopeTable.UNKNOWN);
+    writer.append(0, SpanRecordBuilder.span().scopeIndex(1).build());
+    writer.append(0, SpanRecordBuilder.span().name("ok").build());
+    drainer.drain(sink);
+    assertThat(sink.spans).extracting(SpanData::getName).containsExactly("ok");
+    assertThat(counters.corruptRecords()).isEqualTo(2);
+  }
+
+  /**
+   * A scope registered after the pass read scope_count, by a thread whose span is then found in
+   * the same pass: the span's tail was released after the scope, so the reader re-reads
+   * scope_count before it calls the index corrupt.
+   */
+  @Test
+  void scopeRegisteredDuringAPassIsFound() {
+    writer.claimSlot(1, 43, "late");
+    writer.append(0, SpanRecordBuilder.span().name("first").build());
+    CollectingSink registering = new CollectingSink() {
+      @Override
+      public void accept(SpanData span) {
+        super.accept(span);
+        if (spans.size() == 1) {
+          int index = writer.registerScope("late-lib", "2.0");
+          writer.append(1, SpanRecordBuilder.span().name("second").scopeIndex(index).build());
+        }
+      }
+    };
+    drainer.drain(registering);
+    assertThat(registering.spans).extracting(SpanData::getName).containsExactly("first", "second");
+    assertThat(registering.spans.get(1).getInstrumentationScopeInfo().getName())
+        .isEqualTo("late-lib");
+    assertThat(counters.corruptRecords()).isZero();
   }
 
   @Test
