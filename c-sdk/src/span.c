@@ -45,12 +45,24 @@ typedef struct weft_thread {
     uint64_t head_cache; /* last value read from slot->head */
     uint64_t rng;
     const weft_runtime_t *rt;
+    weft_abi_thread_ctx_t **otel_ctx; /* &otel_thread_ctx_v1 of this thread, taken once at bind */
     weft_abi_slot_t *slot;
     uint8_t *frames;
     uint8_t *ring;
 } weft_thread_t;
 
 static __thread weft_thread_t weft_tls;
+
+/**
+ * This thread's state. The empty asm makes the address opaque so that GCC
+ * keeps it in a register: otherwise it rematerialises it, a TLSDESC call,
+ * at every use (8 calls per begin and per end, measured).
+ */
+WEFT_INLINE weft_thread_t *weft_self(void) {
+    weft_thread_t *t = &weft_tls;
+    __asm__("" : "+r"(t));
+    return t;
+}
 
 static pthread_key_t weft_exit_key;
 static pthread_once_t weft_exit_key_once = PTHREAD_ONCE_INIT;
@@ -146,7 +158,7 @@ WEFT_INLINE void weft_publish_depth(weft_thread_t *t, uint32_t depth) {
     weft_store_release(&t->slot->depth, depth);
     if (t->rt->otel_thread_ctx) {
         weft_signal_fence(); /* OTEP 4947: the record is complete before the pointer is seen */
-        otel_thread_ctx_v1 = depth > 0 ? &weft_frame(t, depth - 1)->ctx : NULL;
+        *t->otel_ctx = depth > 0 ? &weft_frame(t, depth - 1)->ctx : NULL;
     }
 }
 
@@ -216,6 +228,7 @@ static bool weft_thread_bind(weft_thread_t *t) {
         if (t->rng == 0 && getrandom(&t->rng, sizeof t->rng, GRND_NONBLOCK) != (ssize_t)sizeof t->rng) {
             t->rng = weft_monotonic_nanos() ^ ((uint64_t)t->tid << 32) ^ (uint64_t)(uintptr_t)t;
         }
+        t->otel_ctx = &otel_thread_ctx_v1;
         t->epoch = epoch;
         weft_publish_depth(t, 0);
         (void)pthread_once(&weft_exit_key_once, weft_exit_key_create);
@@ -230,8 +243,7 @@ static bool weft_thread_bind(weft_thread_t *t) {
  * The bound thread state, or NULL if this thread cannot record now. With
  * `count_drop`, a failure for want of a free slot counts one dropped span.
  */
-WEFT_INLINE weft_thread_t *weft_thread_for_recording(bool count_drop) {
-    weft_thread_t *t = &weft_tls;
+WEFT_INLINE weft_thread_t *weft_thread_for_recording(weft_thread_t *t, bool count_drop) {
     if (WEFT_LIKELY(t->epoch == weft_load_relaxed(&weft_global.epoch))) {
         return t;
     }
@@ -319,7 +331,7 @@ WEFT_INLINE weft_abi_span_t *weft_open_frame(const weft_thread_t *t, const weft_
 /** The frame of a span that records, ready for appending. */
 WEFT_INLINE weft_abi_span_t *weft_recording_frame(weft_span_t *span) {
     uint32_t index;
-    weft_abi_span_t *frame = weft_open_frame(&weft_tls, span, &index);
+    weft_abi_span_t *frame = weft_open_frame(weft_self(), span, &index);
     return frame != NULL && weft_frame_sampled(frame) ? frame : NULL;
 }
 
@@ -354,7 +366,7 @@ WEFT_INLINE bool weft_sample(const weft_runtime_t *rt, const weft_abi_thread_ctx
 WEFT_INLINE weft_span_t *weft_begin(weft_tracer_t *tracer, const char *name, size_t name_length,
                                     weft_span_kind_t kind, const weft_abi_thread_ctx_t *parent, bool parent_remote,
                                     bool explicit_parent) {
-    weft_thread_t *t = &weft_tls;
+    weft_thread_t *t = weft_self();
     if (WEFT_UNLIKELY(tracer == NULL || name == NULL)) {
         return NULL;
     }
@@ -367,7 +379,7 @@ WEFT_INLINE weft_span_t *weft_begin(weft_tracer_t *tracer, const char *name, siz
     t->busy = 1;
     weft_signal_fence();
     weft_span_t *result = NULL;
-    if (WEFT_UNLIKELY(weft_thread_for_recording(true) == NULL)) {
+    if (WEFT_UNLIKELY(weft_thread_for_recording(t, true) == NULL)) {
         goto out;
     }
     const uint32_t depth = t->depth;
@@ -488,7 +500,7 @@ WEFT_INLINE bool weft_append_attr(weft_abi_span_t *frame, uint32_t frame_size, u
 
 WEFT_INLINE void weft_set_attr(weft_span_t *span, const char *key, size_t key_length, weft_attr_type_t type,
                                const void *value, size_t value_length) {
-    const weft_thread_t *t = &weft_tls;
+    const weft_thread_t *t = weft_self();
     uint32_t index;
     weft_abi_span_t *frame = weft_open_frame(t, span, &index);
     if (frame == NULL || !weft_frame_sampled(frame) || key == NULL) {
@@ -529,7 +541,7 @@ void weft_span_add_event(weft_span_t *span, const char *name, const weft_attr_t 
     if (frame == NULL || name == NULL) {
         return;
     }
-    const weft_thread_t *t = &weft_tls;
+    const weft_thread_t *t = weft_self();
     const uint64_t now = weft_now();
     size_t name_length = strlen(name);
     size_t cut = weft_utf8_cut(name, name_length, WEFT_MAX_NAME_LENGTH);
@@ -601,7 +613,7 @@ void weft_span_set_status(weft_span_t *span, weft_status_code_t code, const char
     if (code != WEFT_STATUS_ERROR || message == NULL) {
         return;
     }
-    const weft_thread_t *t = &weft_tls;
+    const weft_thread_t *t = weft_self();
     size_t length = strlen(message);
     size_t cut = weft_utf8_cut(message, length, t->rt->max_value_length);
     size_t room = t->frame_size - frame->header.length;
@@ -649,7 +661,7 @@ void weft_span_set_errno(weft_span_t *span, int errnum) {
 /* ---------------------------------------------------------------- end */
 
 WEFT_INLINE void weft_end(weft_span_t *span, uint64_t end_nanos, bool now) {
-    weft_thread_t *t = &weft_tls;
+    weft_thread_t *t = weft_self();
     if (WEFT_UNLIKELY(span == NULL || t->busy)) {
         return;
     }
@@ -677,7 +689,7 @@ void weft_span_end_at(weft_span_t *span, uint64_t end_unix_nanos) {
 
 bool weft_span_is_recording(const weft_span_t *span) {
     uint32_t index;
-    const weft_abi_span_t *frame = weft_open_frame(&weft_tls, span, &index);
+    const weft_abi_span_t *frame = weft_open_frame(weft_self(), span, &index);
     return frame != NULL && weft_frame_sampled(frame);
 }
 
@@ -691,7 +703,7 @@ static void weft_context_from_ctx(const weft_abi_thread_ctx_t *ctx, bool remote,
 
 int weft_span_context(const weft_span_t *span, weft_context_t *out) {
     uint32_t index;
-    const weft_abi_span_t *frame = weft_open_frame(&weft_tls, span, &index);
+    const weft_abi_span_t *frame = weft_open_frame(weft_self(), span, &index);
     if (frame == NULL || out == NULL) {
         return -EINVAL;
     }
@@ -702,7 +714,7 @@ int weft_span_context(const weft_span_t *span, weft_context_t *out) {
 /* ------------------------------------------------------------ context */
 
 int weft_current_context(weft_context_t *out) {
-    weft_thread_t *t = &weft_tls;
+    weft_thread_t *t = weft_self();
     if (out == NULL) {
         return -EINVAL;
     }
@@ -722,7 +734,7 @@ int weft_current_context(weft_context_t *out) {
 }
 
 int weft_context_attach(const weft_context_t *ctx) {
-    weft_thread_t *t = &weft_tls;
+    weft_thread_t *t = weft_self();
     if (ctx == NULL || weft_is_zero(ctx->trace_id, 16) || weft_is_zero(ctx->span_id, 8)) {
         return -EINVAL;
     }
@@ -734,7 +746,7 @@ int weft_context_attach(const weft_context_t *ctx) {
     int result;
     if (weft_load_relaxed(&weft_global.runtime) == NULL) {
         result = -ECANCELED;
-    } else if (weft_thread_for_recording(false) == NULL) {
+    } else if (weft_thread_for_recording(t, false) == NULL) {
         result = -EAGAIN;
     } else if (t->depth >= t->stack_depth) {
         result = -ENOSPC;
@@ -758,7 +770,7 @@ int weft_context_attach(const weft_context_t *ctx) {
 }
 
 int weft_context_detach(int token) {
-    weft_thread_t *t = &weft_tls;
+    weft_thread_t *t = weft_self();
     if (token < 0 || t->busy || t->epoch != weft_load_relaxed(&weft_global.epoch) || (uint32_t)token >= t->depth ||
         weft_frame(t, (uint32_t)token)->header.type != WEFT_ABI_RECORD_CONTEXT) {
         return -EINVAL;
@@ -804,7 +816,7 @@ void weft_testing_set_thread(uint32_t tid, uint64_t seed) {
 
 void weft_threads_on_fork_child(void) {
     /* The child's only thread must not touch the parent's rings: forget the binding. */
-    weft_thread_t *t = &weft_tls;
+    weft_thread_t *t = weft_self();
     t->slot = NULL;
     t->epoch = 0;
     t->depth = 0;
