@@ -380,12 +380,14 @@ size_t weft_reader_open_spans(weft_reader_t *r, weft_span_handler_t handler, voi
     return visited;
 }
 
-void weft_reader_native_stats(const weft_reader_t *r, weft_stats_t *out) {
+void weft_sum_counters(const uint8_t *base, const weft_abi_header_t *header, uint32_t slot_count,
+                       uint64_t slot_stride, weft_stats_t *out) {
     memset(out, 0, sizeof *out);
-    out->slot_count = r->slot_count;
-    out->dropped_no_slot = weft_load_relaxed(&((weft_abi_header_t *)(void *)r->base)->dropped_no_slot);
-    for (uint32_t s = 0; s < r->slot_count; s++) {
-        weft_abi_slot_t *slot = weft_reader_slot(r, s);
+    out->slot_count = slot_count;
+    out->dropped_no_slot = weft_load_relaxed(&((weft_abi_header_t *)(void *)(uintptr_t)header)->dropped_no_slot);
+    for (uint32_t s = 0; s < slot_count; s++) {
+        weft_abi_slot_t *slot =
+            (weft_abi_slot_t *)(void *)(uintptr_t)(base + header->slots_offset + (uint64_t)s * slot_stride);
         if (weft_load_acquire(&slot->state) == WEFT_ABI_SLOT_ACTIVE) {
             out->slots_active++;
         }
@@ -396,15 +398,10 @@ void weft_reader_native_stats(const weft_reader_t *r, weft_stats_t *out) {
     }
 }
 
+void weft_reader_native_stats(const weft_reader_t *r, weft_stats_t *out) {
+    weft_sum_counters(r->base, r->header, r->slot_count, r->slot_stride, out);
+}
+
 bool weft_reader_creator_alive(const weft_reader_t *r) {
-    const weft_abi_header_t *h = r->header;
-    uint8_t boot_id[16];
-    if (weft_read_boot_id(boot_id) == 0 && memcmp(boot_id, h->boot_id, 16) != 0) {
-        return false;
-    }
-    if (kill((pid_t)h->creator_pid, 0) != 0 && errno == ESRCH) {
-        return false;
-    }
-    uint64_t ticks;
-    return weft_read_start_ticks((int)h->creator_pid, &ticks) != 0 || ticks == h->creator_start_ticks;
+    return weft_creator_running(r->header);
 }

@@ -78,6 +78,21 @@ int weft_read_boot_id(uint8_t out[16]) {
     return nibble == 32 ? 0 : -EINVAL;
 }
 
+bool weft_creator_running(const weft_abi_header_t *header) {
+    uint8_t boot_id[16];
+    if (weft_read_boot_id(boot_id) == 0 && memcmp(boot_id, header->boot_id, 16) != 0) {
+        return false; /* made before the last boot */
+    }
+    if (kill((pid_t)header->creator_pid, 0) != 0 && errno == ESRCH) {
+        return false;
+    }
+    uint64_t ticks;
+    if (weft_read_start_ticks((int)header->creator_pid, &ticks) == 0 && ticks != header->creator_start_ticks) {
+        return false; /* the pid was reused by another process */
+    }
+    return true;
+}
+
 /** Whether the segment at `fd` was made by a process that is still running. */
 static bool weft_creator_alive(int fd) {
     weft_abi_header_t header;
@@ -87,18 +102,7 @@ static bool weft_creator_alive(int fd) {
     if (header.magic != WEFT_ABI_MAGIC) {
         return false; /* never finished initialising: its creator died or it is not ours */
     }
-    uint8_t boot_id[16];
-    if (weft_read_boot_id(boot_id) == 0 && memcmp(boot_id, header.boot_id, 16) != 0) {
-        return false;
-    }
-    if (kill((pid_t)header.creator_pid, 0) != 0 && errno == ESRCH) {
-        return false;
-    }
-    uint64_t ticks;
-    if (weft_read_start_ticks((int)header.creator_pid, &ticks) == 0 && ticks != header.creator_start_ticks) {
-        return false; /* the pid was reused by another process */
-    }
-    return true;
+    return weft_creator_running(&header);
 }
 
 /** Check an open file is ours to use: a regular file, our uid, no group/other bits. */

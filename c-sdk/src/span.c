@@ -840,18 +840,6 @@ int weft_get_stats(weft_stats_t *out) {
         return -ENOENT;
     }
     const weft_segment_t *seg = &rt->segment;
-    out->slot_count = seg->slot_count;
-    out->dropped_no_slot = weft_load_relaxed(&seg->header->dropped_no_slot);
-    for (uint32_t i = 0; i < seg->slot_count; i++) {
-        weft_abi_slot_t *slot =
-            (weft_abi_slot_t *)(void *)(seg->base + seg->header->slots_offset + (uint64_t)i * seg->slot_stride);
-        if (weft_load_acquire(&slot->state) == WEFT_ABI_SLOT_ACTIVE) {
-            out->slots_active++;
-        }
-        out->spans_committed += weft_load_relaxed(&slot->spans_committed);
-        out->dropped_ring_full += weft_load_relaxed(&slot->dropped_ring_full);
-        out->dropped_reentrant += weft_load_relaxed(&slot->dropped_reentrant);
-        out->dropped_too_deep += weft_load_relaxed(&slot->dropped_too_deep);
-    }
+    weft_sum_counters(seg->base, seg->header, seg->slot_count, seg->slot_stride, out);
     return 0;
 }

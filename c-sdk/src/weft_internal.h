@@ -79,6 +79,13 @@ WEFT_HIDDEN void weft_segment_publish_scope(weft_segment_t *segment, const struc
 WEFT_HIDDEN void weft_segment_close(weft_segment_t *segment);
 WEFT_HIDDEN int weft_read_start_ticks(int pid, uint64_t *ticks);
 WEFT_HIDDEN int weft_read_boot_id(uint8_t out[16]);
+/** Whether the process that made a segment (pid, start time, boot) still runs. */
+WEFT_HIDDEN bool weft_creator_running(const weft_abi_header_t *header);
+
+/* reader.c */
+/** Sums the native counters of every slot of a mapped segment. */
+WEFT_HIDDEN void weft_sum_counters(const uint8_t *base, const weft_abi_header_t *header, uint32_t slot_count,
+                                   uint64_t slot_stride, weft_stats_t *out);
 
 /* span.c */
 WEFT_HIDDEN void weft_threads_on_fork_child(void);

@@ -20,6 +20,18 @@ static int64_t seq_of(const weft_test_span_t *s) {
     return -1;
 }
 
+/** The one slot this test's thread wrote to. */
+static weft_abi_slot_t *used_slot(const weft_reader_t *reader) {
+    for (uint32_t s = 0; s < reader->slot_count; s++) {
+        weft_abi_slot_t *slot =
+            (weft_abi_slot_t *)(void *)(reader->base + reader->slots_offset + s * reader->slot_stride);
+        if (slot->tail != 0) {
+            return slot;
+        }
+    }
+    return NULL;
+}
+
 static void a_full_ring_drops_exactly_what_does_not_fit(void) {
     weft_config_t config = weft_test_config();
     config.frame_size = 512;
@@ -97,14 +109,7 @@ static void a_record_never_straddles_the_end(void) {
     }
     CHECK_EQ(weft_test_drain(reader, &spans), 9);
     record(tracer, 9);
-    weft_abi_slot_t *slot = NULL;
-    for (uint32_t s = 0; s < reader->slot_count; s++) {
-        weft_abi_slot_t *candidate =
-            (weft_abi_slot_t *)(void *)(reader->base + reader->slots_offset + s * reader->slot_stride);
-        if (candidate->tail != 0) {
-            slot = candidate;
-        }
-    }
+    weft_abi_slot_t *slot = used_slot(reader);
     CHECK(slot != NULL);
     if (slot != NULL) {
         CHECK_EQ(slot->tail, 1024 + 104);
@@ -130,14 +135,7 @@ static void the_reader_rejects_corruption_and_moves_on(void) {
     for (int i = 0; i < 3; i++) {
         record(tracer, i);
     }
-    weft_abi_slot_t *slot = NULL;
-    for (uint32_t s = 0; s < reader->slot_count; s++) {
-        weft_abi_slot_t *candidate =
-            (weft_abi_slot_t *)(void *)(reader->base + reader->slots_offset + s * reader->slot_stride);
-        if (candidate->tail != 0) {
-            slot = candidate;
-        }
-    }
+    weft_abi_slot_t *slot = used_slot(reader);
     CHECK(slot != NULL);
     if (slot == NULL) {
         return;
