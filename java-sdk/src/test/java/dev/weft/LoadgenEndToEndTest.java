@@ -3,7 +3,9 @@ package dev.weft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.weft.internal.NettyGrpcSenderProvider;
 import dev.weft.testing.OtlpReceiver;
+import io.opentelemetry.common.ComponentLoader;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
@@ -52,7 +54,12 @@ class LoadgenEndToEndTest {
         "weft-loadgen not found at " + loadgen + ": build c-sdk first (the full build"
             + " `mvn verify` builds it, or `mvn -pl java-sdk -am verify`)");
     receiver = new OtlpReceiver(true).start();
-    exporter = OtlpGrpcSpanExporter.builder().setEndpoint(receiver.endpoint()).build();
+    // The collector's default transport (see NettyGrpcSenderProvider): the SDK's OkHttp sender
+    // stalls on Nagle and can reject concurrent exports ("executor rejected").
+    exporter = OtlpGrpcSpanExporter.builder().setEndpoint(receiver.endpoint())
+        .setComponentLoader(NettyGrpcSenderProvider.componentLoader(
+            ComponentLoader.forClassLoader(getClass().getClassLoader())))
+        .build();
   }
 
   @AfterEach

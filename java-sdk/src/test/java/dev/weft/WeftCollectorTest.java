@@ -71,6 +71,7 @@ class WeftCollectorTest {
   void closeDrainsAndExportsWhatIsLeft() throws Exception {
     Path path = dir.resolve("weft-close");
     SegmentWriter writer = SegmentWriter.create(path, new SegmentWriter.Layout().ring(1 << 16));
+    writer.registerScope("lib", "2.0");
     writer.claimSlot(0, 1, "t");
     InMemorySpanExporter exporter = InMemorySpanExporter.create();
     WeftCollector collector = builder(path, exporter).setScheduleDelay(Duration.ofHours(1))
@@ -88,6 +89,7 @@ class WeftCollectorTest {
   void backPressureKeepsRecordsInTheRingWhileTheExporterIsBusy() throws Exception {
     Path path = dir.resolve("weft-bp");
     SegmentWriter writer = SegmentWriter.create(path, new SegmentWriter.Layout().ring(1 << 16));
+    writer.registerScope("lib", "2.0");
     writer.claimSlot(0, 1, "t");
     HeldExporter exporter = new HeldExporter();
     try (WeftCollector collector = builder(path, exporter).setMaxQueueSize(10)
@@ -108,6 +110,7 @@ class WeftCollectorTest {
   void dropWhenQueueFullCountsTheOverflow() throws Exception {
     Path path = dir.resolve("weft-drop");
     SegmentWriter writer = SegmentWriter.create(path, new SegmentWriter.Layout().ring(1 << 16));
+    writer.registerScope("lib", "2.0");
     writer.claimSlot(0, 1, "t");
     HeldExporter exporter = new HeldExporter();
     try (WeftCollector collector = builder(path, exporter).setMaxQueueSize(10)
@@ -128,6 +131,7 @@ class WeftCollectorTest {
   void failedExportsAreCounted() throws Exception {
     Path path = dir.resolve("weft-fail");
     SegmentWriter writer = SegmentWriter.create(path);
+    writer.registerScope("lib", "2.0");
     writer.claimSlot(0, 1, "t");
     SpanExporter failing = new SpanExporter() {
       @Override
@@ -167,6 +171,7 @@ class WeftCollectorTest {
   void countersAreExportedAsMetrics() throws Exception {
     Path path = dir.resolve("weft-metrics");
     SegmentWriter writer = SegmentWriter.create(path);
+    writer.registerScope("lib", "2.0");
     writer.claimSlot(0, 1, "t");
     writer.addDroppedNoSlot(3);
     writer.setCounter(0, 152, 4); // dropped_reentrant
@@ -209,6 +214,7 @@ class WeftCollectorTest {
   void reattachesWhenTheWriterReplacesItsSegment() throws Exception {
     Path path = dir.resolve("weft-replace");
     SegmentWriter first = SegmentWriter.create(path);
+    first.registerScope("lib", "2.0");
     first.claimSlot(0, 1, "t");
     InMemorySpanExporter exporter = InMemorySpanExporter.create();
     try (WeftCollector collector = builder(path, exporter).build()) {
@@ -217,6 +223,7 @@ class WeftCollectorTest {
       first.setState(2); // CLOSED
       java.nio.file.Files.delete(path);
       SegmentWriter second = SegmentWriter.create(path);
+      second.registerScope("lib", "2.0");
       second.claimSlot(0, 2, "t2");
       second.append(0, SpanRecordBuilder.span().spanId(2).build());
       await().until(() -> exporter.getFinishedSpanItems().size() == 2);

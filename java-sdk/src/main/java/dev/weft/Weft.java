@@ -1,0 +1,379 @@
+package dev.weft;
+
+import dev.weft.internal.jni.LibraryLoader;
+import dev.weft.internal.jni.WeftJni;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanId;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceId;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.annotation.Nullable;
+
+/**
+ * Stitches native spans and JVM spans into one trace, in both directions.
+ *
+ * <p><b>Java → native.</b> Around a native call (JNI or FFM):
+ *
+ * <pre>{@code
+ * try (NativeScope scope = Weft.enterNative()) {
+ *   codec.decode(frame);
+ * }
+ * byte[] out = Weft.call(() -> codec.encode(frame));
+ * }</pre>
+ *
+ * Every native span begun on this thread during the call with no native parent of its own
+ * becomes a child of the current JVM span ({@link Span#current()}): same trace id, parent span
+ * id = the JVM span's id, and the JVM span's sampled flag (an unsampled JVM parent means native
+ * code records nothing). Without a valid current span the call is not touched.
+ *
+ * <p><b>Native → Java (upcalls).</b> JVM code called back from native code gets the open native
+ * span as parent of the spans it starts:
+ *
+ * <ul>
+ *   <li>automatically, when the native library's Java binding wraps the callback object once
+ *       with {@link #wrapUpcalls(Class, Object)} (JNI callbacks through an interface) or the
+ *       upcall target with {@link #wrapUpcall(MethodHandle)} (FFM upcall stubs): every call of
+ *       it makes {@link #nativeContext()} current for its duration;
+ *   <li>explicitly, in a callback entry point: {@code Weft.upcall(() -> ...)}, or {@code try
+ *       (Scope s = Weft.enterUpcall()) {...}}, or {@code Weft.nativeContext()} passed as the
+ *       parent of a span.
+ * </ul>
+ *
+ * <p><b>Threads.</b> The context is pushed on the calling OS thread's native stack only for the
+ * duration of the scope, so a virtual thread (pinned to its carrier during a JNI or FFM call)
+ * that runs its next native call on another carrier gets the right parent there too. Native
+ * worker threads adopt a context captured on another thread with {@code weft_context_attach} (C).
+ *
+ * <p><b>The library.</b> The first call loads libweft (see {@link #load()}); if it cannot be
+ * found, the methods here do nothing and a warning is logged once; if two instances of libweft
+ * are detected they throw {@link IllegalStateException} saying how to fix it.
+ */
+public final class Weft {
+  private static final Logger logger = Logger.getLogger(Weft.class.getName());
+  private static final long RETRY_NANOS = 1_000_000_000L;
+
+  private static final int UNKNOWN = 0;
+  private static final int AVAILABLE = 1;
+  private static final int UNAVAILABLE = 2;
+
+  private static volatile int state = UNKNOWN;
+  private static volatile long retryAtNanos;
+  private static volatile boolean warned;
+  @Nullable private static volatile RuntimeException fatal;
+
+  /** The last attached JVM span context with its ids as longs: one parse per JVM span. */
+  @Nullable private static volatile ParsedIds lastIds;
+
+  private Weft() {}
+
+  // ------------------------------------------------------------------ library
+
+  /**
+   * Loads libweft now (otherwise the first call of another method does), and returns its path:
+   * {@code -Dweft.library.path} or {@code $WEFT_LIBRARY_PATH} if set, else the libweft the
+   * application's native library already pulled in, else {@code libweft.so.0} on {@code
+   * java.library.path}. Call it after loading your native library, or set the property.
+   *
+   * @throws IllegalStateException if libweft is not found or cannot be loaded, or if two
+   *     instances of libweft are (or would be) in the process; the message says what to do
+   */
+  public static Path load() {
+    Path path = LibraryLoader.ensureLoaded();
+    state = AVAILABLE;
+    return path;
+  }
+
+  /** Whether libweft is loaded (trying to load it if not; never throws for a missing library). */
+  public static boolean isAvailable() {
+    return available();
+  }
+
+  /**
+   * The segment of the libweft the JVM is bound to, or null if Weft is not initialised in this
+   * process (no native library called {@code weft_init}) or libweft is not available. Equal to
+   * what the application's native library sees when there is one instance of libweft.
+   */
+  @Nullable
+  public static String segmentPath() {
+    return available() ? WeftJni.segmentPath() : null;
+  }
+
+  private static boolean available() {
+    int s = state;
+    if (s == AVAILABLE) {
+      return true;
+    }
+    return slowAvailable(s);
+  }
+
+  private static synchronized boolean slowAvailable(int s) {
+    RuntimeException f = fatal;
+    if (f != null) {
+      throw f;
+    }
+    if (state == AVAILABLE) {
+      return true;
+    }
+    if (s == UNAVAILABLE && System.nanoTime() - retryAtNanos < 0) {
+      return false;
+    }
+    try {
+      LibraryLoader.ensureLoaded();
+      state = AVAILABLE;
+      return true;
+    } catch (LibraryLoader.LoadException e) {
+      if (e.isDuplicate()) {
+        fatal = e;
+        throw e;
+      }
+      retryAtNanos = System.nanoTime() + RETRY_NANOS;
+      state = UNAVAILABLE;
+      if (!warned) {
+        warned = true;
+        logger.log(Level.WARNING, e.getMessage() + " (native spans will not join JVM traces)");
+      }
+      return false;
+    }
+  }
+
+  // ------------------------------------------------------------ Java -> native
+
+  /**
+   * Attaches the current JVM span ({@link Span#current()}) to this thread's native span stack
+   * until the returned scope is closed. Use with try-with-resources around native calls.
+   */
+  public static NativeScope enterNative() {
+    return enterNative(Span.current().getSpanContext());
+  }
+
+  /** As {@link #enterNative()}, with the span of {@code context} as the parent. */
+  public static NativeScope enterNative(Context context) {
+    return enterNative(Span.fromContext(Objects.requireNonNull(context, "context"))
+        .getSpanContext());
+  }
+
+  private static NativeScope enterNative(SpanContext spanContext) {
+    if (!spanContext.isValid() || !available()) {
+      return NativeScope.NOOP;
+    }
+    ParsedIds ids = lastIds;
+    if (ids == null || ids.spanContext != spanContext) {
+      ids = new ParsedIds(spanContext);
+      lastIds = ids;
+    }
+    int token = WeftJni.attach(ids.traceIdHigh, ids.traceIdLow, ids.spanId, ids.flags);
+    return token >= 0 ? new NativeScope(token) : NativeScope.NOOP;
+  }
+
+  /** Runs {@code nativeCall} inside {@link #enterNative()}. */
+  @SuppressWarnings("try") // the scope is only closed
+  public static void run(Runnable nativeCall) {
+    try (NativeScope scope = enterNative()) {
+      nativeCall.run();
+    }
+  }
+
+  /** Calls {@code nativeCall} inside {@link #enterNative()} and returns its result. */
+  @SuppressWarnings("try") // the scope is only closed
+  public static <T> T call(Supplier<T> nativeCall) {
+    try (NativeScope scope = enterNative()) {
+      return nativeCall.get();
+    }
+  }
+
+  // ------------------------------------------------------------ native -> Java
+
+  /**
+   * The context of the innermost native span open on this OS thread (or the context a native
+   * caller attached), or {@link SpanContext#getInvalid()} if there is none.
+   */
+  public static SpanContext nativeSpanContext() {
+    if (!available()) {
+      return SpanContext.getInvalid();
+    }
+    long[] out = new long[4];
+    if (!WeftJni.currentContext(out)) {
+      return SpanContext.getInvalid();
+    }
+    return SpanContext.create(TraceId.fromLongs(out[0], out[1]), SpanId.fromLong(out[2]),
+        TraceFlags.fromByte((byte) out[3]), TraceState.getDefault());
+  }
+
+  /**
+   * {@link Context#current()} with the innermost open native span of this thread as its span (a
+   * non-recording {@link Span#wrap(SpanContext)}), so that spans started with it as parent are
+   * that native span's children. Returns {@link Context#current()} unchanged if there is no
+   * native span or it is already the current span.
+   */
+  public static Context nativeContext() {
+    Context current = Context.current();
+    SpanContext nativeSpan = nativeSpanContext();
+    if (!nativeSpan.isValid()) {
+      return current;
+    }
+    SpanContext currentSpan = Span.fromContext(current).getSpanContext();
+    if (currentSpan.getSpanId().equals(nativeSpan.getSpanId())
+        && currentSpan.getTraceId().equals(nativeSpan.getTraceId())) {
+      return current;
+    }
+    return current.with(Span.wrap(nativeSpan));
+  }
+
+  /**
+   * Makes {@link #nativeContext()} current until the returned scope is closed. For the Java
+   * entry point of a callback from native code.
+   */
+  public static Scope enterUpcall() {
+    Context context = nativeContext();
+    return context == Context.current() ? Scope.noop() : context.makeCurrent();
+  }
+
+  /** Runs {@code callback} with {@link #nativeContext()} current. */
+  @SuppressWarnings("try") // the scope is only closed
+  public static void upcall(Runnable callback) {
+    try (Scope scope = enterUpcall()) {
+      callback.run();
+    }
+  }
+
+  /** Calls {@code callback} with {@link #nativeContext()} current and returns its result. */
+  @SuppressWarnings("try") // the scope is only closed
+  public static <T> T upcall(Supplier<T> callback) {
+    try (Scope scope = enterUpcall()) {
+      return callback.get();
+    }
+  }
+
+  /**
+   * Wraps a callback object that native code calls through JNI: every call of a method of
+   * {@code type} runs with {@link #nativeContext()} current. Exceptions pass through unchanged.
+   */
+  public static <T> T wrapUpcalls(Class<T> type, T target) {
+    Objects.requireNonNull(target, "target");
+    if (!type.isInterface()) {
+      throw new IllegalArgumentException(type + " is not an interface");
+    }
+    InvocationHandler handler = new UpcallHandler(target);
+    return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+        handler));
+  }
+
+  /**
+   * Wraps the target of an FFM upcall stub ({@code Linker.upcallStub}) so that each call runs
+   * with {@link #nativeContext()} current. Same type as {@code target}. FFM upcalls must not
+   * throw (the JVM terminates): catch exceptions in the target.
+   */
+  public static MethodHandle wrapUpcall(MethodHandle target) {
+    MethodType type = target.type();
+    MethodHandle withScope = MethodHandles.dropArguments(target, 0, Scope.class);
+    MethodHandle cleanup;
+    if (type.returnType() == void.class) {
+      cleanup = Handles.CLOSE_VOID;
+    } else {
+      cleanup = Handles.CLOSE.asType(MethodType.methodType(type.returnType(), Throwable.class,
+          type.returnType(), Scope.class));
+    }
+    MethodHandle guarded = MethodHandles.tryFinally(withScope, cleanup);
+    return MethodHandles.foldArguments(guarded, Handles.ENTER);
+  }
+
+  private static final class Handles {
+    static final MethodHandle ENTER;
+    static final MethodHandle CLOSE;
+    static final MethodHandle CLOSE_VOID;
+
+    static {
+      try {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        ENTER = lookup.findStatic(Weft.class, "enterUpcall", MethodType.methodType(Scope.class));
+        CLOSE = lookup.findStatic(Handles.class, "close", MethodType.methodType(Object.class,
+            Throwable.class, Object.class, Scope.class));
+        CLOSE_VOID = lookup.findStatic(Handles.class, "closeVoid", MethodType.methodType(
+            void.class, Throwable.class, Scope.class));
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    @SuppressWarnings("unused") // through CLOSE
+    private static Object close(@Nullable Throwable thrown, Object result, Scope scope) {
+      scope.close();
+      return result;
+    }
+
+    @SuppressWarnings("unused") // through CLOSE_VOID
+    private static void closeVoid(@Nullable Throwable thrown, Scope scope) {
+      scope.close();
+    }
+  }
+
+  private static final class UpcallHandler implements InvocationHandler {
+    private final Object target;
+
+    UpcallHandler(Object target) {
+      this.target = target;
+    }
+
+    @Override
+    @Nullable
+    @SuppressWarnings("try") // the scope is only closed
+    public Object invoke(Object proxy, Method method, @Nullable Object[] args) throws Throwable {
+      if (method.getDeclaringClass() == Object.class) {
+        switch (method.getName()) {
+          case "equals":
+            return args != null && proxy == args[0];
+          case "hashCode":
+            return System.identityHashCode(proxy);
+          default:
+            return "Weft.wrapUpcalls(" + target + ")";
+        }
+      }
+      try (Scope scope = enterUpcall()) {
+        return method.invoke(target, args);
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+    }
+  }
+
+  /** A span context's ids as longs, parsed once. */
+  private static final class ParsedIds {
+    final SpanContext spanContext;
+    final long traceIdHigh;
+    final long traceIdLow;
+    final long spanId;
+    final int flags;
+
+    ParsedIds(SpanContext spanContext) {
+      this.spanContext = spanContext;
+      String traceId = spanContext.getTraceId();
+      this.traceIdHigh = hexToLong(traceId, 0);
+      this.traceIdLow = hexToLong(traceId, 16);
+      this.spanId = hexToLong(spanContext.getSpanId(), 0);
+      this.flags = spanContext.getTraceFlags().asByte() & 0xff;
+    }
+
+    private static long hexToLong(String hex, int offset) {
+      long value = 0;
+      for (int i = offset; i < offset + 16; i++) {
+        value = (value << 4) | Character.digit(hex.charAt(i), 16);
+      }
+      return value;
+    }
+  }
+}
