@@ -59,6 +59,15 @@ public final class DemoTelemetry implements AutoCloseable {
    * @param local the local output, or null to use the autoconfigured exporter
    */
   public static DemoTelemetry create(@Nullable LocalTraceOutput local) {
+    return create(local, Map.of());
+  }
+
+  /**
+   * As {@link #create(LocalTraceOutput)}, with configuration properties that override the
+   * environment and system properties (tests point the exporter at their receiver with it).
+   */
+  public static DemoTelemetry create(@Nullable LocalTraceOutput local,
+      Map<String, String> overrides) {
     AtomicReference<SpanExporter> exporter = new AtomicReference<>();
     AtomicReference<Resource> resource = new AtomicReference<>();
     Map<String, String> defaults = new HashMap<>();
@@ -69,8 +78,13 @@ public final class DemoTelemetry implements AutoCloseable {
     defaults.put("otel.bsp.schedule.delay", "200");
     AutoConfiguredOpenTelemetrySdk auto = AutoConfiguredOpenTelemetrySdk.builder()
         .addPropertiesSupplier(() -> defaults)
-        .addPropertiesCustomizer(config -> local != null
-            ? Map.of("otel.traces.exporter", "none") : Map.of())
+        .addPropertiesCustomizer(config -> {
+          Map<String, String> forced = new HashMap<>(overrides);
+          if (local != null) {
+            forced.put("otel.traces.exporter", "none");
+          }
+          return forced;
+        })
         .addResourceCustomizer((r, config) -> {
           resource.set(r);
           return r;
