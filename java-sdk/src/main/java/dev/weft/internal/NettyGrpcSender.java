@@ -92,7 +92,10 @@ final class NettyGrpcSender implements GrpcSender {
   @Override
   public void send(MessageWriter request, Consumer<GrpcResponse> onResponse,
       Consumer<Throwable> onError) {
-    CallOptions options = CallOptions.DEFAULT
+    // Wait for a connection (within the export timeout) rather than fail at once while the
+    // channel backs off between reconnects: a receiver that restarts is waited for, as the
+    // SDK's sender does by retrying its connection.
+    CallOptions options = CallOptions.DEFAULT.withWaitForReady()
         .withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
     if (compression != null) {
       options = options.withCompression(compression);

@@ -2,13 +2,9 @@ package dev.weft.internal;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.TraceFlags;
-import io.opentelemetry.api.trace.TraceId;
-import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.EventData;
@@ -18,6 +14,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import javax.annotation.Nullable;
@@ -62,6 +59,49 @@ final class SpanDecoder {
       new ByteStringCache<>(256, AttributeKey::longKey);
   private final ByteStringCache<AttributeKey<Double>> doubleKeys =
       new ByteStringCache<>(128, AttributeKey::doubleKey);
+
+  private final PairBuffer spanPairs = new PairBuffer();
+  private final PairBuffer eventPairs = new PairBuffer();
+
+  /**
+   * Key/value pairs being decoded, reused from record to record: a key already present is
+   * replaced in place (last one wins, by key name as in the SDK's attributes), and
+   * {@link #build} copies the pairs out once, at their exact size.
+   */
+  static final class PairBuffer {
+    private Object[] pairs = new Object[32];
+    private int length;
+
+    void clear() {
+      Arrays.fill(pairs, 0, length, null);
+      length = 0;
+    }
+
+    void put(AttributeKey<?> key, Object value) {
+      String name = key.getKey();
+      if (name.isEmpty()) {
+        return; // as the SDK's AttributesBuilder does
+      }
+      for (int i = 0; i < length; i += 2) {
+        AttributeKey<?> k = (AttributeKey<?>) pairs[i];
+        if (k == key || k.getKey().equals(name)) {
+          pairs[i] = key;
+          pairs[i + 1] = value;
+          return;
+        }
+      }
+      if (length == pairs.length) {
+        pairs = Arrays.copyOf(pairs, length * 2);
+      }
+      pairs[length++] = key;
+      pairs[length++] = value;
+    }
+
+    NativeAttributes build() {
+      return length == 0 ? NativeAttributes.EMPTY
+          : new NativeAttributes(Arrays.copyOf(pairs, length));
+    }
+  }
 
   /** What the record does not carry: where it was found. One per slot; not thread-safe. */
   static final class Origin {
@@ -142,7 +182,8 @@ final class SpanDecoder {
     String name = names.get(record, p, nameLength);
     p += nameLength;
 
-    AttributesBuilder spanAttributes = Attributes.builder();
+    PairBuffer spanAttributes = this.spanPairs;
+    spanAttributes.clear();
     int spanAttrsSeen = 0;
     // Events: at most one per 24 bytes of what is left, whatever event_count claims.
     List<EventData> events =
@@ -152,7 +193,7 @@ final class SpanDecoder {
 
     // The event being read: its attributes follow it.
     int eventAttrsPending = 0;
-    @Nullable AttributesBuilder eventAttributes = null;
+    @Nullable PairBuffer eventAttributes = null;
     String eventName = "";
     long eventTime = 0;
     int eventDropped = 0;
@@ -167,7 +208,7 @@ final class SpanDecoder {
         return null;
       }
       if (tag >= Abi.ITEM_ATTR_STRING && tag <= Abi.ITEM_ATTR_DOUBLE) {
-        AttributesBuilder target;
+        PairBuffer target;
         if (eventAttrsPending > 0) {
           target = eventAttributes;
           eventAttrsPending--;
@@ -183,6 +224,7 @@ final class SpanDecoder {
         }
         if (eventAttributes != null && eventAttrsPending == 0) {
           Attributes built = eventAttributes.build();
+          eventAttributes.clear();
           events.add(EventData.create(eventTime, eventName, built, built.size() + eventDropped));
           eventAttributes = null;
         }
@@ -200,9 +242,11 @@ final class SpanDecoder {
         eventDropped = u16(record, p + Abi.EVENT_DROPPED_ATTR_COUNT_OFFSET);
         eventAttrsPending = u16(record, p + Abi.EVENT_ATTR_COUNT_OFFSET);
         if (eventAttrsPending == 0) {
-          events.add(EventData.create(eventTime, eventName, Attributes.empty(), eventDropped));
+          events.add(EventData.create(eventTime, eventName, NativeAttributes.EMPTY,
+              eventDropped));
         } else {
-          eventAttributes = Attributes.builder();
+          eventAttributes = this.eventPairs;
+          eventAttributes.clear();
         }
       } else if (tag == Abi.ITEM_STATUS_MESSAGE) {
         if (eventAttrsPending > 0) {
@@ -239,19 +283,12 @@ final class SpanDecoder {
     Attributes attributes = spanAttributes.build();
 
     TraceFlags traceFlags = TraceFlags.fromByte(record[Abi.SPAN_TRACE_FLAGS_OFFSET]);
-    String traceId = TraceId.fromLongs(traceHi, traceLo);
-    SpanContext context = SpanContext.create(traceId, SpanId.fromLong(spanId), traceFlags,
-        TraceState.getDefault());
-    SpanContext parent;
-    if (parentSpanId == 0) {
-      parent = SpanContext.getInvalid();
-    } else if ((flags & Abi.SPAN_FLAG_PARENT_REMOTE) != 0) {
-      parent = SpanContext.createFromRemoteParent(traceId, SpanId.fromLong(parentSpanId),
-          traceFlags, TraceState.getDefault());
-    } else {
-      parent = SpanContext.create(traceId, SpanId.fromLong(parentSpanId), traceFlags,
-          TraceState.getDefault());
-    }
+    // Hex ids are built when an exporter asks for them (the OTLP marshaler does, once).
+    NativeSpanContext context =
+        new NativeSpanContext(traceHi, traceLo, spanId, traceFlags, false, null);
+    SpanContext parent = parentSpanId == 0 ? SpanContext.getInvalid()
+        : new NativeSpanContext(traceHi, traceLo, parentSpanId, traceFlags,
+            (flags & Abi.SPAN_FLAG_PARENT_REMOTE) != 0, context);
     StatusData status = status(statusCode, statusMessage);
     List<EventData> eventList = events.isEmpty() ? Collections.emptyList()
         : Collections.unmodifiableList(events);
@@ -283,7 +320,7 @@ final class SpanDecoder {
 
   /** Reads one attribute item at {@code p} into {@code target}; false if it does not fit. */
   private boolean readAttribute(byte[] record, int p, int itemLength, int tag,
-      AttributesBuilder target) {
+      PairBuffer target) {
     if (itemLength < Abi.ATTR_PREFIX_SIZE) {
       return false;
     }

@@ -95,7 +95,7 @@ class NettyGrpcSenderTest {
     }
     OtlpGrpcSpanExporter exporter = netty(OtlpGrpcSpanExporter.builder()
         .setEndpoint("http://127.0.0.1:" + port).setRetryPolicy(null)
-        .setTimeout(Duration.ofSeconds(5)));
+        .setTimeout(Duration.ofSeconds(1)));
     CompletableResultCode result = exporter.export(spans(1));
     await().until(result::isDone);
     assertThat(result.isSuccess()).isFalse();
