@@ -9,6 +9,7 @@ import dev.weft.it.harness.JaegerTraceAssertions;
 import dev.weft.it.harness.LoadgenWorkload;
 import dev.weft.it.harness.Repo;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -98,13 +99,13 @@ class ContainerStackIT {
   @Test
   void theShippedCollectorConfigDeliversJvmAndNativeSpansToJaeger() throws Exception {
     String endpoint = "http://" + host() + ":" + collector.getMappedPort(COLLECTOR_OTLP_GRPC);
-    LoadgenWorkload.Result sent = LoadgenWorkload.run(endpoint,
-        Repo.outputDir(ContainerStackIT.class.getSimpleName() + "/workload"), 2, 15);
+    Path work = Repo.outputDir(ContainerStackIT.class.getSimpleName() + "/workload");
+    LoadgenWorkload.Result sent = LoadgenWorkload.run(endpoint, work, 2, 15);
     JaegerQuery query = new JaegerQuery(
         URI.create("http://" + host() + ":" + jaeger.getMappedPort(JAEGER_QUERY)));
     try {
       // The shipped config batches for up to 1 s.
-      JaegerTraceAssertions.assertWholeTrace(query, sent, Duration.ofSeconds(60));
+      JaegerTraceAssertions.assertWholeTrace(query, sent, Duration.ofSeconds(60), work);
     } catch (AssertionError e) {
       System.out.println("[weft-it] collector log:\n" + collector.getLogs());
       System.out.println("[weft-it] jaeger log:\n" + jaeger.getLogs());

@@ -103,6 +103,8 @@ class DemoTraceIT {
       List<Trace> byId = jaeger.byId(listed.traceId());
       assertThat(byId).hasSize(1);
       Trace trace = byId.get(0);
+      Files.writeString(work.resolve("jaeger-trace-" + trace.traceId() + ".json"),
+          trace.json().toPrettyString());
       Map<String, JaegerSpan> byName = new HashMap<>();
       for (JaegerSpan s : trace.spans()) {
         soft.assertThat(byName.put(s.operationName(), s)).as("%s once in %s", s.operationName(),

@@ -36,14 +36,14 @@ class LocalStackTraceIT {
   @RegisterExtension
   static final LocalStackExtension local = new LocalStackExtension();
 
-  private static LoadgenWorkload.Result runWorkload(String name) throws Exception {
-    Path work = Repo.outputDir(LocalStackTraceIT.class.getSimpleName() + "/" + name);
-    return LoadgenWorkload.run(local.stack().otlpGrpcEndpoint(), work, THREADS, SPANS_PER_THREAD);
+  private static Path workDir(String name) {
+    return Repo.outputDir(LocalStackTraceIT.class.getSimpleName() + "/" + name);
   }
 
   @Test
   void collectorFileExportHasTheWholeTraceWithAllItsData() throws Exception {
-    LoadgenWorkload.Result sent = runWorkload("file-export");
+    LoadgenWorkload.Result sent = LoadgenWorkload.run(local.stack().otlpGrpcEndpoint(),
+        workDir("file-export"), THREADS, SPANS_PER_THREAD);
     List<ExportedSpan> spans = await("trace " + sent.traceId() + " in "
         + local.stack().fileExport().path()).atMost(ARRIVAL_TIMEOUT)
         .pollInterval(Duration.ofMillis(100))
@@ -138,8 +138,11 @@ class LocalStackTraceIT {
 
   @Test
   void jaegerShowsOneWholeTraceOfJvmAndNativeSpans() throws Exception {
-    LoadgenWorkload.Result sent = runWorkload("jaeger");
-    JaegerTraceAssertions.assertWholeTrace(local.stack().jaegerQuery(), sent, ARRIVAL_TIMEOUT);
+    Path work = workDir("jaeger");
+    LoadgenWorkload.Result sent = LoadgenWorkload.run(local.stack().otlpGrpcEndpoint(), work,
+        THREADS, SPANS_PER_THREAD);
+    JaegerTraceAssertions.assertWholeTrace(local.stack().jaegerQuery(), sent, ARRIVAL_TIMEOUT,
+        work);
     assertThat(local.stack().jaegerQuery().services()).contains(LoadgenWorkload.SERVICE_NAME);
   }
 }

@@ -5,6 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.weft.it.harness.JaegerQuery.JaegerSpan;
 import dev.weft.it.harness.JaegerQuery.Trace;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,7 +26,7 @@ public final class JaegerTraceAssertions {
    * status, events as logs, and the service of the JVM and the native spans.
    */
   public static void assertWholeTrace(JaegerQuery jaeger, LoadgenWorkload.Result sent,
-      Duration timeout) {
+      Duration timeout, Path saveDir) throws IOException {
     String service = LoadgenWorkload.SERVICE_NAME;
     await("trace " + sent.traceId() + " with " + sent.totalSpans() + " spans in Jaeger's search"
         + " for service " + service).atMost(timeout).pollInterval(Duration.ofMillis(200))
@@ -38,6 +41,9 @@ public final class JaegerTraceAssertions {
         .until(() -> jaeger.byId(sent.traceId()),
             l -> l.size() == 1 && l.get(0).spans().size() == sent.totalSpans());
     Trace trace = byId.get(0);
+    // What Jaeger answered, for a human reading a failure.
+    Files.writeString(saveDir.resolve("jaeger-trace-" + sent.traceId() + ".json"),
+        trace.json().toPrettyString());
     assertThat(trace.traceId()).isEqualTo(sent.traceId());
 
     List<JaegerSpan> spans = trace.spans();
