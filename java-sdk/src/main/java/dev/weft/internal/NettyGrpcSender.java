@@ -8,6 +8,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.GrpcResponse;
 import io.opentelemetry.sdk.common.export.GrpcSender;
@@ -70,14 +71,17 @@ final class NettyGrpcSender implements GrpcSender {
       };
 
   private final ManagedChannel channel;
+  private final EventLoopGroup eventLoopGroup;
   private final MethodDescriptor<MessageWriter, byte[]> method;
   private final Duration timeout;
   private final Supplier<Map<String, List<String>>> headers;
   @Nullable private final String compression;
 
-  NettyGrpcSender(ManagedChannel channel, String fullMethodName, Duration timeout,
+  /** Owns {@code channel} and {@code eventLoopGroup} (the channel's own): shuts both down. */
+  NettyGrpcSender(ManagedChannel channel, EventLoopGroup eventLoopGroup, String fullMethodName, Duration timeout,
       Supplier<Map<String, List<String>>> headers, @Nullable String compression) {
     this.channel = channel;
+    this.eventLoopGroup = eventLoopGroup;
     this.method = MethodDescriptor.<MessageWriter, byte[]>newBuilder()
         .setType(MethodDescriptor.MethodType.UNARY)
         .setFullMethodName(fullMethodName)
@@ -140,20 +144,35 @@ final class NettyGrpcSender implements GrpcSender {
     }
   }
 
+  /**
+   * Shuts the channel down (calls in flight finish, within 10 s), then its event loop group;
+   * the result completes when the event loop thread has ended.
+   */
   @Override
   public CompletableResultCode shutdown() {
     channel.shutdown();
     CompletableResultCode result = new CompletableResultCode();
     Thread waiter = new Thread(() -> {
+      boolean interrupted = false;
       try {
         if (!channel.awaitTermination(10, TimeUnit.SECONDS)) {
           channel.shutdownNow();
         }
-        result.succeed();
       } catch (InterruptedException e) {
         channel.shutdownNow();
+        interrupted = true;
+      }
+      boolean clean = !interrupted;
+      // No quiet period: the channel is terminated, nothing else runs on this group.
+      eventLoopGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).addListener(f -> {
+        if (f.isSuccess() && clean) {
+          result.succeed();
+        } else {
+          result.fail();
+        }
+      });
+      if (interrupted) {
         Thread.currentThread().interrupt();
-        result.fail();
       }
     }, "weft-grpc-shutdown");
     waiter.setDaemon(true);

@@ -3,6 +3,8 @@ package dev.weft.internal;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.opentelemetry.common.ComponentLoader;
 import io.opentelemetry.sdk.common.export.Compressor;
 import io.opentelemetry.sdk.common.export.GrpcSender;
@@ -34,9 +36,13 @@ import javax.annotation.Nullable;
  * <p>The SDK's exporter picks its sender through this SPI ({@code GrpcSenderProvider}, loaded with
  * the exporter's {@link ComponentLoader}); {@link #componentLoader} hands it this provider only,
  * so the application's own exporters and their sender choice are not affected. Configurations
- * this sender does not reproduce exactly (a custom TLS context from
- * {@code OTEL_EXPORTER_OTLP_CERTIFICATE} / client keys, a compressor other than gzip) are passed
- * to the SDK's default provider unchanged.
+ * this sender does not reproduce exactly (an {@code https} endpoint, whose TLS context the SDK
+ * builds from {@code OTEL_EXPORTER_OTLP_CERTIFICATE} / client keys or its defaults; a compressor
+ * other than gzip) are passed to the SDK's default provider unchanged.
+ *
+ * <p>The channel runs on its own one-thread Java NIO event loop group ({@link NioTransport}), shut
+ * down with the sender, and never probes Netty's native transports: no restricted-method warning
+ * on JDK 24+.
  */
 public final class NettyGrpcSenderProvider implements GrpcSenderProvider {
   private static final Logger logger = Logger.getLogger(NettyGrpcSenderProvider.class.getName());
@@ -76,22 +82,26 @@ public final class NettyGrpcSenderProvider implements GrpcSenderProvider {
   public GrpcSender createSender(GrpcSenderConfig config) {
     @Nullable String compression = compression(config.getCompressor());
     boolean https = "https".equals(config.getEndpoint().getScheme());
-    if ((https && config.getSslContext() != null) || "unsupported".equals(compression)) {
-      logger.log(Level.FINE, "custom TLS or compression: using the SDK's default gRPC sender");
+    if (https || "unsupported".equals(compression)) {
+      // TLS: the SDK always hands over an SSLContext (its default one, or one built from
+      // OTEL_EXPORTER_OTLP_CERTIFICATE / client keys), which its own sender uses exactly.
+      logger.log(Level.FINE, "TLS or a compressor other than gzip: using the SDK's default"
+          + " gRPC sender");
       return fallback(config);
     }
     URI endpoint = config.getEndpoint();
-    int port = endpoint.getPort() != -1 ? endpoint.getPort() : (https ? 443 : 80);
+    int port = endpoint.getPort() != -1 ? endpoint.getPort() : 80;
+    // Java NIO only, and no native probe: no restricted-method warning on JDK 24+ (see there).
+    NioTransport.ensureNoNativeProbe();
+    EventLoopGroup group = NioTransport.newEventLoopGroup();
     NettyChannelBuilder builder = NettyChannelBuilder.forAddress(endpoint.getHost(), port)
+        .eventLoopGroup(group)
+        .channelType(NioSocketChannel.class)
         .withOption(ChannelOption.TCP_NODELAY, true)
         .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis(config))
         .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE,
             Math.max(config.getMaxResponseBodySize(), 4L << 20)));
-    if (https) {
-      builder.useTransportSecurity();
-    } else {
-      builder.usePlaintext();
-    }
+    builder.usePlaintext();
     if (config.getExecutorService() != null) {
       builder.executor(config.getExecutorService());
     }
@@ -106,7 +116,7 @@ public final class NettyGrpcSenderProvider implements GrpcSenderProvider {
       builder.disableRetry();
     }
     ManagedChannel channel = builder.build();
-    return new NettyGrpcSender(channel, config.getFullMethodName(), config.getTimeout(),
+    return new NettyGrpcSender(channel, group, config.getFullMethodName(), config.getTimeout(),
         config.getHeadersSupplier(), compression);
   }
 

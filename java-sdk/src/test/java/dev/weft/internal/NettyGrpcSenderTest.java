@@ -18,8 +18,10 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -84,6 +86,29 @@ class NettyGrpcSenderTest {
       assertThat(r.scope.getName()).isEqualTo("lib");
       assertThat(r.span.getAttributesList()).extracting(KeyValue::getKey).contains("i", "s");
     });
+  }
+
+  @Test
+  void shutdownEndsTheChannelsOwnEventLoopThread() throws Exception {
+    Set<Thread> before = eventLoopThreads();
+    OtlpGrpcSpanExporter exporter = netty(OtlpGrpcSpanExporter.builder()
+        .setEndpoint(receiver.endpoint()));
+    assertThat(exporter.export(spans(1)).join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+    Set<Thread> started = eventLoopThreads();
+    started.removeAll(before);
+    assertThat(started).isNotEmpty().allSatisfy(t -> assertThat(t.isDaemon()).isTrue());
+    assertThat(exporter.shutdown().join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+    await().until(() -> started.stream().noneMatch(Thread::isAlive));
+  }
+
+  private static Set<Thread> eventLoopThreads() {
+    Set<Thread> threads = new HashSet<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("weft-grpc-nio")) {
+        threads.add(t);
+      }
+    }
+    return threads;
   }
 
   @Test
