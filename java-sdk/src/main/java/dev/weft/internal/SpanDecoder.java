@@ -84,7 +84,11 @@ final class SpanDecoder {
       }
       for (int i = 0; i < length; i += 2) {
         AttributeKey<?> k = (AttributeKey<?>) pairs[i];
-        if (k == key || k.getKey().equals(name)) {
+        // Cached keys: usually the same object, else names of another length or hash.
+        String other;
+        if (k == key || (other = k.getKey()) == name
+            || (other.length() == name.length() && other.hashCode() == name.hashCode()
+                && other.equals(name))) {
           pairs[i] = key;
           pairs[i + 1] = value;
           return;
