@@ -85,8 +85,10 @@ public final class WeftCollectorBuilder {
   }
 
   /**
-   * Where the self-telemetry counters are registered. Default: the global MeterProvider if the
-   * application has set one when {@link #build()} runs, otherwise none.
+   * Where the self-telemetry counters are registered. Default: the global MeterProvider, as soon
+   * as the application has set the global OpenTelemetry, before or after {@link #build()} (the
+   * collector thread checks {@code GlobalOpenTelemetry.isSet()} about every 100 ms until then;
+   * it never calls {@code GlobalOpenTelemetry.get()}, which would install a no-op global).
    */
   public WeftCollectorBuilder setMeterProvider(MeterProvider meterProvider) {
     this.meterProvider = Objects.requireNonNull(meterProvider, "meterProvider");
@@ -220,7 +222,14 @@ public final class WeftCollectorBuilder {
     if (metrics == null && GlobalOpenTelemetry.isSet()) {
       metrics = GlobalOpenTelemetry.getMeterProvider();
     }
-    SelfMetrics selfMetrics = metrics == null ? null : new SelfMetrics(metrics, engine);
+    SelfMetrics selfMetrics;
+    if (metrics != null) {
+      selfMetrics = new SelfMetrics(metrics, engine);
+    } else {
+      // The application may set the global OpenTelemetry after this: register then.
+      selfMetrics = SelfMetrics.whenGlobalIsSet(engine);
+      engine.setPeriodicTask(selfMetrics::registerIfGlobalSet);
+    }
     WeftCollector collector =
         new WeftCollector(engine, owned, selfMetrics, registerShutdownHook);
     engine.start();

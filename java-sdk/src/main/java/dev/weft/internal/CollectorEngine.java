@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.annotation.Nullable;
@@ -47,6 +48,8 @@ public final class CollectorEngine {
   private final Counters counters = new Counters();
   private final ExportPipeline pipeline;
   private final BackoffIdleStrategy idle;
+  @Nullable private volatile BooleanSupplier periodicTask;
+  private long nextPeriodicTaskNanos = System.nanoTime();
   private final long segmentPollNanos;
   private final long closeTimeoutNanos;
   private final Thread thread;
@@ -93,6 +96,28 @@ public final class CollectorEngine {
       }
     } catch (IOException e) {
       logger.log(Level.FINE, "segment not readable yet: " + path, e);
+    }
+  }
+
+  /**
+   * A task the collector thread runs about every segment poll interval (default 100 ms) while it
+   * runs, until the task returns true. Set before {@link #start()}.
+   */
+  public void setPeriodicTask(BooleanSupplier task) {
+    this.periodicTask = task;
+  }
+
+  private void runPeriodicTask(long now) {
+    BooleanSupplier task = periodicTask;
+    if (task != null && now - nextPeriodicTaskNanos >= 0) {
+      nextPeriodicTaskNanos = now + segmentPollNanos;
+      try {
+        if (task.getAsBoolean()) {
+          periodicTask = null;
+        }
+      } catch (RuntimeException e) {
+        logger.log(Level.FINE, "periodic task failed", e);
+      }
     }
   }
 
@@ -150,6 +175,7 @@ public final class CollectorEngine {
           current = tryAttach();
           if (current == null) {
             pipeline.poll(System.nanoTime());
+            runPeriodicTask(System.nanoTime());
             LockSupport.parkNanos(this, segmentPollNanos);
             continue;
           }
@@ -166,6 +192,7 @@ public final class CollectorEngine {
         }
         long now = System.nanoTime();
         work += pipeline.poll(now);
+        runPeriodicTask(now);
         if (work == 0 && now - nextSegmentCheckNanos >= 0) {
           nextSegmentCheckNanos = now + segmentPollNanos;
           checkReplaced(current);

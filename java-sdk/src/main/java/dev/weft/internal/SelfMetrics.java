@@ -1,11 +1,14 @@
 package dev.weft.internal;
 
+import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.BatchCallback;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
+import javax.annotation.Nullable;
+import javax.annotation.concurrent.GuardedBy;
 
 /**
  * The collector's counters as OpenTelemetry observable counters, read in one batch callback per
@@ -13,6 +16,10 @@ import io.opentelemetry.api.metrics.ObservableLongMeasurement;
  * {@code weft.spans.dropped} (attribute {@code weft.drop.reason}: {@code ring_full},
  * {@code reentrant}, {@code too_deep}, {@code no_slot}, {@code queue_full}),
  * {@code weft.export.failures}, {@code weft.records.corrupt}, {@code weft.records.unknown}.
+ *
+ * <p>Registered at once on a given MeterProvider, or ({@link #whenGlobalIsSet}) on the global one
+ * as soon as the application has set it, which it may do after the collector was built: the
+ * collector thread calls {@link #registerIfGlobalSet()} periodically until it has registered.
  */
 public final class SelfMetrics implements AutoCloseable {
   public static final String METER_NAME = "dev.weft";
@@ -23,9 +30,47 @@ public final class SelfMetrics implements AutoCloseable {
   private static final Attributes NO_SLOT = Attributes.of(REASON, "no_slot");
   private static final Attributes QUEUE_FULL = Attributes.of(REASON, "queue_full");
 
-  private final BatchCallback callback;
+  private final CollectorEngine engine;
+
+  @GuardedBy("this")
+  @Nullable
+  private BatchCallback callback;
+
+  @GuardedBy("this")
+  private boolean closed;
 
   public SelfMetrics(MeterProvider meterProvider, CollectorEngine engine) {
+    this.engine = engine;
+    this.callback = register(meterProvider, engine);
+  }
+
+  private SelfMetrics(CollectorEngine engine) {
+    this.engine = engine;
+  }
+
+  /**
+   * Not registered yet: {@link #registerIfGlobalSet()} registers on
+   * {@link GlobalOpenTelemetry#getMeterProvider()} once {@link GlobalOpenTelemetry#isSet()}
+   * (never calling {@code GlobalOpenTelemetry.get()} before, which would set a no-op global).
+   */
+  public static SelfMetrics whenGlobalIsSet(CollectorEngine engine) {
+    return new SelfMetrics(engine);
+  }
+
+  /** Registers on the global MeterProvider if it is set now; true once registered. */
+  public synchronized boolean registerIfGlobalSet() {
+    if (callback == null && !closed && GlobalOpenTelemetry.isSet()) {
+      callback = register(GlobalOpenTelemetry.getMeterProvider(), engine);
+    }
+    return callback != null;
+  }
+
+  /** Whether the counters are registered on a MeterProvider. */
+  public synchronized boolean isRegistered() {
+    return callback != null;
+  }
+
+  private static BatchCallback register(MeterProvider meterProvider, CollectorEngine engine) {
     Meter meter = meterProvider.meterBuilder(METER_NAME).build();
     ObservableLongMeasurement drained = counter(meter, "weft.spans.drained",
         "Spans read from the native rings and decoded", "{span}");
@@ -39,7 +84,7 @@ public final class SelfMetrics implements AutoCloseable {
         "Records rejected by validation", "{record}");
     ObservableLongMeasurement unknown = counter(meter, "weft.records.unknown",
         "Records of an unknown type, skipped", "{record}");
-    this.callback = meter.batchCallback(() -> {
+    return meter.batchCallback(() -> {
       Counters counters = engine.counters();
       NativeCounts natives = engine.nativeCounts();
       drained.record(counters.spansDrained());
@@ -61,7 +106,10 @@ public final class SelfMetrics implements AutoCloseable {
   }
 
   @Override
-  public void close() {
-    callback.close();
+  public synchronized void close() {
+    closed = true;
+    if (callback != null) {
+      callback.close();
+    }
   }
 }
