@@ -777,7 +777,10 @@ int weft_context_detach(int token) {
     }
     t->busy = 1;
     weft_signal_fence();
-    weft_unwind_to(t, (uint32_t)token, weft_now(), WEFT_ABI_SPAN_ENDED_BY_UNWIND);
+    if (WEFT_UNLIKELY(t->depth > (uint32_t)token + 1u)) {
+        /* spans left open above the context (an exception skipped their ends): end them now */
+        weft_unwind_to(t, (uint32_t)token, weft_now(), WEFT_ABI_SPAN_ENDED_BY_UNWIND);
+    }
     weft_pop_frame(t, (uint32_t)token, 0, 0);
     weft_signal_fence();
     t->busy = 0;
