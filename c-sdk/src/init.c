@@ -283,6 +283,31 @@ static struct weft_tracer *weft_find_or_add_tracer(const char *name, const char 
     return t;
 }
 
+static int64_t weft_clock_nanos(clockid_t clock) {
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (int64_t)ts.tv_sec * INT64_C(1000000000) + (int64_t)ts.tv_nsec;
+}
+
+/**
+ * CLOCK_REALTIME - CLOCK_MONOTONIC, the anchor of every timestamp until the next init. A
+ * preemption between two reads would skew every span by its length, so the wall clock is read
+ * between two monotonic reads and the sample with the smallest gap of a few wins.
+ */
+static int64_t weft_measure_clock_offset(void) {
+    int64_t best_gap = INT64_MAX, offset = 0;
+    for (int i = 0; i < 16; i++) {
+        int64_t before = weft_clock_nanos(CLOCK_MONOTONIC);
+        int64_t real = weft_clock_nanos(CLOCK_REALTIME);
+        int64_t after = weft_clock_nanos(CLOCK_MONOTONIC);
+        if (after - before < best_gap) {
+            best_gap = after - before;
+            offset = real - (before + (after - before) / 2);
+        }
+    }
+    return offset;
+}
+
 static int64_t weft_ratio_bound(double ratio) {
     if (ratio >= 1.0) {
         return INT64_MAX;
@@ -314,11 +339,7 @@ static int weft_start(const weft_config_t *config) {
     for (uint16_t i = 0; i < weft_tracer_count; i++) {
         weft_segment_publish_scope(&rt->segment, &weft_tracers[i]);
     }
-    struct timespec real, mono;
-    clock_gettime(CLOCK_REALTIME, &real);
-    clock_gettime(CLOCK_MONOTONIC, &mono);
-    weft_global.clock_offset_nanos = ((int64_t)real.tv_sec - (int64_t)mono.tv_sec) * INT64_C(1000000000) +
-                                     ((int64_t)real.tv_nsec - (int64_t)mono.tv_nsec);
+    weft_global.clock_offset_nanos = weft_measure_clock_offset();
     weft_running = rt;
     /* release: threads that acquire the runtime see it, its segment and the clock anchor complete */
     weft_store_release(&weft_global.runtime, rt);

@@ -60,8 +60,15 @@ class StitchingEndToEndTest {
   static final List<String> JAVA_SPANS = List.of("GET /frames/{id}", "FrameService.transcode",
       "progress.report", "metadata.enrich");
 
-  /** How far the JVM's and libweft's wall clocks may disagree (each anchors its own). */
-  static final long CLOCK_ANCHOR_TOLERANCE_NANOS = 1_000_000;
+  /**
+   * How far the JVM's and libweft's wall clocks may disagree. Both derive wall time from the
+   * monotonic clock plus an anchor, but the OpenTelemetry Java SDK takes a new anchor for every
+   * trace with two consecutive clock reads ({@code now()}, then {@code nanoTime()}), and a GC or
+   * safepoint pause between them shifts all JVM spans of that trace by the pause: 2.9 ms was seen
+   * on a loaded CI machine during the first requests of a test JVM. libweft anchors once, from
+   * the pair of reads with the smallest gap. Containment within the same language is exact.
+   */
+  static final long CLOCK_ANCHOR_TOLERANCE_NANOS = 50_000_000;
 
   static OtlpReceiver receiver;
   static DemoTelemetry telemetry;
@@ -131,7 +138,7 @@ class StitchingEndToEndTest {
         io.opentelemetry.proto.trace.v1.Span child = r.span;
         io.opentelemetry.proto.trace.v1.Span parent = trace.span(e.getValue());
         // Same language: one clock. Across the boundary the JVM SDK and libweft each anchor
-        // wall-clock time to the monotonic clock on their own (a few microseconds apart).
+        // wall-clock time to the monotonic clock on their own (see CLOCK_ANCHOR_TOLERANCE_NANOS).
         long tolerance = JAVA_SPANS.contains(e.getKey()) == JAVA_SPANS.contains(e.getValue())
             ? 0 : CLOCK_ANCHOR_TOLERANCE_NANOS;
         assertThat(child.getStartTimeUnixNano()).as("%s starts within its parent", e.getKey())
