@@ -27,7 +27,7 @@ import java.util.logging.Logger;
  * shaded epoll transport sets {@code -D}{@value #NO_NATIVE}{@code =false} (explicitly; it then
  * also needs {@code --enable-native-access=ALL-UNNAMED} on JDK 24+ to keep stderr clean).
  */
-final class NioTransport {
+public final class NioTransport {
   private static final Logger logger = Logger.getLogger(NioTransport.class.getName());
 
   /** Netty's {@code io.netty.transport.noNative}, as relocated in grpc-netty-shaded. */
@@ -39,8 +39,11 @@ final class NioTransport {
 
   private NioTransport() {}
 
-  /** Initializes the shaded {@code Epoll} class without its native probe, once. */
-  static void ensureNoNativeProbe() {
+  /**
+   * Initializes the shaded {@code Epoll} class without its native probe, once. Public for other
+   * grpc-netty-shaded users in this code base, such as the tests' OTLP receiver.
+   */
+  public static void ensureNoNativeProbe() {
     synchronized (lock) {
       if (probeHandled) {
         return;
