@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.weft.Weft;
-import dev.weft.demo.testing.OtlpReceiver;
+import dev.weft.testing.OtlpReceiver;
 import dev.weft.demo.testing.Traces;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;

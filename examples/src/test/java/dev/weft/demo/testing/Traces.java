@@ -1,5 +1,7 @@
 package dev.weft.demo.testing;
 
+import dev.weft.testing.OtlpReceiver;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
