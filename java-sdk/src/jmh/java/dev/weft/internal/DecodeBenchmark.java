@@ -1,6 +1,5 @@
 package dev.weft.internal;
 
-import dev.weft.testing.SegmentWriter;
 import dev.weft.testing.SpanRecordBuilder;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -15,10 +14,6 @@ import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -43,12 +38,10 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class DecodeBenchmark {
   /** Records per pass over the ring (the ring is filled exactly, padding included). */
-  static final int RECORDS = 4096;
+  static final int RECORDS = LoadgenRing.RECORDS;
 
-  private Path dir;
-  private SegmentWriter writer;
+  private LoadgenRing ring;
   private SegmentDrainer drainer;
-  private long filledBytes;
   private Blackhole blackhole;
   private final SpanSink sink = new SpanSink() {
     @Override
@@ -93,29 +86,8 @@ public class DecodeBenchmark {
   @Setup(Level.Trial)
   public void setUp(Blackhole bh) throws Exception {
     blackhole = bh;
-    dir = Files.createTempDirectory("weft-bench");
-    writer = SegmentWriter.create(dir.resolve("seg"),
-        new SegmentWriter.Layout().slots(1).ring(1 << 20).frames(4, 2048));
-    writer.registerScope("weft-bench", "1.0");
-    writer.claimSlot(0, 1234, "bench");
-    int written = 0;
-    while (written < RECORDS && writer.append(0, loadgenRecord(written))) {
-      written++;
-    }
-    if (written < RECORDS) {
-      throw new IllegalStateException("ring too small for " + RECORDS + " records");
-    }
-    // Pad to the end of the ring so that every pass reads the same bytes again.
-    long tail = writer.tail(0);
-    int ring = writer.ringBase(0);
-    int pad = (int) (writer.ringCapacity() - tail);
-    ByteBuffer buffer = writer.buffer().duplicate().order(ByteOrder.LITTLE_ENDIAN);
-    buffer.putInt(ring + (int) tail, pad).putShort(ring + (int) tail + 4, (short) 2)
-        .putShort(ring + (int) tail + 6, (short) 8);
-    filledBytes = writer.ringCapacity();
-    writer.setTail(0, 0);
-    drainer = new SegmentDrainer(Segment.open(writer.path()), Resource.getDefault(),
-        new Counters());
+    ring = new LoadgenRing();
+    drainer = ring.drainer(Resource.getDefault(), new Counters());
 
     for (int i = 0; i < RECORDS; i++) {
       texts[i] = "value-" + i;
@@ -145,15 +117,14 @@ public class DecodeBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
     tracerProvider.close();
-    Files.deleteIfExists(writer.path());
-    Files.deleteIfExists(dir);
+    ring.close();
   }
 
   /** One pass over a full ring: {@value #RECORDS} span records decoded into SpanData. */
   @Benchmark
   @OperationsPerInvocation(RECORDS)
   public int weftDecodeAndConvert() {
-    writer.setTail(0, writer.tail(0) + filledBytes);
+    ring.refill();
     return drainer.drain(sink);
   }
 
