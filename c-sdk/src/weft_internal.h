@@ -87,7 +87,7 @@ WEFT_HIDDEN bool weft_creator_running(const weft_abi_header_t *header);
 WEFT_HIDDEN void weft_sum_counters(const uint8_t *base, const weft_abi_header_t *header, uint32_t slot_count,
                                    uint64_t slot_stride, weft_stats_t *out);
 
-/* span.c */
+/* thread.c */
 WEFT_HIDDEN void weft_threads_on_fork_child(void);
 
 /* util */

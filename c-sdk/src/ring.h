@@ -1,0 +1,45 @@
+/*
+ * ring.h - committing a finished record into the thread's own SPSC ring (the producer side).
+ * Internal to libweft; not installed.
+ */
+#ifndef WEFT_RING_H
+#define WEFT_RING_H
+
+#include "weft_internal.h"
+#include "thread.h"
+
+/** Copy a finished record into the ring, or count it dropped. Never waits. */
+WEFT_INLINE void weft_commit(weft_thread_t *t, const weft_abi_span_t *record) {
+    const uint32_t length = record->header.length;
+    const uint64_t aligned = weft_align8(length);
+    const uint64_t capacity = t->ring_mask + 1u;
+    uint64_t index = t->tail & t->ring_mask;
+    const uint64_t to_end = capacity - index;
+    const uint64_t needed = aligned <= to_end ? aligned : to_end + aligned;
+    if (WEFT_UNLIKELY(t->tail + needed - t->head_cache > capacity)) {
+        /* acquire: the consumer has copied out everything before head, so that space is ours */
+        t->head_cache = weft_load_acquire(&t->slot->head);
+        if (t->tail + needed - t->head_cache > capacity) {
+            weft_counter_inc(&t->slot->dropped_ring_full);
+            return;
+        }
+    }
+    if (aligned > to_end) {
+        weft_abi_record_header_t padding = {
+            .length = (uint32_t)to_end, .type = WEFT_ABI_RECORD_PADDING, .fixed_size = sizeof padding};
+        memcpy(t->ring + index, &padding, sizeof padding);
+        t->tail += to_end;
+        index = 0;
+    }
+    /* Zero the alignment bytes without a memset call: clear the record's last
+     * 8-byte word first, then copy the record over its front. */
+    const uint64_t zero = 0;
+    memcpy(t->ring + index + aligned - 8, &zero, 8);
+    memcpy(t->ring + index, record, length);
+    weft_counter_inc(&t->slot->spans_committed);
+    t->tail += aligned;
+    /* release: publishes the record bytes (and the padding and the counter) written above */
+    weft_store_release(&t->slot->tail, t->tail);
+}
+
+#endif /* WEFT_RING_H */

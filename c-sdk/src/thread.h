@@ -1,0 +1,90 @@
+/*
+ * thread.h - the per-thread recording state: its binding to a slot of the segment, its open-span
+ * frames, and the OTEP 4947 pointer that publishes the innermost one.
+ * Internal to libweft; not installed.
+ */
+#ifndef WEFT_THREAD_H
+#define WEFT_THREAD_H
+
+#include "weft_internal.h"
+
+/**
+ * OpenTelemetry Thread Context (OTEP 4947): points at the OTEP record inside
+ * the thread's innermost frame, or NULL. Exported in .dynsym for external
+ * readers such as the OpenTelemetry eBPF profiler; built with the TLSDESC
+ * dialect as the OTEP recommends.
+ */
+extern __thread weft_abi_thread_ctx_t *otel_thread_ctx_v1;
+
+typedef struct weft_thread {
+    uint32_t epoch;      /* weft_global.epoch this binding belongs to; 0 = unbound */
+    uint32_t depth;      /* frames in use (mirrors slot->depth) */
+    uint8_t busy;        /* inside begin/end/attach/detach: a signal handler must not record */
+    uint8_t slot_retry;  /* countdown before the next attempt to claim a slot after none was free */
+    uint32_t tid;
+    uint32_t frame_size;
+    uint32_t frame_shift; /* frame_size == 1 << frame_shift */
+    uint32_t stack_depth;
+    uint64_t ring_mask;
+    uint64_t tail;       /* producer's own copy of slot->tail */
+    uint64_t head_cache; /* last value read from slot->head */
+    uint64_t rng;
+    const weft_runtime_t *rt;
+    weft_abi_thread_ctx_t **otel_ctx; /* &otel_thread_ctx_v1 of this thread, taken once at bind */
+    weft_abi_slot_t *slot;
+    uint8_t *frames;
+    uint8_t *ring;
+} weft_thread_t;
+
+/** Defined in thread.c; hidden, so every access stays inside libweft. */
+extern WEFT_HIDDEN __thread weft_thread_t weft_tls;
+
+/**
+ * This thread's state. The empty asm makes the address opaque so that GCC
+ * keeps it in a register: otherwise it rematerialises it, a TLSDESC call,
+ * at every use (8 calls per begin and per end, measured).
+ */
+WEFT_INLINE weft_thread_t *weft_self(void) {
+    weft_thread_t *t = &weft_tls;
+    __asm__("" : "+r"(t));
+    return t;
+}
+
+WEFT_INLINE weft_abi_span_t *weft_frame(const weft_thread_t *t, uint32_t index) {
+    return (weft_abi_span_t *)(void *)(t->frames + ((size_t)index << t->frame_shift));
+}
+
+WEFT_INLINE void weft_publish_depth(weft_thread_t *t, uint32_t depth) {
+    t->depth = depth;
+    /* release: a post-mortem reader that acquires depth sees the frames below it complete */
+    weft_store_release(&t->slot->depth, depth);
+    if (t->rt->otel_thread_ctx) {
+        weft_signal_fence(); /* OTEP 4947: the record is complete before the pointer is seen */
+        *t->otel_ctx = depth > 0 ? &weft_frame(t, depth - 1)->ctx : NULL;
+    }
+}
+
+/**
+ * Slow path, taken on a thread's first call in an epoch: claim a slot of the
+ * running segment. Not async-signal-safe (pthread_setspecific, getrandom).
+ */
+WEFT_HIDDEN bool weft_thread_bind(weft_thread_t *t);
+
+/**
+ * The bound thread state, or NULL if this thread cannot record now. With
+ * `count_drop`, a failure for want of a free slot counts one dropped span.
+ */
+WEFT_INLINE weft_thread_t *weft_thread_for_recording(weft_thread_t *t, bool count_drop) {
+    if (WEFT_LIKELY(t->epoch == weft_load_relaxed(&weft_global.epoch))) {
+        return t;
+    }
+    if (weft_thread_bind(t)) {
+        return t;
+    }
+    if (count_drop && t->rt != NULL && t->rt == weft_load_relaxed(&weft_global.runtime)) {
+        atomic_fetch_add_explicit(&t->rt->segment.header->dropped_no_slot, 1, memory_order_relaxed);
+    }
+    return NULL;
+}
+
+#endif /* WEFT_THREAD_H */
