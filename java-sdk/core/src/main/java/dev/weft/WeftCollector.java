@@ -1,9 +1,9 @@
 package dev.weft;
 
-import dev.weft.internal.AutoConfiguredExport;
+import dev.weft.internal.export.AutoConfiguredExport;
 import dev.weft.internal.CollectorEngine;
 import dev.weft.internal.Counters;
-import dev.weft.internal.NativeCounts;
+import dev.weft.internal.segment.NativeCounts;
 import dev.weft.internal.SelfMetrics;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.nio.file.Path;

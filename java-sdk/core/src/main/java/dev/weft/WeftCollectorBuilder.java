@@ -1,8 +1,8 @@
 package dev.weft;
 
-import dev.weft.internal.AutoConfiguredExport;
+import dev.weft.internal.export.AutoConfiguredExport;
 import dev.weft.internal.CollectorEngine;
-import dev.weft.internal.InvalidSegmentException;
+import dev.weft.internal.segment.InvalidSegmentException;
 import dev.weft.internal.SelfMetrics;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.metrics.MeterProvider;

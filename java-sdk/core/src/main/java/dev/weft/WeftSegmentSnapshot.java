@@ -1,6 +1,6 @@
 package dev.weft;
 
-import dev.weft.internal.PostMortem;
+import dev.weft.internal.segment.PostMortem;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package dev.weft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weft.internal.NettyGrpcSenderProvider;
+import dev.weft.internal.export.NettyGrpcSenderProvider;
 import dev.weft.testing.OtlpReceiver;
 import io.opentelemetry.common.ComponentLoader;
 import io.opentelemetry.api.common.AttributeKey;

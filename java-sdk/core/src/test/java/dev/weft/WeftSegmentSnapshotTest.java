@@ -2,7 +2,7 @@ package dev.weft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.weft.internal.ProcessLiveness;
+import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.testing.SegmentWriter;
 import dev.weft.testing.SpanRecordBuilder;
 import java.nio.file.Path;

@@ -1,5 +1,11 @@
 package dev.weft.internal;
 
+import dev.weft.internal.export.ExportPipeline;
+import dev.weft.internal.segment.Abi;
+import dev.weft.internal.segment.InvalidSegmentException;
+import dev.weft.internal.segment.NativeCounts;
+import dev.weft.internal.segment.Segment;
+import dev.weft.internal.segment.SegmentDrainer;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;

@@ -8,18 +8,40 @@ import java.util.concurrent.atomic.AtomicLong;
  * counters are added to from exporter callback threads.
  */
 public final class Counters {
-  final AtomicLong spansDrained = new AtomicLong();
-  final AtomicLong corruptRecords = new AtomicLong();
-  final AtomicLong unknownRecords = new AtomicLong();
-  final AtomicLong queueOverflow = new AtomicLong();
-  final AtomicLong spansExported = new AtomicLong();
-  final AtomicLong exportFailures = new AtomicLong();
+  private final AtomicLong spansDrained = new AtomicLong();
+  private final AtomicLong corruptRecords = new AtomicLong();
+  private final AtomicLong unknownRecords = new AtomicLong();
+  private final AtomicLong queueOverflow = new AtomicLong();
+  private final AtomicLong spansExported = new AtomicLong();
+  private final AtomicLong exportFailures = new AtomicLong();
 
   /** Single-writer add: only the collector thread calls this for a given counter. */
-  static void add(AtomicLong counter, long delta) {
+  private static void add(AtomicLong counter, long delta) {
     if (delta != 0) {
       counter.setRelease(counter.getPlain() + delta);
     }
+  }
+
+  /** Adds one ring pass's totals. Collector thread only (single writer). */
+  public void drained(long spans, long corrupt, long unknown) {
+    add(spansDrained, spans);
+    add(corruptRecords, corrupt);
+    add(unknownRecords, unknown);
+  }
+
+  /** Counts one span dropped because the export queue was full. Collector thread only. */
+  public void queueOverflowed() {
+    add(queueOverflow, 1);
+  }
+
+  /** Adds spans the exporter accepted; any thread (exporter callbacks). */
+  public void exported(long spans) {
+    spansExported.addAndGet(spans);
+  }
+
+  /** Adds spans that failed to export or were given up at close; any thread. */
+  public void exportFailed(long spans) {
+    exportFailures.addAndGet(spans);
   }
 
   public long spansDrained() {

@@ -1,5 +1,6 @@
 package dev.weft.internal;
 
+import dev.weft.internal.segment.NativeCounts;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;

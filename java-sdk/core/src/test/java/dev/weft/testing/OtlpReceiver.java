@@ -50,7 +50,7 @@ public final class OtlpReceiver implements AutoCloseable {
 
   public OtlpReceiver start() throws IOException {
     // No Netty native-transport probe (a restricted-method warning on JDK 24+), as in the product.
-    dev.weft.internal.NioTransport.ensureNoNativeProbe();
+    dev.weft.internal.export.NioTransport.ensureNoNativeProbe();
     Server s = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
         .addService(new TraceServiceGrpc.TraceServiceImplBase() {
           @Override

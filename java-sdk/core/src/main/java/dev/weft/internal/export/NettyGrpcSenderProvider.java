@@ -1,0 +1,167 @@
+package dev.weft.internal.export;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.opentelemetry.common.ComponentLoader;
+import io.opentelemetry.sdk.common.export.Compressor;
+import io.opentelemetry.sdk.common.export.GrpcSender;
+import io.opentelemetry.sdk.common.export.GrpcSenderConfig;
+import io.opentelemetry.sdk.common.export.GrpcSenderProvider;
+import io.opentelemetry.sdk.common.export.RetryPolicy;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.annotation.Nullable;
+
+/**
+ * The gRPC transport of the collector's OTLP exporter: the SDK's own {@code OtlpGrpcSpanExporter}
+ * (same marshalling, same configuration, same retry policy and exporter metrics) with a
+ * {@link NettyGrpcSender} under it instead of the default OkHttp sender.
+ *
+ * <p>Why: the OkHttp sender's socket keeps Nagle's algorithm on. An export is written as a
+ * HEADERS frame and then DATA frames; the second small write waits for the receiver's ACK of the
+ * first, which a loopback or LAN receiver delays by ~40 ms (delayed ACK). With one export in
+ * flight that caps a pipeline at ~25 exports/s, ~11,000 spans/s in batches of 512
+ * (docs/benchmarks.md, "Java collector"). Netty's sockets set {@code TCP_NODELAY}; we set it
+ * explicitly as well.
+ *
+ * <p>The SDK's exporter picks its sender through this SPI ({@code GrpcSenderProvider}, loaded with
+ * the exporter's {@link ComponentLoader}); {@link #componentLoader} hands it this provider only,
+ * so the application's own exporters and their sender choice are not affected. Configurations
+ * this sender does not reproduce exactly (an {@code https} endpoint, whose TLS context the SDK
+ * builds from {@code OTEL_EXPORTER_OTLP_CERTIFICATE} / client keys or its defaults; a compressor
+ * other than gzip) are passed to the SDK's default provider unchanged.
+ *
+ * <p>The channel runs on its own one-thread Java NIO event loop group ({@link NioTransport}), shut
+ * down with the sender, and never probes Netty's native transports: no restricted-method warning
+ * on JDK 24+.
+ */
+public final class NettyGrpcSenderProvider implements GrpcSenderProvider {
+  private static final Logger logger = Logger.getLogger(NettyGrpcSenderProvider.class.getName());
+
+  /** The gRPC status codes the SDK's exporters retry (its {@code RetryUtil}). */
+  private static final List<String> RETRYABLE = List.of("CANCELLED", "DEADLINE_EXCEEDED",
+      "RESOURCE_EXHAUSTED", "ABORTED", "OUT_OF_RANGE", "UNAVAILABLE", "DATA_LOSS");
+
+  /** Largest request grpc-java keeps for a retry; larger ones are sent once. */
+  private static final long RETRY_BUFFER_BYTES = 32L << 20;
+
+  private final ComponentLoader fallbackLoader;
+
+  public NettyGrpcSenderProvider(ComponentLoader fallbackLoader) {
+    this.fallbackLoader = fallbackLoader;
+  }
+
+  /**
+   * A component loader that offers this provider as the only {@link GrpcSenderProvider} and
+   * delegates everything else (compressors, ...) to {@code delegate}.
+   */
+  public static ComponentLoader componentLoader(ComponentLoader delegate) {
+    NettyGrpcSenderProvider provider = new NettyGrpcSenderProvider(delegate);
+    return new ComponentLoader() {
+      @Override
+      @SuppressWarnings("unchecked") // checked by the class comparison
+      public <T> Iterable<T> load(Class<T> type) {
+        if (type == GrpcSenderProvider.class) {
+          return (Iterable<T>) List.of((GrpcSenderProvider) provider);
+        }
+        return delegate.load(type);
+      }
+    };
+  }
+
+  @Override
+  public GrpcSender createSender(GrpcSenderConfig config) {
+    @Nullable String compression = compression(config.getCompressor());
+    boolean https = "https".equals(config.getEndpoint().getScheme());
+    if (https || "unsupported".equals(compression)) {
+      // TLS: the SDK always hands over an SSLContext (its default one, or one built from
+      // OTEL_EXPORTER_OTLP_CERTIFICATE / client keys), which its own sender uses exactly.
+      logger.log(Level.FINE, "TLS or a compressor other than gzip: using the SDK's default"
+          + " gRPC sender");
+      return fallback(config);
+    }
+    URI endpoint = config.getEndpoint();
+    int port = endpoint.getPort() != -1 ? endpoint.getPort() : 80;
+    // Java NIO only, and no native probe: no restricted-method warning on JDK 24+ (see there).
+    NioTransport.ensureNoNativeProbe();
+    EventLoopGroup group = NioTransport.newEventLoopGroup();
+    NettyChannelBuilder builder = NettyChannelBuilder.forAddress(endpoint.getHost(), port)
+        .eventLoopGroup(group)
+        .channelType(NioSocketChannel.class)
+        .withOption(ChannelOption.TCP_NODELAY, true)
+        .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis(config))
+        .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE,
+            Math.max(config.getMaxResponseBodySize(), 4L << 20)));
+    builder.usePlaintext();
+    if (config.getExecutorService() != null) {
+      builder.executor(config.getExecutorService());
+    }
+    RetryPolicy retry = config.getRetryPolicy();
+    if (retry != null && retry.getMaxAttempts() > 1) {
+      builder.enableRetry()
+          .maxRetryAttempts(retry.getMaxAttempts())
+          .perRpcBufferLimit(RETRY_BUFFER_BYTES)
+          .retryBufferSize(RETRY_BUFFER_BYTES)
+          .defaultServiceConfig(serviceConfig(config.getFullMethodName(), retry));
+    } else {
+      builder.disableRetry();
+    }
+    ManagedChannel channel = builder.build();
+    return new NettyGrpcSender(channel, group, config.getFullMethodName(), config.getTimeout(),
+        config.getHeadersSupplier(), compression);
+  }
+
+  private GrpcSender fallback(GrpcSenderConfig config) {
+    for (GrpcSenderProvider provider : fallbackLoader.load(GrpcSenderProvider.class)) {
+      if (!(provider instanceof NettyGrpcSenderProvider)) {
+        return provider.createSender(config);
+      }
+    }
+    throw new IllegalStateException("no other GrpcSenderProvider on the class path for a"
+        + " configuration the Netty sender does not support (custom TLS or compressor)");
+  }
+
+  /** null for none, "gzip", or "unsupported" for a compressor grpc-java does not have. */
+  @Nullable
+  private static String compression(@Nullable Compressor compressor) {
+    if (compressor == null) {
+      return null;
+    }
+    String encoding = compressor.getEncoding();
+    return "gzip".equalsIgnoreCase(encoding) ? "gzip"
+        : "identity".equalsIgnoreCase(encoding) ? null : "unsupported";
+  }
+
+  private static int connectTimeoutMillis(GrpcSenderConfig config) {
+    Duration timeout = config.getConnectTimeout();
+    return timeout == null ? 10_000 : (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+  }
+
+  /** grpc-java's service config form of the SDK's retry policy, for the export method. */
+  static Map<String, Object> serviceConfig(String fullMethodName, RetryPolicy retry) {
+    int slash = fullMethodName.lastIndexOf('/');
+    Map<String, Object> name = Map.of("service", fullMethodName.substring(0, slash),
+        "method", fullMethodName.substring(slash + 1));
+    Map<String, Object> policy = Map.of(
+        "maxAttempts", (double) retry.getMaxAttempts(),
+        "initialBackoff", seconds(retry.getInitialBackoff()),
+        "maxBackoff", seconds(retry.getMaxBackoff()),
+        "backoffMultiplier", retry.getBackoffMultiplier(),
+        "retryableStatusCodes", new ArrayList<Object>(RETRYABLE));
+    return Map.of("methodConfig", List.<Object>of(Map.of(
+        "name", List.<Object>of(name), "retryPolicy", policy)));
+  }
+
+  private static String seconds(Duration duration) {
+    return String.format(Locale.ROOT, "%.9fs", duration.toNanos() / 1e9);
+  }
+}

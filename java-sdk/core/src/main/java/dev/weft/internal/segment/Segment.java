@@ -1,0 +1,386 @@
+package dev.weft.internal.segment;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A mapped, validated segment. The header fields that never change after creation are read once
+ * and validated here; everything else (slot words, records) is read through the accessors, with
+ * the memory order the ABI names for each word.
+ *
+ * <p>Every size in this object has been checked against the file size, so {@link #slotBase},
+ * {@link #frameBase} and {@link #ringBase} always return in-bounds offsets for in-range indexes.
+ */
+public final class Segment {
+  /** u64 view for acquire/release accesses; offsets must be 8-aligned (all ABI words are). */
+  private static final VarHandle LONGS =
+      MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  /** u32 view for acquire/release accesses; offsets must be 4-aligned. */
+  private static final VarHandle INTS =
+      MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private final Path path;
+  private final Object fileKey;
+  private final ByteBuffer buffer;
+  private final int versionMinor;
+  private final int headerSize;
+  private final long segmentSize;
+  private final int creatorPid;
+  private final int creatorUid;
+  private final long creatorStartTicks;
+  private final byte[] bootId;
+  private final long createdUnixNanos;
+  private final int slotCount;
+  private final int slotHeaderSize;
+  private final long slotsOffset;
+  private final long slotStride;
+  private final int stackDepth;
+  private final int frameSize;
+  private final int ringCapacity;
+  private final int ringOffsetInSlot;
+
+  private Segment(Path path, Object fileKey, ByteBuffer buffer) throws InvalidSegmentException {
+    this.path = path;
+    this.fileKey = fileKey;
+    this.buffer = buffer;
+    long fileSize = buffer.capacity();
+    // acquire: magic is stored last, with release, by the creator; it publishes the whole header.
+    long magic = (long) LONGS.getAcquire(buffer, Abi.MAGIC_OFFSET);
+    if (magic == 0) {
+      throw new InvalidSegmentException(path + ": header not initialised yet (magic is 0)", true);
+    }
+    if (magic != Abi.MAGIC) {
+      throw invalid("bad magic 0x%016x, expected 0x%016x", magic, Abi.MAGIC);
+    }
+    int bom = buffer.getInt(Abi.BYTE_ORDER_MARK_OFFSET);
+    if (bom != Abi.BYTE_ORDER_MARK) {
+      throw invalid("byte order mark 0x%08x, expected 0x%08x (not a little-endian segment)",
+          bom, Abi.BYTE_ORDER_MARK);
+    }
+    int versionMajor = u16(Abi.VERSION_MAJOR_OFFSET);
+    if (versionMajor != Abi.VERSION_MAJOR) {
+      throw invalid("ABI version %d.%d, this reader knows major version %d",
+          versionMajor, u16(Abi.VERSION_MINOR_OFFSET), Abi.VERSION_MAJOR);
+    }
+    this.versionMinor = u16(Abi.VERSION_MINOR_OFFSET);
+    long headerSizeField = u32(Abi.HEADER_SIZE_OFFSET);
+    this.segmentSize = buffer.getLong(Abi.SEGMENT_SIZE_OFFSET);
+    if (segmentSize != fileSize) {
+      throw invalid("segment_size %s does not match the file size %d",
+          Long.toUnsignedString(segmentSize), fileSize);
+    }
+    if (headerSizeField < Abi.HEADER_STRUCT_SIZE || headerSizeField > fileSize) {
+      throw invalid("header_size %d outside [%d, %d]", headerSizeField, Abi.HEADER_STRUCT_SIZE,
+          fileSize);
+    }
+    this.headerSize = (int) headerSizeField;
+    this.creatorPid = buffer.getInt(Abi.CREATOR_PID_OFFSET);
+    this.creatorUid = buffer.getInt(Abi.CREATOR_UID_OFFSET);
+    this.creatorStartTicks = buffer.getLong(Abi.CREATOR_START_TICKS_OFFSET);
+    this.bootId = new byte[Abi.BOOT_ID_LENGTH];
+    buffer.get(Abi.BOOT_ID_OFFSET, bootId);
+    this.createdUnixNanos = buffer.getLong(Abi.CREATED_UNIX_NANOS_OFFSET);
+
+    long slotCountField = u32(Abi.SLOT_COUNT_OFFSET);
+    long slotHeaderSizeField = u32(Abi.SLOT_HEADER_SIZE_OFFSET);
+    long slotsOffsetField = buffer.getLong(Abi.SLOTS_OFFSET_OFFSET);
+    long slotStrideField = buffer.getLong(Abi.SLOT_STRIDE_OFFSET);
+    long stackDepthField = u32(Abi.STACK_DEPTH_OFFSET);
+    long frameSizeField = u32(Abi.FRAME_SIZE_OFFSET);
+    long ringCapacityField = u32(Abi.RING_CAPACITY_OFFSET);
+    if (slotCountField < 1) {
+      throw invalid("slot_count is 0");
+    }
+    if (slotHeaderSizeField < Abi.SLOT_HEADER_SIZE || slotHeaderSizeField % 8 != 0) {
+      throw invalid("slot_header_size %d: must be >= %d and a multiple of 8", slotHeaderSizeField,
+          Abi.SLOT_HEADER_SIZE);
+    }
+    if (slotsOffsetField < headerSizeField || slotsOffsetField > fileSize
+        || slotsOffsetField % 8 != 0) {
+      throw invalid("slots_offset %s: must be >= header_size %d, 8-aligned and inside the file",
+          Long.toUnsignedString(slotsOffsetField), headerSizeField);
+    }
+    if (stackDepthField < Abi.MIN_STACK_DEPTH || stackDepthField > Abi.MAX_STACK_DEPTH) {
+      throw invalid("stack_depth %d outside [%d, %d]", stackDepthField, Abi.MIN_STACK_DEPTH,
+          Abi.MAX_STACK_DEPTH);
+    }
+    if (frameSizeField < Abi.MIN_FRAME_SIZE || frameSizeField > Abi.MAX_FRAME_SIZE
+        || frameSizeField % 8 != 0) {
+      throw invalid("frame_size %d: must be in [%d, %d] and a multiple of 8", frameSizeField,
+          Abi.MIN_FRAME_SIZE, Abi.MAX_FRAME_SIZE);
+    }
+    if (Long.bitCount(ringCapacityField) != 1 || ringCapacityField < 2 * frameSizeField) {
+      throw invalid("ring_capacity %d: must be a power of two >= 2 * frame_size (%d)",
+          ringCapacityField, 2 * frameSizeField);
+    }
+    long minStride = slotHeaderSizeField + stackDepthField * frameSizeField + ringCapacityField;
+    if (slotStrideField < minStride || slotStrideField % 8 != 0) {
+      throw invalid("slot_stride %s: must be >= %d and a multiple of 8",
+          Long.toUnsignedString(slotStrideField), minStride);
+    }
+    // slots_offset + slot_count * slot_stride <= segment_size, without overflow.
+    if (slotCountField > (fileSize - slotsOffsetField) / slotStrideField) {
+      throw invalid("%d slots of %d bytes from offset %d do not fit in %d bytes", slotCountField,
+          slotStrideField, slotsOffsetField, fileSize);
+    }
+    this.slotCount = (int) slotCountField;
+    this.slotHeaderSize = (int) slotHeaderSizeField;
+    this.slotsOffset = slotsOffsetField;
+    this.slotStride = slotStrideField;
+    this.stackDepth = (int) stackDepthField;
+    this.frameSize = (int) frameSizeField;
+    this.ringCapacity = (int) ringCapacityField;
+    this.ringOffsetInSlot = (int) (slotHeaderSizeField + stackDepthField * frameSizeField);
+  }
+
+  /**
+   * Opens, checks and maps the segment at {@code path}.
+   *
+   * @throws java.nio.file.NoSuchFileException if there is no file (yet)
+   * @throws InvalidSegmentException if the file is refused; the message says why
+   */
+  public static Segment open(Path path) throws IOException {
+    Objects.requireNonNull(path, "path");
+    if (Files.isSymbolicLink(path)) {
+      throw new InvalidSegmentException(path + ": is a symbolic link; refused", false);
+    }
+    Map<String, Object> before =
+        Files.readAttributes(path, "unix:uid,mode,size,ino,dev", LinkOption.NOFOLLOW_LINKS);
+    checkFile(path, before);
+    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ,
+        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+      long size = channel.size();
+      Map<String, Object> after =
+          Files.readAttributes(path, "unix:uid,mode,size,ino,dev", LinkOption.NOFOLLOW_LINKS);
+      if (!before.get("ino").equals(after.get("ino")) || !before.get("dev").equals(after.get("dev"))) {
+        throw new InvalidSegmentException(path + ": replaced while being opened; retry", true);
+      }
+      checkFile(path, after);
+      if (size < Abi.HEADER_SIZE) {
+        // The creator sizes the file before it writes the header; a short file is not ready.
+        throw new InvalidSegmentException(path + ": " + size + " bytes, shorter than a header",
+            size == 0);
+      }
+      if (size > Integer.MAX_VALUE) {
+        throw new InvalidSegmentException(path + ": " + size + " bytes; segments over 2 GiB are"
+            + " not supported by this reader", false);
+      }
+      MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
+      mapped.order(ByteOrder.LITTLE_ENDIAN);
+      Segment segment = new Segment(path, after.get("ino") + ":" + after.get("dev"), mapped);
+      if (segment.creatorUid != ((Integer) after.get("uid"))) {
+        throw new InvalidSegmentException(path + ": creator_uid " + segment.creatorUid
+            + " is not the file owner " + after.get("uid"), false);
+      }
+      return segment;
+    }
+  }
+
+  private static void checkFile(Path path, Map<String, Object> attributes)
+      throws IOException {
+    int mode = (Integer) attributes.get("mode");
+    if ((mode & 0170000) != 0100000) {
+      throw new InvalidSegmentException(path + ": not a regular file; refused", false);
+    }
+    int owner = (Integer) attributes.get("uid");
+    int self = currentUid();
+    if (owner != self) {
+      throw new InvalidSegmentException(path + ": owned by uid " + owner + ", not by this"
+          + " process's uid " + self + "; refused", false);
+    }
+    if ((mode & 077) != 0) {
+      throw new InvalidSegmentException(String.format(
+          "%s: mode %04o gives access to group or others; refused (must be 0600)", path,
+          mode & 07777), false);
+    }
+  }
+
+  /** The effective uid of this process: the owner of /proc/self. */
+  static int currentUid() throws IOException {
+    return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+  }
+
+  private InvalidSegmentException invalid(String format, Object... args) {
+    return new InvalidSegmentException(path + ": " + String.format(format, args), false);
+  }
+
+  private int u16(int offset) {
+    return Short.toUnsignedInt(buffer.getShort(offset));
+  }
+
+  private long u32(int offset) {
+    return Integer.toUnsignedLong(buffer.getInt(offset));
+  }
+
+  // ------------------------------------------------------------ accessors
+
+  public Path path() {
+    return path;
+  }
+
+  /** Identity of the file (inode and device), to notice that the path now names another file. */
+  public Object fileKey() {
+    return fileKey;
+  }
+
+  /** The mapped bytes, little-endian. Never changes position or limit. */
+  ByteBuffer buffer() {
+    return buffer;
+  }
+
+  public int versionMinor() {
+    return versionMinor;
+  }
+
+  public int headerSize() {
+    return headerSize;
+  }
+
+  public long segmentSize() {
+    return segmentSize;
+  }
+
+  public int creatorPid() {
+    return creatorPid;
+  }
+
+  public int creatorUid() {
+    return creatorUid;
+  }
+
+  public long creatorStartTicks() {
+    return creatorStartTicks;
+  }
+
+  public byte[] bootId() {
+    return bootId.clone();
+  }
+
+  public long createdUnixNanos() {
+    return createdUnixNanos;
+  }
+
+  public int slotCount() {
+    return slotCount;
+  }
+
+  public int stackDepth() {
+    return stackDepth;
+  }
+
+  public int frameSize() {
+    return frameSize;
+  }
+
+  public int ringCapacity() {
+    return ringCapacity;
+  }
+
+  /** Segment state, acquire: 0 initialising, 1 live, 2 closed. */
+  public int state() {
+    return (int) INTS.getAcquire(buffer, Abi.STATE_OFFSET);
+  }
+
+  /** Relaxed read of the header's dropped_no_slot counter. */
+  public long droppedNoSlot() {
+    return (long) LONGS.getOpaque(buffer, Abi.DROPPED_NO_SLOT_OFFSET);
+  }
+
+  /** Acquire: the scope entries below the count are complete. */
+  int scopeCountAcquire() {
+    return (int) INTS.getAcquire(buffer, Abi.SCOPE_COUNT_OFFSET);
+  }
+
+  String scopeName(int index) {
+    int base = Abi.SCOPES_OFFSET + index * Abi.SCOPE_SIZE;
+    int length = Math.min(u16(base + Abi.SCOPE_NAME_LENGTH_OFFSET), Abi.SCOPE_NAME_MAX);
+    return utf8(base + Abi.SCOPE_NAME_OFFSET, length);
+  }
+
+  String scopeVersion(int index) {
+    int base = Abi.SCOPES_OFFSET + index * Abi.SCOPE_SIZE;
+    int length = Math.min(u16(base + Abi.SCOPE_VERSION_LENGTH_OFFSET), Abi.SCOPE_VERSION_MAX);
+    return utf8(base + Abi.SCOPE_VERSION_OFFSET, length);
+  }
+
+  private String utf8(int offset, int length) {
+    byte[] bytes = new byte[length];
+    buffer.get(offset, bytes);
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  /** Offset of slot {@code index} (0 &lt;= index &lt; slotCount) from the segment start. */
+  int slotBase(int index) {
+    return (int) (slotsOffset + index * slotStride);
+  }
+
+  int frameBase(int slotBase, int frame) {
+    return slotBase + slotHeaderSize + frame * frameSize;
+  }
+
+  int ringBase(int slotBase) {
+    return slotBase + ringOffsetInSlot;
+  }
+
+  /** Slot state, acquire: publishes generation, tid and thread name. */
+  int slotStateAcquire(int slotBase) {
+    return (int) INTS.getAcquire(buffer, slotBase + Abi.SLOT_STATE_OFFSET);
+  }
+
+  int slotGeneration(int slotBase) {
+    return buffer.getInt(slotBase + Abi.SLOT_GENERATION_OFFSET);
+  }
+
+  int slotTid(int slotBase) {
+    return buffer.getInt(slotBase + Abi.SLOT_TID_OFFSET);
+  }
+
+  /** Depth, acquire: publishes frames [0, depth). */
+  int slotDepthAcquire(int slotBase) {
+    return (int) INTS.getAcquire(buffer, slotBase + Abi.SLOT_DEPTH_OFFSET);
+  }
+
+  /** Tail, acquire: publishes the records in [old tail, tail) and the counters. */
+  long tailAcquire(int slotBase) {
+    return (long) LONGS.getAcquire(buffer, slotBase + Abi.SLOT_TAIL_OFFSET);
+  }
+
+  /** Head, acquire: used once, when the reader attaches, to start where the last reader stopped. */
+  long headAcquire(int slotBase) {
+    return (long) LONGS.getAcquire(buffer, slotBase + Abi.SLOT_HEAD_OFFSET);
+  }
+
+  /** Head, release: the records before {@code head} have been copied out; the producer may reuse. */
+  void headRelease(int slotBase, long head) {
+    LONGS.setRelease(buffer, slotBase + Abi.SLOT_HEAD_OFFSET, head);
+  }
+
+  /** Relaxed (opaque) read of a slot counter, exact once the slot is quiescent. */
+  long slotCounter(int slotBase, int counterOffset) {
+    return (long) LONGS.getOpaque(buffer, slotBase + counterOffset);
+  }
+
+  int getInt(int offset) {
+    return buffer.getInt(offset);
+  }
+
+  int getUnsignedShort(int offset) {
+    return Short.toUnsignedInt(buffer.getShort(offset));
+  }
+
+  void copy(int offset, byte[] destination, int length) {
+    buffer.get(offset, destination, 0, length);
+  }
+}
