@@ -7,6 +7,7 @@
 #include "segment_image.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -157,7 +158,7 @@ static void a_padding_record_short_of_the_ring_end_is_counted_corrupt(void) {
 typedef struct {
     const char *path;
     const weft_test_image_t *image;
-    volatile int stop;
+    _Atomic int stop;
 } truncator_t;
 
 static void *truncate_and_restore(void *arg) {
