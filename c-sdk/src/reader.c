@@ -252,22 +252,38 @@ static int weft_check_header(const weft_abi_header_t *h, uint64_t magic, uint64_
 /** Validate the header of the bytes a reader now holds and take its geometry. */
 static int weft_reader_adopt(weft_reader_t *r, const char *name, char *error, size_t error_size) {
     r->header = (const weft_abi_header_t *)(const void *)r->base;
-    const weft_abi_header_t *h = r->header;
-    const char *problem;
     /* acquire: pairs with the creator's release of magic, so every header field below is written */
-    int rc = weft_check_header(h, weft_load_acquire(&((weft_abi_header_t *)(void *)r->base)->magic), r->size,
-                               &problem);
+    const uint64_t magic = weft_load_acquire(&((weft_abi_header_t *)(void *)r->base)->magic);
+    /* Each field read once, then checked and used from the copy: a shared mapping may change between two
+     * reads. (The atomics that change while live -- state, scope_count, dropped_no_slot -- are not copied.) */
+    const weft_abi_header_t *src = r->header;
+    weft_abi_header_t h;
+    memset(&h, 0, sizeof h);
+    h.version_major = src->version_major;
+    h.byte_order_mark = src->byte_order_mark;
+    h.creator_uid = src->creator_uid;
+    h.segment_size = src->segment_size;
+    h.header_size = src->header_size;
+    h.slots_offset = src->slots_offset;
+    h.slot_header_size = src->slot_header_size;
+    h.slot_count = src->slot_count;
+    h.slot_stride = src->slot_stride;
+    h.stack_depth = src->stack_depth;
+    h.frame_size = src->frame_size;
+    h.ring_capacity = src->ring_capacity;
+    const char *problem;
+    int rc = weft_check_header(&h, magic, r->size, &problem);
     if (rc != 0) {
         snprintf(error, error_size, "%s: %s", name, problem);
         return rc;
     }
-    r->slot_count = h->slot_count;
-    r->slot_header_size = h->slot_header_size;
-    r->slots_offset = h->slots_offset;
-    r->slot_stride = h->slot_stride;
-    r->stack_depth = h->stack_depth;
-    r->frame_size = h->frame_size;
-    r->ring_capacity = h->ring_capacity;
+    r->slot_count = h.slot_count;
+    r->slot_header_size = h.slot_header_size;
+    r->slots_offset = h.slots_offset;
+    r->slot_stride = h.slot_stride;
+    r->stack_depth = h.stack_depth;
+    r->frame_size = h.frame_size;
+    r->ring_capacity = h.ring_capacity;
     return 0;
 }
 
@@ -532,14 +548,14 @@ size_t weft_reader_open_spans(weft_reader_t *r, weft_span_handler_t handler, voi
     return visited;
 }
 
-void weft_sum_counters(const uint8_t *base, const weft_abi_header_t *header, uint32_t slot_count,
-                       uint64_t slot_stride, weft_stats_t *out) {
+/** Sums the counters of `slot_count` slots from `slots_offset`: values the caller validated, not re-read. */
+static void weft_sum_slots(const uint8_t *base, const weft_abi_header_t *header, uint64_t slots_offset,
+                           uint32_t slot_count, uint64_t slot_stride, weft_stats_t *out) {
     memset(out, 0, sizeof *out);
     out->slot_count = slot_count;
     out->dropped_no_slot = weft_load_relaxed(&((weft_abi_header_t *)(void *)(uintptr_t)header)->dropped_no_slot);
     for (uint32_t s = 0; s < slot_count; s++) {
-        weft_abi_slot_t *slot =
-            (weft_abi_slot_t *)(void *)(uintptr_t)(base + header->slots_offset + (uint64_t)s * slot_stride);
+        weft_abi_slot_t *slot = (weft_abi_slot_t *)(void *)(uintptr_t)(base + slots_offset + (uint64_t)s * slot_stride);
         if (weft_load_acquire(&slot->state) == WEFT_ABI_SLOT_ACTIVE) {
             out->slots_active++;
         }
@@ -550,8 +566,14 @@ void weft_sum_counters(const uint8_t *base, const weft_abi_header_t *header, uin
     }
 }
 
+void weft_sum_counters(const uint8_t *base, const weft_abi_header_t *header, uint32_t slot_count,
+                       uint64_t slot_stride, weft_stats_t *out) {
+    weft_sum_slots(base, header, header->slots_offset, slot_count, slot_stride, out); /* the SDK's own segment */
+}
+
 void weft_reader_native_stats(const weft_reader_t *r, weft_stats_t *out) {
-    weft_sum_counters(r->base, r->header, r->slot_count, r->slot_stride, out);
+    /* slots_offset as validated at open: the header in a shared mapping may have changed since */
+    weft_sum_slots(r->base, r->header, r->slots_offset, r->slot_count, r->slot_stride, out);
 }
 
 bool weft_reader_creator_alive(const weft_reader_t *r) {
