@@ -58,6 +58,10 @@ rc=0
 "$out/fuzz_reader" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
   -artifact_prefix="$out/artifacts/" "$out/corpus" "$seeds" >"$out/fuzz.log" 2>&1 || rc=$?
 grep -E '^stat::' "$out/fuzz.log" || true
+if [ "$rc" -eq 72 ]; then
+  echo "run-fuzz: interrupted (SIGINT/SIGTERM) before the time was up; no finding so far" >&2
+  exit 1
+fi
 if [ "$rc" -ne 0 ]; then
   tail -n 60 "$out/fuzz.log" >&2
   echo "run-fuzz: FAILED (exit $rc): the input is in $out/artifacts/; keep it as a regression input:" >&2
