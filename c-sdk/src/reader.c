@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -185,24 +186,137 @@ int weft_item_next(const weft_span_view_t *span, weft_item_cursor_t *cursor, wef
 
 /* ----------------------------------------------------------------- open */
 
-int weft_reader_open(weft_reader_t *r, const char *path, char *error, size_t error_size) {
-    memset(r, 0, offsetof(weft_reader_t, record));
-    int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+/** How a reader holds the segment's bytes (weft_reader_t.storage). */
+enum { WEFT_READER_MAPPED = 1, WEFT_READER_COPY = 2, WEFT_READER_BORROWED = 3 };
+
+static uint64_t weft_align8_64(uint64_t n) {
+    return (n + 7u) & ~UINT64_C(7); /* n is a u32 length widened: it cannot wrap */
+}
+
+static bool weft_is_multiple_of_8(uint64_t n) {
+    return (n & 7u) == 0;
+}
+
+/**
+ * The segment-header rules of docs/shm-abi.md ("Validation table"), over a
+ * header read from a segment of `file_size` bytes. Every rule only uses the
+ * header and the file size, so a copy of the first 4096 bytes is enough.
+ * @return 0, or the errno to refuse with; `*problem` says why.
+ */
+static int weft_check_header(const weft_abi_header_t *h, uint64_t magic, uint64_t file_size, const char **problem) {
+    *problem = NULL;
+    if (magic != WEFT_ABI_MAGIC) {
+        *problem = "bad magic (not a weft segment, or not initialised yet)";
+        return -EBADMSG;
+    }
+    if (h->version_major != WEFT_ABI_VERSION_MAJOR) {
+        *problem = "unsupported ABI major version";
+        return -EPROTO;
+    }
+    if (h->byte_order_mark != WEFT_ABI_BYTE_ORDER_MARK) {
+        *problem = "wrong byte order";
+        return -EBADMSG;
+    }
+    if (h->creator_uid != geteuid()) {
+        *problem = "creator_uid is not ours";
+        return -EPERM;
+    }
+    if (h->segment_size != file_size || h->header_size < sizeof(weft_abi_header_t) ||
+        h->slots_offset < h->header_size || h->slot_header_size < WEFT_ABI_SLOT_HEADER_SIZE || h->slot_count == 0 ||
+        h->stack_depth == 0 || h->stack_depth > WEFT_MAX_STACK_DEPTH || h->frame_size < WEFT_MIN_FRAME_SIZE ||
+        h->frame_size > WEFT_MAX_FRAME_SIZE || h->frame_size % 8 != 0 || h->ring_capacity == 0 ||
+        (h->ring_capacity & (h->ring_capacity - 1)) != 0 || h->ring_capacity < 2u * h->frame_size) {
+        *problem = "inconsistent sizes in the header";
+        return -EBADMSG;
+    }
+    if (h->slot_count > WEFT_ABI_MAX_SLOT_COUNT) {
+        *problem = "slot_count is larger than any writer makes (65536)";
+        return -EBADMSG;
+    }
+    /* Slot headers hold 8-byte atomics and rings 8-aligned records: every offset to them is a multiple of 8. */
+    if (!weft_is_multiple_of_8(h->slots_offset) || !weft_is_multiple_of_8(h->slot_stride) ||
+        !weft_is_multiple_of_8(h->slot_header_size)) {
+        *problem = "slots_offset, slot_stride and slot_header_size must be multiples of 8";
+        return -EBADMSG;
+    }
+    /* slots_offset first: (file_size - slots_offset) below must not wrap. */
+    if (h->slots_offset > file_size ||
+        h->slot_stride < (uint64_t)h->slot_header_size + (uint64_t)h->stack_depth * h->frame_size + h->ring_capacity ||
+        h->slot_stride > file_size || (file_size - h->slots_offset) / h->slot_stride < h->slot_count) {
+        *problem = "slots do not fit in the segment";
+        return -EBADMSG;
+    }
+    return 0;
+}
+
+/** Validate the header of the bytes a reader now holds and take its geometry. */
+static int weft_reader_adopt(weft_reader_t *r, const char *name, char *error, size_t error_size) {
+    r->header = (const weft_abi_header_t *)(const void *)r->base;
+    /* acquire: pairs with the creator's release of magic, so every header field below is written */
+    const uint64_t magic = weft_load_acquire(&((weft_abi_header_t *)(void *)r->base)->magic);
+    /* Each field read once, then checked and used from the copy: a shared mapping may change between two
+     * reads. (The atomics that change while live -- state, scope_count, dropped_no_slot -- are not copied.) */
+    const weft_abi_header_t *src = r->header;
+    weft_abi_header_t h;
+    memset(&h, 0, sizeof h);
+    h.version_major = src->version_major;
+    h.byte_order_mark = src->byte_order_mark;
+    h.creator_uid = src->creator_uid;
+    h.segment_size = src->segment_size;
+    h.header_size = src->header_size;
+    h.slots_offset = src->slots_offset;
+    h.slot_header_size = src->slot_header_size;
+    h.slot_count = src->slot_count;
+    h.slot_stride = src->slot_stride;
+    h.stack_depth = src->stack_depth;
+    h.frame_size = src->frame_size;
+    h.ring_capacity = src->ring_capacity;
+    const char *problem;
+    int rc = weft_check_header(&h, magic, r->size, &problem);
+    if (rc != 0) {
+        snprintf(error, error_size, "%s: %s", name, problem);
+        return rc;
+    }
+    r->slot_count = h.slot_count;
+    r->slot_header_size = h.slot_header_size;
+    r->slots_offset = h.slots_offset;
+    r->slot_stride = h.slot_stride;
+    r->stack_depth = h.stack_depth;
+    r->frame_size = h.frame_size;
+    r->ring_capacity = h.ring_capacity;
+    return 0;
+}
+
+/**
+ * Open `path` without side effects on whatever it is (O_NONBLOCK: a FIFO does not block us; O_NOCTTY: a
+ * terminal is not adopted) and refuse anything but a regular file of ours with mode 0600 that can hold a header.
+ */
+static int weft_reader_open_file(const char *path, int flags, struct stat *st, char *error, size_t error_size) {
+    int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
         int e = errno;
         snprintf(error, error_size, "cannot open %s: %s", path, strerror(e));
         return -e;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || st->st_uid != geteuid() || (st->st_mode & 077) != 0) {
         close(fd);
         snprintf(error, error_size, "%s is not a regular file of ours with mode 0600: refusing it", path);
         return -EPERM;
     }
-    if ((size_t)st.st_size < WEFT_ABI_HEADER_SIZE) {
+    if ((uint64_t)st->st_size < WEFT_ABI_HEADER_SIZE) {
         close(fd);
-        snprintf(error, error_size, "%s is too small (%lld bytes) to be a weft segment", path, (long long)st.st_size);
+        snprintf(error, error_size, "%s is too small (%lld bytes) to be a weft segment", path, (long long)st->st_size);
         return -EBADMSG;
+    }
+    return fd;
+}
+
+int weft_reader_open(weft_reader_t *r, const char *path, char *error, size_t error_size) {
+    memset(r, 0, offsetof(weft_reader_t, record));
+    struct stat st;
+    int fd = weft_reader_open_file(path, O_RDWR, &st, error, error_size);
+    if (fd < 0) {
+        return fd;
     }
     void *base = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     int e = errno;
@@ -213,52 +327,102 @@ int weft_reader_open(weft_reader_t *r, const char *path, char *error, size_t err
     }
     r->base = base;
     r->size = (size_t)st.st_size;
-    r->header = base;
-    const weft_abi_header_t *h = r->header;
-    const char *problem = NULL;
-    int rc = -EBADMSG;
-    /* acquire: pairs with the creator's release of magic, so every header field below is written */
-    if (weft_load_acquire(&((weft_abi_header_t *)base)->magic) != WEFT_ABI_MAGIC) {
-        problem = "bad magic (not a weft segment, or not initialised yet)";
-    } else if (h->version_major != WEFT_ABI_VERSION_MAJOR) {
-        problem = "unsupported ABI major version";
-        rc = -EPROTO;
-    } else if (h->byte_order_mark != WEFT_ABI_BYTE_ORDER_MARK) {
-        problem = "wrong byte order";
-    } else if (h->creator_uid != geteuid()) {
-        problem = "creator_uid is not ours";
-        rc = -EPERM;
-    } else if (h->segment_size != r->size || h->header_size < sizeof(weft_abi_header_t) ||
-               h->slots_offset < h->header_size || h->slot_header_size < WEFT_ABI_SLOT_HEADER_SIZE ||
-               h->slot_count == 0 || h->stack_depth == 0 || h->stack_depth > WEFT_MAX_STACK_DEPTH ||
-               h->frame_size < WEFT_MIN_FRAME_SIZE || h->frame_size > WEFT_MAX_FRAME_SIZE || h->frame_size % 8 != 0 ||
-               h->ring_capacity == 0 || (h->ring_capacity & (h->ring_capacity - 1)) != 0 ||
-               h->ring_capacity < 2u * h->frame_size) {
-        problem = "inconsistent sizes in the header";
-    } else if (h->slot_stride < (uint64_t)h->slot_header_size + (uint64_t)h->stack_depth * h->frame_size +
-                                    h->ring_capacity ||
-               h->slot_stride > r->size ||
-               (r->size - h->slots_offset) / h->slot_stride < h->slot_count) {
-        problem = "slots do not fit in the segment";
-    }
-    if (problem != NULL) {
-        snprintf(error, error_size, "%s: %s", path, problem);
+    r->storage = WEFT_READER_MAPPED;
+    int rc = weft_reader_adopt(r, path, error, error_size);
+    if (rc != 0) {
         weft_reader_close(r);
-        return rc;
     }
-    r->slot_count = h->slot_count;
-    r->slot_header_size = h->slot_header_size;
-    r->slots_offset = h->slots_offset;
-    r->slot_stride = h->slot_stride;
-    r->stack_depth = h->stack_depth;
-    r->frame_size = h->frame_size;
-    r->ring_capacity = h->ring_capacity;
+    return rc;
+}
+
+/** pread exactly `length` bytes at `offset`; a short read means the file shrank under us. */
+static int weft_read_fully(int fd, uint8_t *to, size_t length, uint64_t offset) {
+    size_t done = 0;
+    while (done < length) {
+        ssize_t n = pread(fd, to + done, length - done, (off_t)(offset + done));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return -errno;
+        }
+        if (n == 0) {
+            return -ESTALE;
+        }
+        done += (size_t)n;
+    }
     return 0;
 }
 
+int weft_reader_open_snapshot(weft_reader_t *r, const char *path, char *error, size_t error_size) {
+    memset(r, 0, offsetof(weft_reader_t, record));
+    struct stat st;
+    int fd = weft_reader_open_file(path, O_RDONLY, &st, error, error_size);
+    if (fd < 0) {
+        return fd;
+    }
+    /* The header alone first: a file whose header is refused is never read (or allocated for) whole. */
+    uint64_t header_copy[WEFT_ABI_HEADER_SIZE / 8];
+    int rc = weft_read_fully(fd, (uint8_t *)header_copy, WEFT_ABI_HEADER_SIZE, 0);
+    const char *problem = NULL;
+    if (rc == 0) {
+        const weft_abi_header_t *h = (const weft_abi_header_t *)(const void *)header_copy;
+        rc = weft_check_header(h, h->magic, (uint64_t)st.st_size, &problem);
+    }
+    uint8_t *copy = NULL;
+    if (rc == 0 && (copy = malloc((size_t)st.st_size)) == NULL) {
+        rc = -ENOMEM;
+    }
+    if (rc == 0) {
+        rc = weft_read_fully(fd, copy, (size_t)st.st_size, 0);
+    }
+    close(fd);
+    if (rc != 0) {
+        free(copy);
+        if (problem != NULL) {
+            snprintf(error, error_size, "%s: %s", path, problem);
+        } else if (rc == -ESTALE) {
+            snprintf(error, error_size, "%s: the file shrank while it was read (truncated by another process?)", path);
+        } else {
+            snprintf(error, error_size, "cannot read %s: %s", path, strerror(-rc));
+        }
+        return rc;
+    }
+    r->base = copy;
+    r->size = (size_t)st.st_size;
+    r->storage = WEFT_READER_COPY;
+    rc = weft_reader_adopt(r, path, error, error_size); /* again, on the copy: the file may have changed */
+    if (rc != 0) {
+        weft_reader_close(r);
+    }
+    return rc;
+}
+
+int weft_reader_open_memory(weft_reader_t *r, void *segment, size_t size, char *error, size_t error_size) {
+    memset(r, 0, offsetof(weft_reader_t, record));
+    if (segment == NULL || ((uintptr_t)segment & 7u) != 0) {
+        snprintf(error, error_size, "segment buffer: must be 8-aligned");
+        return -EINVAL;
+    }
+    if (size < WEFT_ABI_HEADER_SIZE) {
+        snprintf(error, error_size, "segment buffer: too small (%zu bytes) to be a weft segment", size);
+        return -EBADMSG;
+    }
+    r->base = segment;
+    r->size = size;
+    r->storage = WEFT_READER_BORROWED;
+    int rc = weft_reader_adopt(r, "segment buffer", error, error_size);
+    if (rc != 0) {
+        r->base = NULL;
+    }
+    return rc;
+}
+
 void weft_reader_close(weft_reader_t *r) {
-    if (r->base != NULL) {
+    if (r->base != NULL && r->storage == WEFT_READER_MAPPED) {
         munmap(r->base, r->size);
+    } else if (r->base != NULL && r->storage == WEFT_READER_COPY) {
+        free(r->base);
     }
     r->base = NULL;
 }
@@ -289,21 +453,21 @@ size_t weft_reader_drain(weft_reader_t *r, weft_span_handler_t handler, void *cl
         uint64_t head = weft_load_relaxed(&slot->head); /* we are its only writer */
         /* acquire: pairs with the producer's release of tail: the records before it are complete */
         const uint64_t tail = weft_load_acquire(&slot->tail);
-        if (tail - head > capacity) {
-            r->counters.corrupt_records++; /* positions make no sense: resynchronise */
+        if (head != tail && (!weft_is_multiple_of_8(head) || !weft_is_multiple_of_8(tail) || tail < head ||
+                             tail - head > capacity)) {
+            /* Positions a writer cannot produce (a wrap past 2^64, a misaligned or backward position, more
+             * than a ring in flight): what they enclose is lost, so say so once, and resynchronise. */
+            r->counters.corrupt_records++;
             head = tail;
         }
         while (head < tail) {
+            /* head and tail are 8-aligned and 0 < tail - head <= capacity here, and every step below moves
+             * head forward by 8..available bytes: the loop ends within capacity / 8 steps. */
             const uint64_t index = head & (capacity - 1);
             const uint64_t available = (tail - head) < (capacity - index) ? (tail - head) : (capacity - index);
             weft_abi_record_header_t header;
-            if (available < sizeof header) {
-                r->counters.corrupt_records++;
-                head = tail;
-                break;
-            }
             memcpy(&header, ring + index, sizeof header);
-            const uint64_t aligned = weft_align8(header.length);
+            const uint64_t aligned = weft_align8_64(header.length); /* 64-bit: a length near 2^32 cannot wrap */
             if (header.length < sizeof header || aligned > available) {
                 r->counters.corrupt_records++; /* the framing is lost: skip what is left */
                 head = tail;
@@ -327,7 +491,11 @@ size_t weft_reader_drain(weft_reader_t *r, weft_span_handler_t handler, void *cl
                         r->counters.corrupt_records++;
                     }
                 }
-            } else if (header.type != WEFT_ABI_RECORD_PADDING) {
+            } else if (header.type == WEFT_ABI_RECORD_PADDING) {
+                if (header.length != capacity - index) {
+                    r->counters.corrupt_records++; /* a writer pads exactly to the end of the ring, never less */
+                }
+            } else {
                 r->counters.unknown_records++;
             }
             head += aligned;
@@ -380,14 +548,14 @@ size_t weft_reader_open_spans(weft_reader_t *r, weft_span_handler_t handler, voi
     return visited;
 }
 
-void weft_sum_counters(const uint8_t *base, const weft_abi_header_t *header, uint32_t slot_count,
-                       uint64_t slot_stride, weft_stats_t *out) {
+/** Sums the counters of `slot_count` slots from `slots_offset`: values the caller validated, not re-read. */
+static void weft_sum_slots(const uint8_t *base, const weft_abi_header_t *header, uint64_t slots_offset,
+                           uint32_t slot_count, uint64_t slot_stride, weft_stats_t *out) {
     memset(out, 0, sizeof *out);
     out->slot_count = slot_count;
     out->dropped_no_slot = weft_load_relaxed(&((weft_abi_header_t *)(void *)(uintptr_t)header)->dropped_no_slot);
     for (uint32_t s = 0; s < slot_count; s++) {
-        weft_abi_slot_t *slot =
-            (weft_abi_slot_t *)(void *)(uintptr_t)(base + header->slots_offset + (uint64_t)s * slot_stride);
+        weft_abi_slot_t *slot = (weft_abi_slot_t *)(void *)(uintptr_t)(base + slots_offset + (uint64_t)s * slot_stride);
         if (weft_load_acquire(&slot->state) == WEFT_ABI_SLOT_ACTIVE) {
             out->slots_active++;
         }
@@ -398,8 +566,14 @@ void weft_sum_counters(const uint8_t *base, const weft_abi_header_t *header, uin
     }
 }
 
+void weft_sum_counters(const uint8_t *base, const weft_abi_header_t *header, uint32_t slot_count,
+                       uint64_t slot_stride, weft_stats_t *out) {
+    weft_sum_slots(base, header, header->slots_offset, slot_count, slot_stride, out); /* the SDK's own segment */
+}
+
 void weft_reader_native_stats(const weft_reader_t *r, weft_stats_t *out) {
-    weft_sum_counters(r->base, r->header, r->slot_count, r->slot_stride, out);
+    /* slots_offset as validated at open: the header in a shared mapping may have changed since */
+    weft_sum_slots(r->base, r->header, r->slots_offset, r->slot_count, r->slot_stride, out);
 }
 
 bool weft_reader_creator_alive(const weft_reader_t *r) {

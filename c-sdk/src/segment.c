@@ -3,8 +3,11 @@
  *
  * The file is created owner-only (0600) with O_EXCL | O_NOFOLLOW, so it is
  * never opened through a symbolic link and never shared with another user.
- * A stale file left by a dead process with the same pid is replaced; a file
- * that belongs to someone else, or is readable by others, is refused.
+ * Whatever is already at the path is judged without being opened unless it
+ * is a regular file of ours (docs/shm-abi.md, "The file"): only a dead
+ * creator's Weft segment is replaced; anything else -- a FIFO, socket,
+ * device, directory, link, another user's file, a file that is not a Weft
+ * segment -- is refused and left untouched.
  */
 #define _GNU_SOURCE
 #include "weft_internal.h"
@@ -93,46 +96,128 @@ bool weft_creator_running(const weft_abi_header_t *header) {
     return true;
 }
 
-/** Whether the segment at `fd` was made by a process that is still running. */
-static bool weft_creator_alive(int fd) {
-    weft_abi_header_t header;
-    if (pread(fd, &header, sizeof header, 0) != (ssize_t)sizeof header) {
-        return false;
-    }
-    if (header.magic != WEFT_ABI_MAGIC) {
-        return false; /* never finished initialising: its creator died or it is not ours */
-    }
-    return weft_creator_running(&header);
-}
-
-/** Check an open file is ours to use: a regular file, our uid, no group/other bits. */
-static int weft_check_owner(int fd, const char *path, char *error, size_t error_size) {
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        snprintf(error, error_size, "weft: cannot stat %s: %s", path, strerror(e));
-        return -e;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(error, error_size, "weft: %s is not a regular file", path);
-        return -EPERM;
-    }
-    if (st.st_uid != geteuid()) {
+/** Check a file is ours to use: our uid, no group/other bits (its type is checked before). */
+static int weft_check_owner(const struct stat *st, const char *path, char *error, size_t error_size) {
+    if (st->st_uid != geteuid()) {
         snprintf(error, error_size, "weft: %s belongs to uid %u, not to this process (uid %u): refusing it", path,
-                 (unsigned)st.st_uid, (unsigned)geteuid());
+                 (unsigned)st->st_uid, (unsigned)geteuid());
         return -EPERM;
     }
-    if ((st.st_mode & 077) != 0) {
+    if ((st->st_mode & 077) != 0) {
         snprintf(error, error_size, "weft: %s has mode %03o; a segment must be 0600: refusing it", path,
-                 (unsigned)(st.st_mode & 0777));
+                 (unsigned)(st->st_mode & 0777));
         return -EPERM;
     }
     return 0;
 }
 
+static const char *weft_file_type(mode_t mode) {
+    switch (mode & S_IFMT) {
+    case S_IFIFO: return "a FIFO";
+    case S_IFDIR: return "a directory";
+    case S_IFSOCK: return "a socket";
+    case S_IFCHR: return "a character device";
+    case S_IFBLK: return "a block device";
+    case S_IFLNK: return "a symbolic link";
+    default: return "not a regular file";
+    }
+}
+
+/**
+ * Whether the header read from an existing regular file is a Weft segment this SDK may judge: the magic, a
+ * major version it knows, the byte order mark, the file's own size and our uid. @return NULL, or what is wrong.
+ */
+static const char *weft_not_a_segment(const weft_abi_header_t *h, ssize_t header_bytes, const struct stat *st) {
+    if (header_bytes != (ssize_t)sizeof *h) {
+        return "too small to hold a weft header";
+    }
+    if (h->magic != WEFT_ABI_MAGIC) {
+        return "no weft magic";
+    }
+    if (h->version_major != WEFT_ABI_VERSION_MAJOR) {
+        return "a weft segment of another ABI major version";
+    }
+    if (h->byte_order_mark != WEFT_ABI_BYTE_ORDER_MARK || h->segment_size != (uint64_t)st->st_size ||
+        h->creator_uid != geteuid()) {
+        return "a weft header that does not match the file (byte order, size or creator uid)";
+    }
+    return NULL;
+}
+
+/**
+ * Something is at `path` already. It is judged without side effects: through an O_PATH descriptor first (a
+ * FIFO is not opened, so nothing blocks; a device is not opened, so nothing acts), and only a regular file of
+ * ours with mode 0600 is opened (O_NONBLOCK) and its header read. Nothing but a dead creator's Weft segment
+ * may be replaced; whatever else is there is left exactly as it was.
+ * @return 0 if it is a dead creator's segment; -EAGAIN if it vanished (create again); a refusal otherwise.
+ */
+static int weft_judge_existing(const char *path, char *error, size_t error_size) {
+    int probe = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (probe < 0) {
+        int e = errno;
+        if (e == ENOENT) {
+            return -EAGAIN;
+        }
+        snprintf(error, error_size, "weft: cannot inspect existing %s: %s", path, strerror(e));
+        return -e;
+    }
+    struct stat st;
+    int rc = 0;
+    if (fstat(probe, &st) != 0) {
+        rc = -errno;
+        snprintf(error, error_size, "weft: cannot stat existing %s: %s", path, strerror(-rc));
+    } else if (S_ISLNK(st.st_mode)) {
+        snprintf(error, error_size, "weft: %s is a symbolic link: refusing it (left as it is); set WEFT_SHM_NAME",
+                 path);
+        rc = -ELOOP;
+    } else if (!S_ISREG(st.st_mode)) {
+        snprintf(error, error_size,
+                 "weft: %s is %s, not a regular file: refusing it (left as it is); remove it, or set WEFT_SHM_NAME "
+                 "to another name",
+                 path, weft_file_type(st.st_mode));
+        rc = -EPERM;
+    } else {
+        rc = weft_check_owner(&st, path, error, error_size);
+    }
+    close(probe);
+    if (rc != 0) {
+        return rc;
+    }
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    struct stat now;
+    if (fd < 0 || fstat(fd, &now) != 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+        int e = fd < 0 ? errno : 0;
+        if (fd >= 0) {
+            close(fd);
+        }
+        if (e == ENOENT) {
+            return -EAGAIN;
+        }
+        snprintf(error, error_size, "weft: %s changed while it was inspected: refusing it; set WEFT_SHM_NAME", path);
+        return -EEXIST;
+    }
+    weft_abi_header_t header;
+    const ssize_t n = pread(fd, &header, sizeof header, 0);
+    close(fd);
+    const char *problem = weft_not_a_segment(&header, n, &now);
+    if (problem != NULL) {
+        snprintf(error, error_size,
+                 "weft: %s is in the way and is not a weft segment (%s): refusing to replace it (left as it is); "
+                 "remove it if it is a leftover, or set WEFT_SHM_NAME to another name",
+                 path, problem);
+        return -EEXIST;
+    }
+    if (weft_creator_running(&header)) {
+        snprintf(error, error_size, "weft: %s is the live segment of another process; set WEFT_SHM_NAME", path);
+        return -EEXIST;
+    }
+    return 0;
+}
+
 static int weft_open_exclusive(const char *path, char *error, size_t error_size) {
-    for (int attempt = 0; attempt < 2; attempt++) {
-        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    for (int attempt = 0; attempt < 3; attempt++) {
+        /* O_EXCL never follows a link or opens what is there; O_NONBLOCK is belt and braces. */
+        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
         if (fd >= 0) {
             return fd;
         }
@@ -141,26 +226,14 @@ static int weft_open_exclusive(const char *path, char *error, size_t error_size)
             snprintf(error, error_size, "weft: cannot create %s: %s", path, strerror(e));
             return -e;
         }
-        /* Something is there already: only a stale segment of ours may be replaced. */
-        int old = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (old < 0) {
-            e = errno;
-            if (e == ELOOP) {
-                snprintf(error, error_size, "weft: %s is a symbolic link: refusing it", path);
-            } else {
-                snprintf(error, error_size, "weft: cannot open existing %s: %s", path, strerror(e));
-            }
-            return -e;
+        int rc = weft_judge_existing(path, error, error_size);
+        if (rc == -EAGAIN) {
+            continue;
         }
-        int rc = weft_check_owner(old, path, error, error_size);
-        if (rc == 0 && weft_creator_alive(old)) {
-            snprintf(error, error_size, "weft: %s is the live segment of another process; set WEFT_SHM_NAME", path);
-            rc = -EEXIST;
-        }
-        close(old);
         if (rc != 0) {
             return rc;
         }
+        /* A dead creator's segment of ours: replaced, as before (issue 10 will want it kept for recovery). */
         if (unlink(path) != 0 && errno != ENOENT) {
             e = errno;
             snprintf(error, error_size, "weft: cannot remove stale %s: %s", path, strerror(e));
@@ -194,7 +267,17 @@ int weft_segment_create(weft_segment_t *segment, const weft_config_t *config, ch
     if (fd < 0) {
         return fd;
     }
-    int rc = weft_check_owner(fd, segment->path, error, error_size);
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) != 0) {
+        rc = -errno;
+        snprintf(error, error_size, "weft: cannot stat %s: %s", segment->path, strerror(-rc));
+    } else if (!S_ISREG(st.st_mode)) {
+        snprintf(error, error_size, "weft: %s is not a regular file", segment->path);
+        rc = -EPERM;
+    } else {
+        rc = weft_check_owner(&st, segment->path, error, error_size);
+    }
     if (rc == 0 && ftruncate(fd, (off_t)size) != 0) {
         rc = -errno;
         snprintf(error, error_size, "weft: cannot size %s to %llu bytes: %s", segment->path, (unsigned long long)size,

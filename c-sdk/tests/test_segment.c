@@ -6,8 +6,12 @@
 #include "weft_test.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 static weft_config_t named(const char *name) {
@@ -18,6 +22,59 @@ static weft_config_t named(const char *name) {
 
 static void path_of(const weft_config_t *config, char *out, size_t size) {
     snprintf(out, size, "%s/%s", config->shm_dir, config->shm_name);
+}
+
+
+/** What a path holds, to show it was left exactly as it was. */
+typedef struct {
+    struct stat st;
+    char content[256];
+    ssize_t length;
+    char link[256];
+} path_state_t;
+
+static path_state_t state_of(const char *path) {
+    path_state_t p;
+    memset(&p, 0, sizeof p);
+    CHECK_EQ(lstat(path, &p.st), 0);
+    if (S_ISREG(p.st.st_mode)) {
+        int fd = open(path, O_RDONLY | O_NOFOLLOW);
+        p.length = read(fd, p.content, sizeof p.content);
+        close(fd);
+    } else if (S_ISLNK(p.st.st_mode)) {
+        p.length = readlink(path, p.link, sizeof p.link - 1);
+    }
+    return p;
+}
+
+static void check_left_alone(const char *path, const path_state_t *before) {
+    path_state_t after = state_of(path);
+    CHECK_EQ(after.st.st_ino, before->st.st_ino);
+    CHECK_EQ(after.st.st_mode, before->st.st_mode);
+    CHECK_EQ(after.st.st_uid, before->st.st_uid);
+    CHECK_EQ(after.st.st_size, before->st.st_size);
+    CHECK_EQ(after.st.st_mtim.tv_nsec, before->st.st_mtim.tv_nsec);
+    CHECK_EQ(after.length, before->length);
+    CHECK_MEM(after.content, before->content, sizeof after.content);
+    CHECK_MEM(after.link, before->link, sizeof after.link);
+}
+
+/** weft_init at `config`'s path must fail with `rc`, say `words` and the path, and leave the path alone. */
+static void check_refused(const weft_config_t *config, int rc, const char *words) {
+    char path[4096];
+    path_of(config, path, sizeof path);
+    path_state_t before = state_of(path);
+    weft_tracer_t *tracer;
+    /* a FIFO that blocked weft_init would hang here: the alarm turns that into a failure */
+    alarm(30);
+    CHECK_EQ(weft_init_with_config(config, "weft-test", "1", &tracer), rc);
+    alarm(0);
+    CHECK(strstr(weft_last_error(), words) != NULL);
+    CHECK(strstr(weft_last_error(), path) != NULL);
+    if (strstr(weft_last_error(), words) == NULL) {
+        fprintf(stderr, "  error was: %s\n", weft_last_error());
+    }
+    check_left_alone(path, &before);
 }
 
 static void the_header_describes_the_segment(void) {
@@ -64,9 +121,7 @@ static void a_symbolic_link_is_refused(void) {
     snprintf(target, sizeof target, "%s/target", config.shm_dir);
     unlink(path);
     CHECK_EQ(symlink(target, path), 0);
-    weft_tracer_t *tracer;
-    CHECK_EQ(weft_init_with_config(&config, "weft-test", "1", &tracer), -ELOOP);
-    CHECK(strstr(weft_last_error(), "symbolic link") != NULL);
+    check_refused(&config, -ELOOP, "symbolic link");
     CHECK(access(target, F_OK) != 0); /* nothing was created through the link */
     unlink(path);
 }
@@ -82,13 +137,10 @@ static void another_users_file_is_refused(void) {
     unlink(path);
     int fd = open(path, O_CREAT | O_WRONLY | O_EXCL, 0600);
     CHECK(fd >= 0);
+    CHECK_EQ(write(fd, "someone else's", 14), 14);
     close(fd);
     CHECK_EQ(chown(path, 12345, 12345), 0);
-    weft_tracer_t *tracer;
-    CHECK_EQ(weft_init_with_config(&config, "weft-test", "1", &tracer), -EPERM);
-    CHECK(strstr(weft_last_error(), "belongs to uid 12345") != NULL);
-    struct stat st;
-    CHECK(stat(path, &st) == 0 && st.st_uid == 12345); /* left alone */
+    check_refused(&config, -EPERM, "belongs to uid 12345");
     unlink(path);
 }
 
@@ -141,6 +193,98 @@ static void a_stale_segment_is_replaced_and_a_live_one_refused(void) {
     weft_shutdown();
 }
 
+
+static void a_fifo_at_the_path_is_refused_without_blocking(void) {
+    weft_config_t config = named("weft-fifo");
+    char path[4096];
+    path_of(&config, path, sizeof path);
+    unlink(path);
+    CHECK_EQ(mkfifo(path, 0600), 0); /* opening it for reading would block until a writer came */
+    check_refused(&config, -EPERM, "is a FIFO");
+    unlink(path);
+}
+
+static void a_directory_at_the_path_is_refused(void) {
+    weft_config_t config = named("weft-dir");
+    char path[4096];
+    path_of(&config, path, sizeof path);
+    rmdir(path);
+    CHECK_EQ(mkdir(path, 0700), 0);
+    check_refused(&config, -EPERM, "is a directory");
+    rmdir(path);
+}
+
+static void a_unix_socket_at_the_path_is_refused(void) {
+    weft_config_t config = named("weft-sock");
+    char path[4096];
+    path_of(&config, path, sizeof path);
+    unlink(path);
+    int sock = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un address = {.sun_family = AF_UNIX};
+    CHECK(strlen(path) < sizeof address.sun_path);
+    snprintf(address.sun_path, sizeof address.sun_path, "%s", path);
+    CHECK_EQ(bind(sock, (struct sockaddr *)&address, sizeof address), 0);
+    chmod(path, 0600);
+    check_refused(&config, -EPERM, "is a socket");
+    close(sock);
+    unlink(path);
+}
+
+static void a_device_node_at_the_path_is_refused(void) {
+    weft_config_t config = named("weft-dev");
+    char path[4096];
+    path_of(&config, path, sizeof path);
+    unlink(path);
+    if (mknod(path, S_IFCHR | 0600, makedev(1, 3)) != 0) { /* the null device */
+        printf("SKIP a_device_node_at_the_path_is_refused: mknod: %s (needs CAP_MKNOD)\n", strerror(errno));
+        return;
+    }
+    check_refused(&config, -EPERM, "is a character device");
+    unlink(path);
+}
+
+static void write_file(const char *path, const void *data, size_t length) {
+    unlink(path);
+    int fd = open(path, O_CREAT | O_WRONLY | O_EXCL, 0600);
+    CHECK(fd >= 0);
+    CHECK_EQ(write(fd, data, length), (ssize_t)length);
+    close(fd);
+}
+
+static void a_regular_file_that_is_not_a_segment_is_refused_and_kept(void) {
+    weft_config_t config = named("weft-not-ours-to-judge");
+    char path[4096];
+    path_of(&config, path, sizeof path);
+
+    write_file(path, "precious data\n", 14); /* someone's file of ours, owner-only: not a segment */
+    check_refused(&config, -EEXIST, "is not a weft segment (too small");
+    write_file(path, "", 0);
+    check_refused(&config, -EEXIST, "is not a weft segment (too small");
+
+    static uint8_t bytes[8192];
+    memset(bytes, 'x', sizeof bytes);
+    write_file(path, bytes, sizeof bytes);
+    check_refused(&config, -EEXIST, "no weft magic");
+    CHECK(strstr(weft_last_error(), "remove it if it is a leftover") != NULL);
+
+    /* the magic alone does not make a segment: the header must describe this file */
+    weft_abi_header_t *h = (weft_abi_header_t *)(void *)bytes;
+    memset(bytes, 0, sizeof bytes);
+    h->magic = WEFT_ABI_MAGIC;
+    h->version_major = WEFT_ABI_VERSION_MAJOR;
+    h->byte_order_mark = WEFT_ABI_BYTE_ORDER_MARK;
+    h->creator_uid = (uint32_t)geteuid();
+    h->segment_size = 4 * sizeof bytes; /* not this file's size */
+    h->creator_pid = 0x7ffffffe;         /* not running */
+    write_file(path, bytes, sizeof bytes);
+    check_refused(&config, -EEXIST, "does not match the file");
+    h->segment_size = sizeof bytes;
+    h->version_major = 2;
+    write_file(path, bytes, sizeof bytes);
+    check_refused(&config, -EEXIST, "another ABI major version");
+    unlink(path);
+}
+
 static void the_reader_refuses_what_is_not_a_segment(void) {
     char path[4096];
     weft_config_t config = weft_test_config();
@@ -186,6 +330,11 @@ int main(void) {
         TEST_CASE(another_users_file_is_refused),
         TEST_CASE(loose_permissions_are_refused),
         TEST_CASE(a_stale_segment_is_replaced_and_a_live_one_refused),
+        TEST_CASE(a_fifo_at_the_path_is_refused_without_blocking),
+        TEST_CASE(a_directory_at_the_path_is_refused),
+        TEST_CASE(a_unix_socket_at_the_path_is_refused),
+        TEST_CASE(a_device_node_at_the_path_is_refused),
+        TEST_CASE(a_regular_file_that_is_not_a_segment_is_refused_and_kept),
         TEST_CASE(the_reader_refuses_what_is_not_a_segment),
     };
     return weft_test_run("segment", cases, sizeof cases / sizeof cases[0]);

@@ -1,8 +1,10 @@
 /*
  * weft-dump - print what a weft segment holds: its header, the spans not yet
  * read, the spans that were open (for a crashed process, what it was doing
- * when it died) and the counters. Draining advances the readers' position,
- * so do not run it while a collector is attached.
+ * when it died) and the counters. It reads a private copy of the file
+ * (weft_reader_open_snapshot): it never writes the segment, so it may run
+ * beside an attached collector, and a file truncated or replaced while it
+ * reads is refused with a message, never a crash.
  *
  *   weft-dump /dev/shm/weft-<pid>
  */
@@ -70,7 +72,7 @@ int main(int argc, char **argv) {
     }
     static weft_reader_t reader;
     char error[512];
-    if (weft_reader_open(&reader, argv[1], error, sizeof error) != 0) {
+    if (weft_reader_open_snapshot(&reader, argv[1], error, sizeof error) != 0) {
         fprintf(stderr, "weft-dump: %s\n", error);
         return 1;
     }

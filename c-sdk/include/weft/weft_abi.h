@@ -41,6 +41,7 @@
 #define WEFT_ABI_HEADER_SIZE 4096u
 #define WEFT_ABI_SLOT_HEADER_SIZE 512u
 #define WEFT_ABI_MAX_SCOPES 16u
+#define WEFT_ABI_MAX_SLOT_COUNT 65536u /* the most slots a writer makes; readers refuse more */
 #define WEFT_ABI_SCOPE_NAME_MAX 160u
 #define WEFT_ABI_SCOPE_VERSION_MAX 64u
 #define WEFT_ABI_RECORD_ALIGNMENT 8u

@@ -71,18 +71,44 @@ typedef struct weft_reader {
     uint32_t frame_size;
     uint32_t ring_capacity;
     weft_reader_counters_t counters;
+    uint32_t storage; /* how `base` is held: mapped, a private copy, or the caller's buffer */
     uint64_t record[WEFT_ABI_RECORD_ALIGNMENT * 4096 / 8]; /* 32 KiB, the largest record, 8-aligned */
 } weft_reader_t;
 
 typedef void (*weft_span_handler_t)(const weft_span_view_t *span, void *clientd);
 
 /**
- * Map and validate a segment (read-write: the reader advances `head`).
+ * Map and validate a segment (read-write: the reader advances `head`), for a
+ * live consumer of a segment it trusts not to shrink: like any shared
+ * mapping, a file truncated under it raises SIGBUS on the next access. Input
+ * that may be hostile, or a post-mortem look, goes through
+ * weft_reader_open_snapshot instead.
  * @return 0; -EBADMSG not a weft segment or inconsistent header; -EPROTO
- *   unknown major version; -EPERM not owned by us or loose permissions;
- *   other negative errno from open/mmap. `error` says what was wrong.
+ *   unknown major version; -EPERM not a regular file owned by us with mode
+ *   0600, or creator_uid not ours; other negative errno from open/mmap.
+ *   `error` says what was wrong.
  */
 WEFT_API int weft_reader_open(weft_reader_t *reader, const char *path, char *error, size_t error_size);
+
+/**
+ * Read a segment into a private copy (pread, never mapped) and validate it
+ * as weft_reader_open does. Whatever happens to the file afterwards cannot
+ * reach the reader: truncating it while it is read gives -ESTALE, never a
+ * signal. Draining advances `head` in the copy only: the file is never
+ * written, so it is safe beside an attached collector.
+ * @return as weft_reader_open; -ESTALE if the file shrank while it was read;
+ *   -ENOMEM if it does not fit in memory.
+ */
+WEFT_API int weft_reader_open_snapshot(weft_reader_t *reader, const char *path, char *error, size_t error_size);
+
+/**
+ * Validate a segment held in the caller's memory (8-aligned, `size` bytes,
+ * read-write: draining advances `head` in it), with the same header rules;
+ * the buffer must outlive the reader. For fuzzing and for bytes that did not
+ * come from a file. @return as weft_reader_open, or -EINVAL if misaligned.
+ */
+WEFT_API int weft_reader_open_memory(weft_reader_t *reader, void *segment, size_t size, char *error,
+                                     size_t error_size);
 WEFT_API void weft_reader_close(weft_reader_t *reader);
 
 /** Drain every ring once. @return the number of spans delivered to `handler`. */
