@@ -5,6 +5,7 @@ import dev.weft.internal.segment.Abi;
 import dev.weft.internal.segment.Faults;
 import dev.weft.internal.segment.InvalidSegmentException;
 import dev.weft.internal.segment.NativeCounts;
+import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.internal.segment.Segment;
 import dev.weft.internal.segment.SegmentDrainer;
 import io.opentelemetry.sdk.resources.Resource;
@@ -295,8 +296,9 @@ public final class CollectorEngine {
   }
 
   /**
-   * When the file was truncated, or the writer closed its segment and we drained it, wait for
-   * the next one at the path.
+   * When the file was truncated, or the path now names another file and the one we read is
+   * drained and done (its writer closed it, or died: a writer replaces only a dead creator's
+   * segment), wait for the next one at the path.
    */
   private void checkReplaced(SegmentDrainer current) {
     Segment segment = current.segment();
@@ -305,7 +307,8 @@ public final class CollectorEngine {
           + " will attach again");
       return;
     }
-    boolean drained = segment.state() == Abi.SEGMENT_CLOSED && current.isEmpty();
+    boolean closed = segment.state() == Abi.SEGMENT_CLOSED;
+    boolean drained = current.isEmpty();
     deliverPendingFault(); // before any I/O below
     if (!drained || !pipeline.isIdle()) {
       return;
@@ -315,9 +318,14 @@ public final class CollectorEngine {
       var attributes = Files.readAttributes(path, "unix:ino,dev", LinkOption.NOFOLLOW_LINKS);
       key = attributes.get("ino") + ":" + attributes.get("dev");
     } catch (IOException | RuntimeException e) {
-      // gone: detach below
+      // gone
     }
-    if (!segment.fileKey().equals(key)) {
+    if (segment.fileKey().equals(key)) {
+      return; // still the file at the path
+    }
+    if (closed || !ProcessLiveness.isAlive(segment.creatorPid(), segment.creatorStartTicks(),
+        segment.bootId())) {
+      logger.fine("segment " + path + " was replaced or removed; detached");
       detach(current, true, null);
     }
   }

@@ -30,7 +30,7 @@ import javax.annotation.Nullable;
  * code the faulting thread runs then. So {@link #open} and the constructor never touch the
  * mapping, and only the collector thread reads it (docs/shm-abi.md "Readers and a file that
  * changes"). {@link #openUnmapped} reads nothing but the header; its caller reads the rest
- * through {@link #readFully}.
+ * through {@link #readFully}. A mapped segment keeps no file open.
  */
 public final class Segment implements java.io.Closeable {
   /** u64 view for acquire/release accesses; offsets must be 8-aligned (all ABI words are). */
@@ -44,8 +44,8 @@ public final class Segment implements java.io.Closeable {
   private final Object fileKey;
   /** The mapping, or null for a segment opened with {@link #openUnmapped}. */
   @Nullable private final ByteBuffer buffer;
-  /** The file, kept open to notice truncation ({@link #fileSizeNow}) and for unmapped reads. */
-  private final FileChannel channel;
+  /** The file, for unmapped reads; null once mapped (the mapping needs no open file). */
+  @Nullable private final FileChannel channel;
   /** A private copy of the first {@link Abi#HEADER_SIZE} bytes, read when the file was opened. */
   private final ByteBuffer header;
   private final int versionMinor;
@@ -66,7 +66,8 @@ public final class Segment implements java.io.Closeable {
   private final int ringOffsetInSlot;
 
   private Segment(Path path, Object fileKey, ByteBuffer header, long fileSize,
-      @Nullable ByteBuffer mapping, FileChannel channel) throws InvalidSegmentException {
+      @Nullable ByteBuffer mapping, @Nullable FileChannel channel)
+      throws InvalidSegmentException {
     this.path = path;
     this.fileKey = fileKey;
     this.header = header;
@@ -222,14 +223,15 @@ public final class Segment implements java.io.Closeable {
         throw new InvalidSegmentException(path + ": creator_uid " + checked.creatorUid
             + " is not the file owner " + after.get("uid"), false);
       }
-      Segment segment = checked;
-      if (map) {
-        MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
-        mapped.order(ByteOrder.LITTLE_ENDIAN);
-        segment = new Segment(path, key, header, size, mapped, channel);
+      if (!map) {
+        keep = true;
+        return checked;
       }
-      keep = true;
-      return segment;
+      MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
+      mapped.order(ByteOrder.LITTLE_ENDIAN);
+      // The channel is closed below: the collector thread, where a fault of the mapping may be
+      // delivered late and anywhere, then never runs the file channel's bookkeeping.
+      return new Segment(path, key, header, size, mapped, null);
     } finally {
       if (!keep) {
         channel.close();
@@ -255,12 +257,28 @@ public final class Segment implements java.io.Closeable {
    * @throws InvalidSegmentException if the file is now shorter
    */
   public void readFully(ByteBuffer to, long position) throws IOException {
+    if (channel == null) {
+      throw new IllegalStateException("a mapped segment is read through its mapping");
+    }
     readFully(channel, path, to, position);
   }
 
-  /** The file's size now (fstat): smaller than {@link #segmentSize} once it was truncated. */
+  /**
+   * The size now of the file this segment maps (stat of the path): smaller than
+   * {@link #segmentSize} once it was truncated. If the path now names another file, or none,
+   * the size of ours cannot be known: then {@link #segmentSize}.
+   */
   public long fileSizeNow() throws IOException {
-    return channel.size();
+    Map<String, Object> now;
+    try {
+      now = Files.readAttributes(path, "unix:size,ino,dev", LinkOption.NOFOLLOW_LINKS);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return segmentSize;
+    }
+    if (!fileKey.equals(now.get("ino") + ":" + now.get("dev"))) {
+      return segmentSize;
+    }
+    return (Long) now.get("size");
   }
 
   /**
@@ -272,7 +290,7 @@ public final class Segment implements java.io.Closeable {
   public void requireWhole() {
     long size;
     try {
-      size = channel.size();
+      size = fileSizeNow();
     } catch (IOException e) {
       throw new InternalError(path + ": cannot check the segment's size", e);
     }
@@ -284,7 +302,9 @@ public final class Segment implements java.io.Closeable {
   /** Closes the file; the mapping, if any, stays valid until it is collected. */
   @Override
   public void close() throws IOException {
-    channel.close();
+    if (channel != null) {
+      channel.close();
+    }
   }
 
   private static void checkFile(Path path, Map<String, Object> attributes)
