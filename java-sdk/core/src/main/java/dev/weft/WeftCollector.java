@@ -111,7 +111,12 @@ public final class WeftCollector implements AutoCloseable {
     return engine.refusal();
   }
 
-  /** A snapshot of the counters. */
+  /**
+   * A snapshot of the counters. The native ones are as the collector thread last read them from
+   * the segment (after every pass that found records, and at least every segment poll interval):
+   * this method never reads the shared memory itself, so a segment file truncated under the
+   * mapping cannot fault the caller.
+   */
   public WeftStats stats() {
     Counters c = engine.counters();
     NativeCounts n = engine.nativeCounts();

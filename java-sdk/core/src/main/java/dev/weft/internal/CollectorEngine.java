@@ -2,8 +2,10 @@ package dev.weft.internal;
 
 import dev.weft.internal.export.ExportPipeline;
 import dev.weft.internal.segment.Abi;
+import dev.weft.internal.segment.Faults;
 import dev.weft.internal.segment.InvalidSegmentException;
 import dev.weft.internal.segment.NativeCounts;
+import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.internal.segment.Segment;
 import dev.weft.internal.segment.SegmentDrainer;
 import io.opentelemetry.sdk.resources.Resource;
@@ -68,9 +70,15 @@ public final class CollectorEngine {
 
   @GuardedBy("lock")
   private NativeCounts retired = NativeCounts.ZERO;
+  /** The current segment's counters as last read by the collector thread. */
+  @GuardedBy("lock")
+  private NativeCounts current = NativeCounts.ZERO;
+  /** {@code retired + current}, for readers on other threads (they never read the mapping). */
+  private volatile NativeCounts published = NativeCounts.ZERO;
 
   // Collector thread only.
   private long nextSegmentCheckNanos;
+  private long nextCountsNanos;
 
   public CollectorEngine(Settings settings, String threadName) {
     this.path = Objects.requireNonNull(settings.segmentPath, "segmentPath");
@@ -89,7 +97,8 @@ public final class CollectorEngine {
 
   /**
    * Tries to attach to the segment now, so that a refused segment is reported to the caller of
-   * {@code build()}. A missing or not yet initialised segment is not an error.
+   * {@code build()}. A missing or not yet initialised segment is not an error. Reads the header
+   * through the file, never the mapping (only the collector thread reads that).
    */
   public void attachNow() throws InvalidSegmentException {
     try {
@@ -149,12 +158,33 @@ public final class CollectorEngine {
     return refusal;
   }
 
-  /** Native counters of the current segment plus those of segments detached before. */
+  /**
+   * Native counters of the current segment plus those of segments detached before, as the
+   * collector thread last read them (after every pass that found records, and at least every
+   * segment poll interval). Never reads the mapping: a truncated file cannot fault the caller.
+   */
   public NativeCounts nativeCounts() {
+    return published;
+  }
+
+  /**
+   * Collector thread: reads the current segment's counters and publishes the sum, unless the
+   * file was truncated under the reads (then they may be what a faulting access left in a
+   * register, not the counters: the fault is not always delivered at once, see {@link Faults}).
+   *
+   * @throws InternalError if the mapping faulted or the file is now shorter than the mapping
+   */
+  private void publishCounts(SegmentDrainer attached, long now) {
+    NativeCounts read = NativeCounts.read(attached.segment());
+    deliverPendingFault(); // counters read from a faulting mapping are not published
+    attached.segment().requireWhole();
     synchronized (lock) {
-      SegmentDrainer current = drainer;
-      return current == null ? retired : retired.plus(NativeCounts.read(current.segment()));
+      if (drainer == attached) {
+        current = read;
+        published = retired.plus(read);
+      }
     }
+    nextCountsNanos = now + segmentPollNanos;
   }
 
   /** Stops the thread after a final drain and export; waits at most the close timeout. */
@@ -176,40 +206,66 @@ public final class CollectorEngine {
   private void run() {
     try {
       while (!closing) {
-        SegmentDrainer current = drainer;
-        if (current == null) {
-          current = tryAttach();
-          if (current == null) {
-            pipeline.poll(System.nanoTime());
-            runPeriodicTask(System.nanoTime());
-            LockSupport.parkNanos(this, segmentPollNanos);
-            continue;
+        SegmentDrainer attached = drainer;
+        try {
+          if (attached == null) {
+            attached = tryAttach();
+            if (attached == null) {
+              pipeline.poll(System.nanoTime());
+              runPeriodicTask(System.nanoTime());
+              LockSupport.parkNanos(this, segmentPollNanos);
+              continue;
+            }
+          }
+          int work = attached.drain(pipeline);
+          long now = System.nanoTime();
+          if (work > 0 || now - nextCountsNanos >= 0) {
+            publishCounts(attached, now);
+          }
+          deliverPendingFault();
+          work += pipeline.poll(now);
+          runPeriodicTask(now);
+          if (work == 0 && now - nextSegmentCheckNanos >= 0) {
+            nextSegmentCheckNanos = now + segmentPollNanos;
+            checkReplaced(attached);
+          }
+          idle.idle(work);
+        } catch (InternalError | IndexOutOfBoundsException e) {
+          // The file was truncated under the mapping (SIGBUS, delivered by the JVM as an
+          // InternalError, possibly after the access that faulted), or the mapping is otherwise
+          // unusable: give the segment up and attach again to whatever the path holds.
+          if (attached != null) {
+            detach(attached, false, "segment " + path + " became unreadable (" + e
+                + "); detached, will attach again");
+          } else {
+            logger.log(Level.WARNING, "weft collector: unexpected fault while detached", e);
           }
         }
-        int work;
-        try {
-          work = current.drain(pipeline);
-        } catch (InternalError | IndexOutOfBoundsException e) {
-          // The file was truncated under the mapping (SIGBUS), or the mapping is otherwise
-          // unusable: give the segment up and wait for a new one.
-          logger.log(Level.WARNING, "segment " + path + " became unreadable; detaching", e);
-          detach(current, false);
-          continue;
-        }
-        long now = System.nanoTime();
-        work += pipeline.poll(now);
-        runPeriodicTask(now);
-        if (work == 0 && now - nextSegmentCheckNanos >= 0) {
-          nextSegmentCheckNanos = now + segmentPollNanos;
-          checkReplaced(current);
-        }
-        idle.idle(work);
       }
       finish();
     } catch (Throwable t) {
       logger.log(Level.SEVERE, "weft collector thread failed", t);
+      drainer = null;
     } finally {
       finished.countDown();
+    }
+  }
+
+  /**
+   * Lets the JVM deliver, here inside the handler, an {@link InternalError} it may still hold
+   * for a fault in a recent mapped-memory read (HotSpot raises it at the next transition out of
+   * native code or the VM, which a call to a native method is).
+   */
+  private static void deliverPendingFault() {
+    Faults.deliverPending();
+  }
+
+  /** True if the file is now shorter than the mapping (reading the rest would fault). */
+  private static boolean truncated(Segment segment) {
+    try {
+      return segment.fileSizeNow() < segment.segmentSize();
+    } catch (IOException e) {
+      return true;
     }
   }
 
@@ -217,7 +273,10 @@ public final class CollectorEngine {
   private SegmentDrainer tryAttach() {
     try {
       SegmentDrainer attached = new SegmentDrainer(Segment.open(path), resource, counters);
-      drainer = attached;
+      synchronized (lock) {
+        current = NativeCounts.ZERO;
+        drainer = attached;
+      }
       refusal = null;
       idle.reset();
       logger.fine("attached to segment " + path);
@@ -236,10 +295,22 @@ public final class CollectorEngine {
     }
   }
 
-  /** When the writer closed its segment and we drained it, wait for the next one at the path. */
+  /**
+   * When the file was truncated, or the path now names another file and the one we read is
+   * drained and done (its writer closed it, or died: a writer replaces only a dead creator's
+   * segment), wait for the next one at the path.
+   */
   private void checkReplaced(SegmentDrainer current) {
     Segment segment = current.segment();
-    if (segment.state() != Abi.SEGMENT_CLOSED || !current.isEmpty() || !pipeline.isIdle()) {
+    if (truncated(segment)) {
+      detach(current, false, "segment " + path + " was truncated under the reader; detached,"
+          + " will attach again");
+      return;
+    }
+    boolean closed = segment.state() == Abi.SEGMENT_CLOSED;
+    boolean drained = current.isEmpty();
+    deliverPendingFault(); // before any I/O below
+    if (!drained || !pipeline.isIdle()) {
       return;
     }
     Object key = null;
@@ -247,43 +318,78 @@ public final class CollectorEngine {
       var attributes = Files.readAttributes(path, "unix:ino,dev", LinkOption.NOFOLLOW_LINKS);
       key = attributes.get("ino") + ":" + attributes.get("dev");
     } catch (IOException | RuntimeException e) {
-      // gone: detach below
+      // gone
     }
-    if (!segment.fileKey().equals(key)) {
-      detach(current, true);
+    if (segment.fileKey().equals(key)) {
+      return; // still the file at the path
+    }
+    if (closed || !ProcessLiveness.isAlive(segment.creatorPid(), segment.creatorStartTicks(),
+        segment.bootId())) {
+      logger.fine("segment " + path + " was replaced or removed; detached");
+      detach(current, true, null);
     }
   }
 
-  private void detach(SegmentDrainer current, boolean readCounters) {
-    synchronized (lock) {
-      if (readCounters) {
-        retired = retired.plus(NativeCounts.read(current.segment()));
+  /**
+   * Gives the segment up. {@code readCounters}: read its counters one last time (only when the
+   * mapping is known to be whole); otherwise keep those read last. {@code warning}: why, logged.
+   */
+  private void detach(SegmentDrainer attached, boolean readCounters, @Nullable String warning) {
+    NativeCounts last = null;
+    if (readCounters) {
+      try {
+        last = NativeCounts.read(attached.segment());
+        deliverPendingFault();
+      } catch (InternalError | IndexOutOfBoundsException e) {
+        last = null;
       }
-      drainer = null;
+    }
+    synchronized (lock) {
+      if (drainer == attached) {
+        retired = retired.plus(last != null ? last : current);
+        current = NativeCounts.ZERO;
+        published = retired;
+        drainer = null;
+      }
+    }
+    try {
+      attached.segment().close();
+    } catch (IOException e) {
+      logger.log(Level.FINE, "closing segment " + path, e);
+    }
+    if (warning != null) {
+      logger.warning(warning);
     }
   }
 
   private void finish() {
     long deadline = System.nanoTime() + closeTimeoutNanos;
-    SegmentDrainer current = drainer;
-    if (current != null) {
+    SegmentDrainer attached = drainer;
+    if (attached != null && truncated(attached.segment())) {
+      detach(attached, false, "segment " + path + " was truncated; not drained at close");
+      attached = null;
+    }
+    if (attached != null) {
       // Drain until the rings are empty, waiting for queue space (back-pressure) as needed.
-      while (System.nanoTime() - deadline < 0) {
-        int work;
-        try {
-          work = current.drain(pipeline);
-        } catch (InternalError | IndexOutOfBoundsException e) {
-          logger.log(Level.WARNING, "segment " + path + " became unreadable during close", e);
-          break;
+      try {
+        while (System.nanoTime() - deadline < 0) {
+          int work = attached.drain(pipeline);
+          boolean empty = attached.isEmpty();
+          deliverPendingFault();
+          pipeline.sealNow();
+          work += pipeline.poll(System.nanoTime());
+          if (empty) {
+            break;
+          }
+          if (work == 0) {
+            LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(1));
+          }
         }
-        pipeline.sealNow();
-        work += pipeline.poll(System.nanoTime());
-        if (current.isEmpty()) {
-          break;
-        }
-        if (work == 0) {
-          LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(1));
-        }
+        publishCounts(attached, System.nanoTime());
+        deliverPendingFault();
+      } catch (InternalError | IndexOutOfBoundsException e) {
+        detach(attached, false, "segment " + path + " became unreadable during close (" + e
+            + "); what was drained is exported");
       }
     }
     pipeline.finish(deadline);

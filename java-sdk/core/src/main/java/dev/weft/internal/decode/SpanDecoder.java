@@ -246,7 +246,8 @@ public final class SpanDecoder {
           return null;
         }
         int eventNameLength = u16(record, p + Abi.EVENT_NAME_LENGTH_OFFSET);
-        if (eventNameLength > itemLength - Abi.EVENT_PREFIX_SIZE) {
+        // Exactly the name: a longer item would hide bytes the name claims not to have.
+        if (eventNameLength != itemLength - Abi.EVENT_PREFIX_SIZE) {
           return null;
         }
         eventName = names.get(record, p + Abi.EVENT_PREFIX_SIZE, eventNameLength);

@@ -59,6 +59,8 @@ public final class Abi {
   public static final int HEADER_SIZE = 4096;
 
   public static final int MAX_SCOPES = 16;
+  /** The most slots a writer makes ({@code WEFT_ABI_MAX_SLOT_COUNT}); a reader refuses more. */
+  public static final int MAX_SLOT_COUNT = 65536;
   public static final int SCOPE_SIZE = 232;
   public static final int SCOPE_NAME_LENGTH_OFFSET = 0;
   public static final int SCOPE_VERSION_LENGTH_OFFSET = 2;
@@ -88,7 +90,8 @@ public final class Abi {
 
   public static final int MIN_STACK_DEPTH = 1;
   public static final int MAX_STACK_DEPTH = 256;
-  public static final int MIN_FRAME_SIZE = 128;
+  /** The C reader's and the spec's minimum (docs/shm-abi.md, {@code frame_size}). */
+  public static final int MIN_FRAME_SIZE = 512;
   public static final int MAX_FRAME_SIZE = 32768;
 
   // --------------------------------------------------------------- records

@@ -14,16 +14,25 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Objects;
+import javax.annotation.Nullable;
 
 /**
- * A mapped, validated segment. The header fields that never change after creation are read once
- * and validated here; everything else (slot words, records) is read through the accessors, with
- * the memory order the ABI names for each word.
+ * A validated segment. The header fields that never change after creation are read once, from a
+ * private copy of the header read through the file (never through the mapping), and validated
+ * here; everything else (slot words, records) is read through the accessors, with the memory
+ * order the ABI names for each word.
  *
  * <p>Every size in this object has been checked against the file size, so {@link #slotBase},
  * {@link #frameBase} and {@link #ringBase} always return in-bounds offsets for in-range indexes.
+ *
+ * <p>Mapped memory can fault: a file truncated under the mapping raises SIGBUS, which the JVM
+ * turns into an {@link InternalError} that may be delivered asynchronously, later, in whatever
+ * code the faulting thread runs then. So {@link #open} and the constructor never touch the
+ * mapping, and only the collector thread reads it (docs/shm-abi.md "Readers and a file that
+ * changes"). {@link #openUnmapped} reads nothing but the header; its caller reads the rest
+ * through {@link #readFully}. A mapped segment keeps no file open.
  */
-public final class Segment {
+public final class Segment implements java.io.Closeable {
   /** u64 view for acquire/release accesses; offsets must be 8-aligned (all ABI words are). */
   private static final VarHandle LONGS =
       MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -33,7 +42,12 @@ public final class Segment {
 
   private final Path path;
   private final Object fileKey;
-  private final ByteBuffer buffer;
+  /** The mapping, or null for a segment opened with {@link #openUnmapped}. */
+  @Nullable private final ByteBuffer buffer;
+  /** The file, for unmapped reads; null once mapped (the mapping needs no open file). */
+  @Nullable private final FileChannel channel;
+  /** A private copy of the first {@link Abi#HEADER_SIZE} bytes, read when the file was opened. */
+  private final ByteBuffer header;
   private final int versionMinor;
   private final int headerSize;
   private final long segmentSize;
@@ -51,13 +65,18 @@ public final class Segment {
   private final int ringCapacity;
   private final int ringOffsetInSlot;
 
-  private Segment(Path path, Object fileKey, ByteBuffer buffer) throws InvalidSegmentException {
+  private Segment(Path path, Object fileKey, ByteBuffer header, long fileSize,
+      @Nullable ByteBuffer mapping, @Nullable FileChannel channel)
+      throws InvalidSegmentException {
     this.path = path;
     this.fileKey = fileKey;
-    this.buffer = buffer;
-    long fileSize = buffer.capacity();
-    // acquire: magic is stored last, with release, by the creator; it publishes the whole header.
-    long magic = (long) LONGS.getAcquire(buffer, Abi.MAGIC_OFFSET);
+    this.header = header;
+    this.buffer = mapping;
+    this.channel = channel;
+    // Validation reads the private copy: the header cannot change under the checks.
+    ByteBuffer buffer = header;
+    // The copy was read after the creator's release of magic was visible in the file.
+    long magic = buffer.getLong(Abi.MAGIC_OFFSET);
     if (magic == 0) {
       throw new InvalidSegmentException(path + ": header not initialised yet (magic is 0)", true);
     }
@@ -100,8 +119,9 @@ public final class Segment {
     long stackDepthField = u32(Abi.STACK_DEPTH_OFFSET);
     long frameSizeField = u32(Abi.FRAME_SIZE_OFFSET);
     long ringCapacityField = u32(Abi.RING_CAPACITY_OFFSET);
-    if (slotCountField < 1) {
-      throw invalid("slot_count is 0");
+    if (slotCountField < 1 || slotCountField > Abi.MAX_SLOT_COUNT) {
+      throw invalid("slot_count %d outside [1, %d] (no writer makes more slots)", slotCountField,
+          Abi.MAX_SLOT_COUNT);
     }
     if (slotHeaderSizeField < Abi.SLOT_HEADER_SIZE || slotHeaderSizeField % 8 != 0) {
       throw invalid("slot_header_size %d: must be >= %d and a multiple of 8", slotHeaderSizeField,
@@ -146,12 +166,25 @@ public final class Segment {
   }
 
   /**
-   * Opens, checks and maps the segment at {@code path}.
+   * Opens, checks and maps the segment at {@code path}. Reads the header through the file, not
+   * the mapping: nothing here touches mapped memory.
    *
    * @throws java.nio.file.NoSuchFileException if there is no file (yet)
    * @throws InvalidSegmentException if the file is refused; the message says why
    */
   public static Segment open(Path path) throws IOException {
+    return open(path, true);
+  }
+
+  /**
+   * Opens and checks the segment at {@code path} without mapping it: only the header is read.
+   * The caller reads the slots with {@link #readFully} and closes the segment.
+   */
+  public static Segment openUnmapped(Path path) throws IOException {
+    return open(path, false);
+  }
+
+  private static Segment open(Path path, boolean map) throws IOException {
     Objects.requireNonNull(path, "path");
     if (Files.isSymbolicLink(path)) {
       throw new InvalidSegmentException(path + ": is a symbolic link; refused", false);
@@ -159,8 +192,12 @@ public final class Segment {
     Map<String, Object> before =
         Files.readAttributes(path, "unix:uid,mode,size,ino,dev", LinkOption.NOFOLLOW_LINKS);
     checkFile(path, before);
-    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ,
-        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+    FileChannel channel = map
+        ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS)
+        : FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+    boolean keep = false;
+    try {
       long size = channel.size();
       Map<String, Object> after =
           Files.readAttributes(path, "unix:uid,mode,size,ino,dev", LinkOption.NOFOLLOW_LINKS);
@@ -177,14 +214,96 @@ public final class Segment {
         throw new InvalidSegmentException(path + ": " + size + " bytes; segments over 2 GiB are"
             + " not supported by this reader", false);
       }
-      MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
-      mapped.order(ByteOrder.LITTLE_ENDIAN);
-      Segment segment = new Segment(path, after.get("ino") + ":" + after.get("dev"), mapped);
-      if (segment.creatorUid != ((Integer) after.get("uid"))) {
-        throw new InvalidSegmentException(path + ": creator_uid " + segment.creatorUid
+      ByteBuffer header = ByteBuffer.allocate(Abi.HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+      readFully(channel, path, header, 0);
+      Object key = after.get("ino") + ":" + after.get("dev");
+      // Validate before mapping: a refused header is never mapped.
+      Segment checked = new Segment(path, key, header, size, null, channel);
+      if (checked.creatorUid != ((Integer) after.get("uid"))) {
+        throw new InvalidSegmentException(path + ": creator_uid " + checked.creatorUid
             + " is not the file owner " + after.get("uid"), false);
       }
-      return segment;
+      if (!map) {
+        keep = true;
+        return checked;
+      }
+      MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
+      mapped.order(ByteOrder.LITTLE_ENDIAN);
+      // The channel is closed below: the collector thread, where a fault of the mapping may be
+      // delivered late and anywhere, then never runs the file channel's bookkeeping.
+      return new Segment(path, key, header, size, mapped, null);
+    } finally {
+      if (!keep) {
+        channel.close();
+      }
+    }
+  }
+
+  private static void readFully(FileChannel channel, Path path, ByteBuffer to, long position)
+      throws IOException {
+    while (to.hasRemaining()) {
+      if (channel.read(to, position + to.position()) < 0) {
+        throw new InvalidSegmentException(path + ": the file shrank while it was read"
+            + " (truncated by another process?)", false);
+      }
+    }
+    to.flip();
+  }
+
+  /**
+   * Reads {@code to.remaining()} bytes at {@code position} of the file (not the mapping) and
+   * flips {@code to}.
+   *
+   * @throws InvalidSegmentException if the file is now shorter
+   */
+  public void readFully(ByteBuffer to, long position) throws IOException {
+    if (channel == null) {
+      throw new IllegalStateException("a mapped segment is read through its mapping");
+    }
+    readFully(channel, path, to, position);
+  }
+
+  /**
+   * The size now of the file this segment maps (stat of the path): smaller than
+   * {@link #segmentSize} once it was truncated. If the path now names another file, or none,
+   * the size of ours cannot be known: then {@link #segmentSize}.
+   */
+  public long fileSizeNow() throws IOException {
+    Map<String, Object> now;
+    try {
+      now = Files.readAttributes(path, "unix:size,ino,dev", LinkOption.NOFOLLOW_LINKS);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return segmentSize;
+    }
+    if (!fileKey.equals(now.get("ino") + ":" + now.get("dev"))) {
+      return segmentSize;
+    }
+    return (Long) now.get("size");
+  }
+
+  /**
+   * Throws if the file is now shorter than the mapping: what was just read from the mapping may
+   * be what faulting accesses left behind, not the file's bytes (see {@link Faults}).
+   *
+   * @throws InternalError as the JVM does for a fault in mapped memory
+   */
+  public void requireWhole() {
+    long size;
+    try {
+      size = fileSizeNow();
+    } catch (IOException e) {
+      throw new InternalError(path + ": cannot check the segment's size", e);
+    }
+    if (size < segmentSize) {
+      throw new InternalError(path + ": truncated to " + size + " bytes under its mapping");
+    }
+  }
+
+  /** Closes the file; the mapping, if any, stays valid until it is collected. */
+  @Override
+  public void close() throws IOException {
+    if (channel != null) {
+      channel.close();
     }
   }
 
@@ -217,11 +336,11 @@ public final class Segment {
   }
 
   private int u16(int offset) {
-    return Short.toUnsignedInt(buffer.getShort(offset));
+    return Short.toUnsignedInt(header.getShort(offset));
   }
 
   private long u32(int offset) {
-    return Integer.toUnsignedLong(buffer.getInt(offset));
+    return Integer.toUnsignedLong(header.getInt(offset));
   }
 
   // ------------------------------------------------------------ accessors
@@ -235,9 +354,24 @@ public final class Segment {
     return fileKey;
   }
 
-  /** The mapped bytes, little-endian. Never changes position or limit. */
+  /** The mapped bytes, little-endian, or null if unmapped. Never changes position or limit. */
+  @Nullable
   ByteBuffer buffer() {
     return buffer;
+  }
+
+  /** True if the segment is mapped (opened with {@link #open}). */
+  public boolean isMapped() {
+    return buffer != null;
+  }
+
+  int slotHeaderSize() {
+    return slotHeaderSize;
+  }
+
+  /** Bytes from a slot's start to its ring: slot header and frames. */
+  int ringOffsetInSlot() {
+    return ringOffsetInSlot;
   }
 
   public int versionMinor() {
@@ -288,36 +422,44 @@ public final class Segment {
     return ringCapacity;
   }
 
-  /** Segment state, acquire: 0 initialising, 1 live, 2 closed. */
+  /** Segment state, acquire (unmapped: as read at open): 0 initialising, 1 live, 2 closed. */
   public int state() {
-    return (int) INTS.getAcquire(buffer, Abi.STATE_OFFSET);
+    return buffer == null ? header.getInt(Abi.STATE_OFFSET)
+        : (int) INTS.getAcquire(buffer, Abi.STATE_OFFSET);
   }
 
-  /** Relaxed read of the header's dropped_no_slot counter. */
+  /** Relaxed read of the header's dropped_no_slot counter (unmapped: as read at open). */
   public long droppedNoSlot() {
-    return (long) LONGS.getOpaque(buffer, Abi.DROPPED_NO_SLOT_OFFSET);
+    return buffer == null ? header.getLong(Abi.DROPPED_NO_SLOT_OFFSET)
+        : (long) LONGS.getOpaque(buffer, Abi.DROPPED_NO_SLOT_OFFSET);
   }
 
-  /** Acquire: the scope entries below the count are complete. */
+  /** Acquire: the scope entries below the count are complete (unmapped: as read at open). */
   int scopeCountAcquire() {
-    return (int) INTS.getAcquire(buffer, Abi.SCOPE_COUNT_OFFSET);
+    return buffer == null ? header.getInt(Abi.SCOPE_COUNT_OFFSET)
+        : (int) INTS.getAcquire(buffer, Abi.SCOPE_COUNT_OFFSET);
   }
 
   String scopeName(int index) {
+    ByteBuffer from = buffer == null ? header : buffer;
     int base = Abi.SCOPES_OFFSET + index * Abi.SCOPE_SIZE;
-    int length = Math.min(u16(base + Abi.SCOPE_NAME_LENGTH_OFFSET), Abi.SCOPE_NAME_MAX);
-    return utf8(base + Abi.SCOPE_NAME_OFFSET, length);
+    int length = Math.min(Short.toUnsignedInt(from.getShort(base + Abi.SCOPE_NAME_LENGTH_OFFSET)),
+        Abi.SCOPE_NAME_MAX);
+    return utf8(from, base + Abi.SCOPE_NAME_OFFSET, length);
   }
 
   String scopeVersion(int index) {
+    ByteBuffer from = buffer == null ? header : buffer;
     int base = Abi.SCOPES_OFFSET + index * Abi.SCOPE_SIZE;
-    int length = Math.min(u16(base + Abi.SCOPE_VERSION_LENGTH_OFFSET), Abi.SCOPE_VERSION_MAX);
-    return utf8(base + Abi.SCOPE_VERSION_OFFSET, length);
+    int length = Math.min(
+        Short.toUnsignedInt(from.getShort(base + Abi.SCOPE_VERSION_LENGTH_OFFSET)),
+        Abi.SCOPE_VERSION_MAX);
+    return utf8(from, base + Abi.SCOPE_VERSION_OFFSET, length);
   }
 
-  private String utf8(int offset, int length) {
+  private static String utf8(ByteBuffer from, int offset, int length) {
     byte[] bytes = new byte[length];
-    buffer.get(offset, bytes);
+    from.get(offset, bytes);
     return new String(bytes, StandardCharsets.UTF_8);
   }
 

@@ -5,6 +5,7 @@ import dev.weft.internal.decode.SpanDecoder;
 import dev.weft.internal.decode.SpanSink;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,8 +38,21 @@ public final class SegmentDrainer {
   private final long capacity;
   private final long mask;
 
+  private final Resource resource;
+  /** False until the first pass has read the heads the previous reader left. */
+  private boolean started;
+
+  /**
+   * Prepares to drain {@code segment}. Reads nothing from the mapping (that happens on the
+   * thread that drains, see {@link Segment}), and allocates per-slot state in proportion to
+   * {@code slot_count}, which the segment bounds by {@link Abi#MAX_SLOT_COUNT} and by the file.
+   */
   public SegmentDrainer(Segment segment, Resource resource, Counters counters) {
+    if (!segment.isMapped()) {
+      throw new IllegalArgumentException("a drainer needs a mapped segment");
+    }
     this.segment = segment;
+    this.resource = resource;
     this.decoder = new SpanDecoder();
     this.scopes = new ScopeTable(segment);
     this.counters = counters;
@@ -46,16 +60,29 @@ public final class SegmentDrainer {
     this.heads = new long[slots];
     this.generations = new int[slots];
     this.threadNameBytes = new byte[slots][];
+    // An origin (and its strings) only for the slots that ever hold a record.
     this.origins = new SpanDecoder.Origin[slots];
-    for (int i = 0; i < slots; i++) {
-      // Start where the previous reader (if any) stopped; a hostile value is caught by the
-      // distance check in drainSlot.
-      heads[i] = segment.headAcquire(segment.slotBase(i));
-      origins[i] = new SpanDecoder.Origin(resource, scopes, null);
-    }
     this.scratch = new byte[segment.frameSize()];
     this.capacity = segment.ringCapacity();
     this.mask = capacity - 1;
+  }
+
+  private void start() {
+    for (int i = 0; i < heads.length; i++) {
+      // Start where the previous reader (if any) stopped; a hostile value is caught by the
+      // position checks in drainSlot.
+      heads[i] = segment.headAcquire(segment.slotBase(i));
+    }
+    started = true;
+  }
+
+  private SpanDecoder.Origin origin(int slot) {
+    SpanDecoder.Origin origin = origins[slot];
+    if (origin == null) {
+      origin = new SpanDecoder.Origin(resource, scopes, null);
+      origins[slot] = origin;
+    }
+    return origin;
   }
 
   public Segment segment() {
@@ -68,6 +95,9 @@ public final class SegmentDrainer {
    * @return the number of records consumed (0 when every ring was empty)
    */
   public int drain(SpanSink sink) {
+    if (!started) {
+      start();
+    }
     scopes.refresh();
     int work = 0;
     for (int slot = 0; slot < heads.length; slot++) {
@@ -85,6 +115,9 @@ public final class SegmentDrainer {
 
   /** True if every ring is empty as of now (used to finish a close). */
   public boolean isEmpty() {
+    if (!started) {
+      start();
+    }
     for (int slot = 0; slot < heads.length; slot++) {
       if (segment.tailAcquire(segment.slotBase(slot)) != heads[slot]) {
         return false;
@@ -98,13 +131,15 @@ public final class SegmentDrainer {
     long corrupt = 0;
     long unknown = 0;
     int records = 0;
-    if (Long.compareUnsigned(tail - head, capacity) > 0 || (head & 7) != 0) {
-      // The positions are inconsistent: resynchronise at tail.
+    if (((head | tail) & 7) != 0 || Long.compareUnsigned(tail, head) < 0
+        || tail - head > capacity) {
+      // Positions no writer produces (misaligned, backwards or past 2^64, more than a ring in
+      // flight): what they enclose is lost. Count it once and resynchronise at tail.
       corrupt++;
       head = tail;
     }
     int ring = segment.ringBase(base);
-    SpanDecoder.Origin origin = origins[slot];
+    SpanDecoder.Origin origin = origin(slot);
     while (head != tail) {
       int index = (int) (head & mask);
       long contiguous = Math.min(tail - head, capacity - index);
@@ -138,7 +173,11 @@ public final class SegmentDrainer {
           drained++;
           sink.accept(span);
         }
-      } else if (type != Abi.RECORD_PADDING) {
+      } else if (type == Abi.RECORD_PADDING) {
+        if (length != capacity - index) {
+          corrupt++; // a writer pads exactly to the end of the ring, never less
+        }
+      } else {
         unknown++;
       }
       head += aligned;
@@ -146,9 +185,17 @@ public final class SegmentDrainer {
         segment.headRelease(base, head);
       }
     }
+    // What was read above came from a mapping that may have faulted: know it before counting.
+    Faults.deliverPending();
     heads[slot] = head;
     // release: the records before head have been copied out; the producer may overwrite them.
     segment.headRelease(base, head);
+    Faults.deliverPending();
+    if (corrupt > 0) {
+      // Not always delivered at once: a faulting read looks like corruption. Count it only
+      // while the file still covers the mapping.
+      segment.requireWhole();
+    }
     counters.drained(drained, corrupt, unknown);
     return records + (int) Math.min(corrupt, 1);
   }
@@ -169,46 +216,34 @@ public final class SegmentDrainer {
     }
     if (cached == null || !Arrays.equals(cached, 0, cached.length, nameScratch, 0, length)) {
       threadNameBytes[slot] = Arrays.copyOf(nameScratch, length);
-      origins[slot].setThreadName(new String(nameScratch, 0, length, StandardCharsets.UTF_8));
+      origin(slot).setThreadName(new String(nameScratch, 0, length, StandardCharsets.UTF_8));
     }
   }
 
   /**
-   * Reads frames {@code [0, depth)} of every used slot. Meaningful once the writer is dead
-   * (frames of a live writer may be torn; they are validated like any record, so a torn frame is
-   * skipped and counted in {@code corruptFrames}).
+   * Reads frames {@code [0, depth)} of every slot whose thread is alive ({@code ACTIVE}).
+   * Meaningful once the writer is dead (frames of a live writer may be torn; they are validated
+   * like any record). {@code corrupt[0]} counts what the C reader counts corrupt (a depth past
+   * {@code stack_depth}, a span frame whose length does not fit a frame); {@code corrupt[1]} also
+   * counts sampled span frames that fail validation (torn, or damaged).
    */
-  List<FrameSpan> openSpans(@Nullable long[] corruptFrames) {
+  List<FrameSpan> openSpans(@Nullable long[] corrupt) {
+    if (!started) {
+      start();
+    }
     scopes.refresh();
     List<FrameSpan> result = new ArrayList<>();
+    ByteBuffer bytes = segment.buffer();
     for (int slot = 0; slot < heads.length; slot++) {
       int base = segment.slotBase(slot);
-      if (segment.slotStateAcquire(base) == Abi.SLOT_FREE) {
+      if (segment.slotStateAcquire(base) != Abi.SLOT_ACTIVE) {
         continue;
       }
       refreshThread(slot, base);
       // acquire: frames [0, depth) are complete.
       int depth = segment.slotDepthAcquire(base);
-      int frames = depth < 0 || depth > segment.stackDepth() ? segment.stackDepth() : depth;
-      for (int i = 0; i < frames; i++) {
-        int frame = segment.frameBase(base, i);
-        long length = Integer.toUnsignedLong(segment.getInt(frame + Abi.RECORD_LENGTH_OFFSET));
-        int type = segment.getUnsignedShort(frame + Abi.RECORD_TYPE_OFFSET);
-        if (type == Abi.RECORD_CONTEXT) {
-          continue; // an attached parent context, not a span
-        }
-        SpanData span = null;
-        if (type == Abi.RECORD_SPAN && length >= Abi.RECORD_HEADER_SIZE
-            && length <= scratch.length) {
-          segment.copy(frame, scratch, (int) length);
-          span = decoder.decode(scratch, (int) length, origins[slot], true);
-        }
-        if (span != null) {
-          result.add(new FrameSpan(slot, i, span));
-        } else if (corruptFrames != null) {
-          corruptFrames[0]++;
-        }
-      }
+      FrameReader.read(bytes, base, segment, depth, scratch, decoder, origin(slot), slot,
+          result, corrupt);
     }
     return Collections.unmodifiableList(result);
   }

@@ -289,20 +289,44 @@ class SegmentDrainerTest {
         .attr("a", 1L).build());
     writer.writeFrame(0, 3, SpanRecordBuilder.span().name("stale").build());
     writer.setDepth(0, 3);
-    long[] corrupt = new long[1];
+    long[] corrupt = new long[2];
     var open = drainer.openSpans(corrupt);
     assertThat(open).extracting(f -> f.span.getName()).containsExactly("outer", "inner");
     assertThat(open).extracting(f -> f.depthIndex).containsExactly(0, 2);
     assertThat(open.get(0).span.hasEnded()).isFalse();
     assertThat(open.get(0).span.getEndEpochNanos()).isZero();
     assertThat(corrupt[0]).isZero();
+    assertThat(corrupt[1]).isZero();
   }
 
   @Test
-  void hostileDepthIsClamped() {
+  void hostileDepthIsClampedAndCountedOnce() {
     writer.setDepth(0, -1);
-    long[] corrupt = new long[1];
+    long[] corrupt = new long[2];
+    // stack_depth frames, all zero: not span frames, so nothing else is counted (as in C).
     assertThat(drainer.openSpans(corrupt)).isEmpty();
-    assertThat(corrupt[0]).isEqualTo(4); // stack_depth frames, all zero
+    assertThat(corrupt).containsExactly(1, 1);
+  }
+
+  @Test
+  void unsampledFramesAreNotCorrupt() {
+    // What weft_span_begin leaves in a frame for an unsampled span: the fixed part, no name.
+    byte[] unsampled = SpanRecordBuilder.span().traceFlags(0).end(0).build();
+    java.nio.ByteBuffer.wrap(unsampled).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, 80);
+    writer.writeFrame(0, 0, unsampled);
+    writer.writeFrame(0, 1, SpanRecordBuilder.span().name("sampled").end(0).build());
+    writer.setDepth(0, 2);
+    long[] corrupt = new long[2];
+    assertThat(drainer.openSpans(corrupt)).extracting(f -> f.span.getName())
+        .containsExactly("sampled");
+    assertThat(corrupt).containsExactly(0, 0);
+  }
+
+  @Test
+  void framesOfAReleasedSlotAreNotOpenSpans() {
+    writer.writeFrame(0, 0, SpanRecordBuilder.span().name("stale").end(0).build());
+    writer.setDepth(0, 1);
+    writer.releaseSlot(0);
+    assertThat(drainer.openSpans(new long[2])).isEmpty();
   }
 }

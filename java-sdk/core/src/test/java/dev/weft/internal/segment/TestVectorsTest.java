@@ -105,7 +105,7 @@ class TestVectorsTest {
     }
     List<JsonNode> open = new ArrayList<>();
     expected.path("openSpans").forEach(open::add);
-    List<FrameSpan> frames = drainer.openSpans(new long[1]);
+    List<FrameSpan> frames = drainer.openSpans(new long[2]);
     assertThat(frames).hasSize(open.size());
     for (int i = 0; i < open.size(); i++) {
       assertThat(frames.get(i).slot).isEqualTo(open.get(i).path("slot").asInt());
