@@ -145,6 +145,11 @@ public final class LibraryLoader {
       System.load(target.toString());
     } catch (UnsatisfiedLinkError e) {
       throw new LoadException("weft: cannot load " + target + ": " + e.getMessage(), false, e);
+    } catch (IllegalCallerException e) {
+      // JDK 24+ with --illegal-native-access=deny (JEP 472)
+      throw new LoadException("weft: the JVM refuses to load " + target + " (" + e.getMessage()
+          + "): run with --enable-native-access=ALL-UNNAMED (Weft on the class path) or"
+          + " --enable-native-access=dev.weft (on the module path)", false, e);
     }
     List<Path> after = mappedLibweft();
     if (after.size() > 1) {
