@@ -42,6 +42,52 @@ for pom in "$root"/java-sdk/*/pom.xml; do
   fi
 done
 
+# libweft.so.0 per platform in weft-java-sdk: both in the main jar, one in each classifier jar.
+native_check() { # jar platform expected-file-output [absent-platform]
+  local jar=$1 platform=$2 expect=$3 absent=${4:-} tmp
+  tmp=$(mktemp -d)
+  if unzip -q -o "$jar" "META-INF/native/$platform/libweft.so.0" -d "$tmp" 2>/dev/null; then
+    local what
+    what=$(file -b "$tmp/META-INF/native/$platform/libweft.so.0")
+    if [[ "$what" == *"$expect"* ]]; then ok "$(basename "$jar"): $platform/libweft.so.0: $what"
+    else fail "$(basename "$jar"): $platform/libweft.so.0 is not $expect: $what"; fi
+    local glibc
+    glibc=$(objdump -T "$tmp/META-INF/native/$platform/libweft.so.0" 2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1 || true)
+    [ -z "$glibc" ] || echo "    needs at most $glibc"
+  else
+    fail "$(basename "$jar") has no META-INF/native/$platform/libweft.so.0"
+  fi
+  if [ -n "$absent" ] && unzip -l "$jar" | grep -q "META-INF/native/$absent/"; then
+    fail "$(basename "$jar") also carries $absent"
+  fi
+  rm -rf "$tmp"
+}
+sdk=$(artifact weft-java-sdk .jar)
+if [ -n "$sdk" ]; then
+  native_check "$sdk" linux-x86_64 "x86-64"
+  native_check "$sdk" linux-aarch64 "ARM aarch64"
+  for platform in linux-x86_64 linux-aarch64; do
+    jar=$(artifact weft-java-sdk "-$platform.jar")
+    if [ -z "$jar" ]; then fail "weft-java-sdk-$platform.jar was not published"; continue; fi
+    other=linux-aarch64; [ "$platform" = linux-aarch64 ] && other=linux-x86_64
+    expect="x86-64"; [ "$platform" = linux-aarch64 ] && expect="ARM aarch64"
+    native_check "$jar" "$platform" "$expect" "$other"
+  done
+fi
+
+# The C SDK release archives, one per architecture, with headers, libweft.so*, weft.pc, CMake package.
+for platform in linux-x86_64 linux-aarch64; do
+  archive=$(artifact weft-c-sdk "-$platform.tar.gz")
+  if [ -z "$archive" ]; then fail "weft-c-sdk-$platform.tar.gz was not published"; continue; fi
+  if [ -n "$bom" ] && ! grep -q "<classifier>$platform</classifier>" "$bom"; then fail "weft-bom lacks $platform"; fi
+  listing=$(tar tzf "$archive")
+  missing=""
+  for entry in include/weft/weft.h include/weft/weft.hpp lib/libweft.so.0 lib/libweft.so lib/pkgconfig/weft.pc lib/cmake/weft/weftConfig.cmake; do
+    grep -qE "^[^/]+/$entry\$" <<<"$listing" || missing="$missing $entry"
+  done
+  if [ -n "$missing" ]; then fail "$(basename "$archive") lacks$missing"; else ok "$(basename "$archive"): headers, libweft.so*, weft.pc, CMake package"; fi
+done
+
 if [ "$failures" -gt 0 ]; then
   echo "check-published: $failures failure(s) in $repo"
   exit 1
