@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds and runs the consumer (an application outside the Weft reactor) from the published
-# artifacts alone. Run `mvn -B deploy -DskipTests -DaltDeploymentRepository=local::file:$PWD/target/weft-repo`
+# artifacts alone. Run `mvn -B deploy -DskipTests -DaltDeploymentRepository=weft-repo::file:$PWD/target/weft-repo`
 # at the repository root first.
 #   integration-tests/consumer/run.sh [REPO_DIR]     (default: <root>/target/weft-repo)
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks what `mvn deploy -DaltDeploymentRepository=local::file:<root>/target/weft-repo` published:
+# Checks what `mvn deploy -DaltDeploymentRepository=weft-repo::file:<root>/target/weft-repo` published:
 #   - every module of java-sdk/ (the BOM aside) is listed in the BOM, and its jar, -sources and
 #     -javadoc jars are in the repository, the jar with an Automatic-Module-Name;
 #   - weft-java-sdk's jar carries libweft.so.0 for linux-x86_64 and linux-aarch64 (checked with
