@@ -34,14 +34,21 @@ class LibraryLoadingTest {
   }
 
   private Map<String, String> probe(String order, String... jvmOptions) throws Exception {
+    return probe(demoLibrary, List.of(order), jvmOptions);
+  }
+
+  private Map<String, String> probe(Path appLibrary, List<String> args, String... jvmOptions)
+      throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add("-D" + NativeCodec.LIBRARY_PROPERTY + "=" + demoLibrary);
+    command.add("-D" + NativeCodec.LIBRARY_PROPERTY + "=" + appLibrary);
+    // the bundled libweft, if it comes to that, goes to this test's directory
+    command.add("-Dweft.native.workdir=" + temp.resolve("weft-cache"));
     command.addAll(List.of(jvmOptions));
     command.add(LoadOrderProbe.class.getName());
-    command.add(order);
+    command.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().remove("WEFT_LIBRARY_PATH");
     pb.environment().put("WEFT_SHM_DIR", temp.toString());
@@ -107,5 +114,47 @@ class LibraryLoadingTest {
     Map<String, String> seen = probe("weft-first",
         "-Djava.library.path=" + bundledLibweft.getParent());
     assertOneInstance(seen, bundledLibweft);
+  }
+
+  @Test
+  void aJniLibraryExtractedWithNoRpathSharesTheLibweftBundledInTheJar() throws Exception {
+    // As an application jar ships its JNI library: extracted alone into a temporary directory,
+    // no RPATH/RUNPATH, no libweft beside it, nothing on java.library.path. Weft loads first and
+    // extracts its bundled copy; the app library's DT_NEEDED libweft.so.0 then resolves to it.
+    Path built = demoLibrary.resolveSibling("libweftdemo-norpath.so");
+    Assumptions.assumeTrue(Files.exists(built), "not built: " + built);
+    assertThat(dynamicSection(built)).as("readelf -d " + built)
+        .noneMatch(line -> line.contains("RPATH") || line.contains("RUNPATH"))
+        .anyMatch(line -> line.contains("NEEDED") && line.contains("libweft.so.0"));
+    Path extracted = Files.copy(built,
+        Files.createDirectory(temp.resolve("jni-extracted")).resolve("libweftdemo.so"));
+    Path emptyLibraryPath = Files.createDirectory(temp.resolve("empty"));
+
+    Map<String, String> seen = probe(extracted, List.of("weft-first", "stitch"),
+        "-Djava.library.path=" + emptyLibraryPath);
+
+    assertThat(seen).as(seen.get("output")).doesNotContainKey("error");
+    Path weft = Path.of(seen.get("weft"));
+    assertThat(weft.getFileName()).hasToString("libweft.so.0");
+    assertThat(weft.getParent().getParent()).isEqualTo(temp.resolve("weft-cache"));
+    assertThat(Files.readAllBytes(weft)).as("the jar's copy, byte for byte")
+        .isEqualTo(Files.readAllBytes(bundledLibweft));
+    assertOneInstance(seen, weft);
+    assertThat(Path.of(seen.get("appLibweft")).toRealPath()).isEqualTo(weft.toRealPath());
+    assertThat(seen.get("stitched")).as(seen.get("output")).isEqualTo("true");
+  }
+
+  private static List<String> dynamicSection(Path library) throws Exception {
+    Process readelf;
+    try {
+      readelf = new ProcessBuilder("readelf", "-d", library.toString()).redirectErrorStream(true)
+          .start();
+    } catch (IOException e) {
+      Assumptions.abort("readelf (binutils) is not installed: " + e.getMessage());
+      throw e;
+    }
+    String out = new String(readelf.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(readelf.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return List.of(out.split("\n"));
   }
 }

@@ -24,7 +24,10 @@ import javax.annotation.concurrent.GuardedBy;
  *   <li>{@value #PATH_PROPERTY} (system property) or {@value #PATH_ENV} (environment), if set;
  *   <li>else the libweft already mapped into the process (the application library was loaded
  *       first and pulled it in), found in {@code /proc/self/maps};
- *   <li>else the first {@code libweft.so.0} or {@code libweft.so} on {@code java.library.path}.
+ *   <li>else the first {@code libweft.so.0} or {@code libweft.so} on {@code java.library.path};
+ *   <li>else the copy this jar carries for the platform, extracted by {@link BundledLibrary}
+ *       into a per-user cache; native libraries loaded after it resolve their {@code DT_NEEDED
+ *       libweft.so.0} to it by SONAME, without an RPATH.
  * </ol>
  *
  * <p>After loading, the mapped files are checked again: two different libweft files mapped at
@@ -134,17 +137,26 @@ public final class LibraryLoader {
     } else {
       target = findOnLibraryPath(libraryPath);
       if (target == null) {
-        throw new LoadException("weft: libweft not found: no libweft is loaded yet and"
-            + " none is on java.library.path (" + libraryPath + "). Load your native library"
-            + " first (it links libweft.so.0), or set -D" + PATH_PROPERTY + "=<path of"
-            + " libweft.so.0> or " + PATH_ENV + ", or add its directory to java.library.path",
-            false, null);
+        target = BundledLibrary.extract();
+      }
+      if (target == null) {
+        throw new LoadException("weft: libweft not found: no libweft is loaded yet, none is on"
+            + " java.library.path (" + libraryPath + ") and the weft-java-sdk jar carries none"
+            + " for " + System.getProperty("os.name") + "/" + System.getProperty("os.arch")
+            + " (it can carry linux-x86_64 and linux-aarch64, glibc 2.34+). Load your native library first (it links"
+            + " libweft.so.0), or set -D" + PATH_PROPERTY + "=<path of libweft.so.0> or "
+            + PATH_ENV + ", or add its directory to java.library.path", false, null);
       }
     }
     try {
       System.load(target.toString());
     } catch (UnsatisfiedLinkError e) {
       throw new LoadException("weft: cannot load " + target + ": " + e.getMessage(), false, e);
+    } catch (IllegalCallerException e) {
+      // JDK 24+ with --illegal-native-access=deny (JEP 472)
+      throw new LoadException("weft: the JVM refuses to load " + target + " (" + e.getMessage()
+          + "): run with --enable-native-access=ALL-UNNAMED (Weft on the class path) or"
+          + " --enable-native-access=dev.weft (on the module path)", false, e);
     }
     List<Path> after = mappedLibweft();
     if (after.size() > 1) {
