@@ -85,6 +85,8 @@ build_image() {
   local start=$SECONDS
   docker build -q --pull=false --label "$LABEL=$2" -t "$1" "${@:4}" "$3" >/dev/null \
     || weft_die "docker build of $1 failed"
+  # The image this one replaces, now untagged (only ours: filtered by label).
+  docker image prune -f --filter "label=$LABEL" >/dev/null || true
   weft_log "built $1 ($LABEL=$2) in $((SECONDS - start))s"
 }
 
