@@ -41,10 +41,9 @@ int weft_context_attach(const weft_context_t *ctx) {
     t->busy = 1;
     weft_signal_fence();
     int result;
-    if (weft_load_relaxed(&weft_global.runtime) == NULL) {
-        result = -ECANCELED;
-    } else if (weft_thread_for_recording(t, false) == NULL) {
-        result = -EAGAIN;
+    if (weft_thread_for_recording(t, false) == NULL) {
+        /* binding starts Weft lazily if it never ran; still no runtime: it is not running */
+        result = weft_load_relaxed(&weft_global.runtime) == NULL ? -ECANCELED : -EAGAIN;
     } else if (t->depth >= t->stack_depth) {
         result = -ENOSPC;
     } else {

@@ -3,6 +3,7 @@
  * Nothing here is on the recording path; it takes a mutex.
  */
 #define _GNU_SOURCE
+#include "thread.h"
 #include "weft_internal.h"
 
 #include <errno.h>
@@ -25,6 +26,12 @@ static weft_runtime_t *weft_running; /* guarded by weft_init_lock */
 static weft_runtime_t *weft_retired; /* guarded by weft_init_lock */
 static char weft_error[512];
 static pthread_once_t weft_atfork_once = PTHREAD_ONCE_INIT;
+/* How Weft started in this process image (guarded by weft_init_lock): lazy_init.c reads it to start at
+ * most once, weft_get_status to answer "has any native code initialised it". Kept across fork: the
+ * child of a process that ran Weft waits for its own weft_init, as before. */
+static weft_origin_t weft_origin;
+static int weft_start_error;           /* negative errno of a failed lazy start, 0 if none */
+static char weft_start_message[1024];   /* its reason and fix */
 
 const char *weft_last_error(void) {
     return weft_error;
@@ -354,6 +361,8 @@ int weft_init_with_config(const weft_config_t *config, const char *scope_name, c
         return -EINVAL;
     }
     pthread_once(&weft_atfork_once, weft_register_atfork);
+    weft_thread_t *self = weft_self();
+    self->in_init = 1; /* a signal handler's first span on this thread must not start Weft lazily now */
     pthread_mutex_lock(&weft_init_lock);
     int rc = 0;
     struct weft_tracer *t = weft_find_or_add_tracer(scope_name, scope_version);
@@ -365,6 +374,9 @@ int weft_init_with_config(const weft_config_t *config, const char *scope_name, c
         rc = -ECANCELED;
     } else if (weft_refcount == 0 && (rc = weft_validate_config(config)) == 0) {
         rc = weft_start(config);
+        if (rc == 0) {
+            weft_origin = WEFT_ORIGIN_INIT;
+        }
     }
     if (rc == 0) {
         weft_refcount++;
@@ -375,6 +387,7 @@ int weft_init_with_config(const weft_config_t *config, const char *scope_name, c
     }
     *tracer = t;
     pthread_mutex_unlock(&weft_init_lock);
+    self->in_init = 0;
     return rc;
 }
 
@@ -391,6 +404,8 @@ int weft_init(const char *scope_name, const char *scope_version, weft_tracer_t *
 }
 
 int weft_shutdown(void) {
+    weft_thread_t *self = weft_self();
+    self->in_init = 1;
     pthread_mutex_lock(&weft_init_lock);
     int rc = 0;
     if (weft_refcount == 0) {
@@ -405,6 +420,7 @@ int weft_shutdown(void) {
         weft_running = NULL;
     }
     pthread_mutex_unlock(&weft_init_lock);
+    self->in_init = 0;
     return rc;
 }
 
@@ -424,4 +440,89 @@ int weft_segment_path(char *buf, size_t size) {
     }
     pthread_mutex_unlock(&weft_init_lock);
     return rc;
+}
+
+/* ------------------------------------------------ tracers without init */
+
+weft_tracer_t *weft_scope_register(const char *scope_name, const char *scope_version) {
+    if (scope_name == NULL || scope_name[0] == '\0') {
+        return NULL;
+    }
+    weft_thread_t *self = weft_self();
+    self->in_init = 1;
+    pthread_mutex_lock(&weft_init_lock);
+    struct weft_tracer *t = weft_find_or_add_tracer(scope_name, scope_version);
+    if (t != NULL && weft_running != NULL) {
+        weft_segment_publish_scope(&weft_running->segment, t);
+    }
+    pthread_mutex_unlock(&weft_init_lock);
+    self->in_init = 0;
+    return t;
+}
+
+/* ---------------------------------------------------------- lazy start */
+
+int weft_start_lazily(char *message, size_t message_size) {
+    message[0] = '\0';
+    pthread_once(&weft_atfork_once, weft_register_atfork);
+    pthread_mutex_lock(&weft_init_lock);
+    int rc = 0;
+    if (weft_origin != WEFT_ORIGIN_NONE) {
+        rc = weft_running != NULL ? 0 : -ECANCELED; /* another thread (or weft_init) got here first */
+    } else {
+        weft_config_t config;
+        rc = weft_config_from_env(&config);
+        if (rc == 0 && !config.enabled) {
+            rc = -ECANCELED;
+            weft_origin = WEFT_ORIGIN_DISABLED;
+        } else {
+            if (rc == 0 && (rc = weft_validate_config(&config)) == 0) {
+                rc = weft_start(&config);
+            }
+            if (rc == 0) {
+                weft_refcount = 1; /* the process's own reference: the first weft_shutdown ends it */
+                weft_origin = WEFT_ORIGIN_LAZY;
+                weft_error[0] = '\0';
+            } else {
+                weft_origin = WEFT_ORIGIN_FAILED;
+                weft_start_error = rc;
+                snprintf(message, message_size, "%s", weft_error);
+                snprintf(weft_start_message, sizeof weft_start_message, "%s", weft_error);
+            }
+        }
+    }
+    pthread_mutex_unlock(&weft_init_lock);
+    return rc;
+}
+
+void weft_set_start_message(const char *message) {
+    pthread_mutex_lock(&weft_init_lock);
+    snprintf(weft_start_message, sizeof weft_start_message, "%.*s", (int)sizeof weft_start_message - 1, message);
+    pthread_mutex_unlock(&weft_init_lock);
+}
+
+int weft_get_status(weft_status_t *out) {
+    if (out == NULL) {
+        return -EINVAL;
+    }
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&weft_init_lock);
+    if (weft_running != NULL) {
+        out->state = WEFT_STATE_RUNNING;
+    } else {
+        switch (weft_origin) {
+        case WEFT_ORIGIN_NONE: out->state = WEFT_STATE_NOT_STARTED; break;
+        case WEFT_ORIGIN_FAILED: out->state = WEFT_STATE_FAILED; break;
+        case WEFT_ORIGIN_DISABLED: out->state = WEFT_STATE_DISABLED; break;
+        default: out->state = WEFT_STATE_SHUT_DOWN; break;
+        }
+    }
+    out->started_lazily = weft_origin == WEFT_ORIGIN_LAZY ? 1 : 0;
+    out->scope_count = weft_tracer_count;
+    out->error = weft_origin == WEFT_ORIGIN_FAILED ? weft_start_error : 0;
+    if (weft_origin == WEFT_ORIGIN_FAILED) {
+        snprintf(out->message, sizeof out->message, "%s", weft_start_message);
+    }
+    pthread_mutex_unlock(&weft_init_lock);
+    return 0;
 }

@@ -61,3 +61,37 @@ JNIEXPORT jstring JNICALL Java_dev_weft_internal_jni_WeftJni_segmentPath(JNIEnv 
     }
     return (*env)->NewStringUTF(env, path);
 }
+
+/** weft_get_status: state | started_lazily << 8 | scope_count << 16. */
+JNIEXPORT jint JNICALL Java_dev_weft_internal_jni_WeftJni_status(JNIEnv *env, jclass cls) {
+    (void)env;
+    (void)cls;
+    weft_status_t status;
+    if (weft_get_status(&status) != 0) {
+        return -EINVAL;
+    }
+    return (jint)(status.state | (status.started_lazily ? 1u << 8 : 0u) | (status.scope_count << 16));
+}
+
+/** Why the start on the first span failed, and the fix; NULL if it did not fail. */
+JNIEXPORT jstring JNICALL Java_dev_weft_internal_jni_WeftJni_statusMessage(JNIEnv *env, jclass cls) {
+    (void)cls;
+    weft_status_t status;
+    if (weft_get_status(&status) != 0 || status.message[0] == '\0') {
+        return NULL;
+    }
+    return (*env)->NewStringUTF(env, status.message);
+}
+
+/** weft_get_stats: fills out[0..4] with committed, ring full, reentrant, too deep, no slot. @return false if not running. */
+JNIEXPORT jboolean JNICALL Java_dev_weft_internal_jni_WeftJni_nativeStats(JNIEnv *env, jclass cls, jlongArray out) {
+    (void)cls;
+    weft_stats_t stats;
+    if (out == NULL || (*env)->GetArrayLength(env, out) < 5 || weft_get_stats(&stats) != 0) {
+        return JNI_FALSE;
+    }
+    jlong values[5] = {(jlong)stats.spans_committed, (jlong)stats.dropped_ring_full, (jlong)stats.dropped_reentrant,
+                       (jlong)stats.dropped_too_deep, (jlong)stats.dropped_no_slot};
+    (*env)->SetLongArrayRegion(env, out, 0, 5, values);
+    return JNI_TRUE;
+}

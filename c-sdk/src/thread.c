@@ -55,7 +55,16 @@ bool weft_thread_bind(weft_thread_t *t) {
     t->epoch = 0;
     t->slot = NULL;
     if (rt == NULL) {
-        return false;
+        /* Not running: in a process where weft_init was never called, the first span starts Weft
+         * (lazy_init.c; a relaxed load and a return once it was tried). */
+        if (!weft_lazy_start()) {
+            return false;
+        }
+        epoch = weft_load_acquire(&weft_global.epoch);
+        rt = weft_load_acquire(&weft_global.runtime);
+        if (rt == NULL) {
+            return false;
+        }
     }
     if (t->slot_retry > 0 && t->rt == rt) {
         t->slot_retry--; /* every slot was taken a moment ago: don't rescan the table for each span */

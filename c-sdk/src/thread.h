@@ -21,6 +21,7 @@ typedef struct weft_thread {
     uint32_t depth;      /* frames in use (mirrors slot->depth) */
     uint8_t busy;        /* inside begin/end/attach/detach: a signal handler must not record */
     uint8_t slot_retry;  /* countdown before the next attempt to claim a slot after none was free */
+    uint8_t in_init;     /* inside weft_init/shutdown/lazy start: a signal handler must not start Weft */
     uint32_t tid;
     uint32_t frame_size;
     uint32_t frame_shift; /* frame_size == 1 << frame_shift */

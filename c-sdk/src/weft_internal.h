@@ -87,6 +87,30 @@ WEFT_HIDDEN bool weft_creator_running(const weft_abi_header_t *header);
 WEFT_HIDDEN void weft_sum_counters(const uint8_t *base, const weft_abi_header_t *header, uint32_t slot_count,
                                    uint64_t slot_stride, weft_stats_t *out);
 
+/* init.c: how Weft started in this process image */
+typedef enum weft_origin {
+    WEFT_ORIGIN_NONE = 0, /* never started: the first span or attach starts it (lazy_init.c) */
+    WEFT_ORIGIN_INIT,     /* weft_init */
+    WEFT_ORIGIN_LAZY,     /* a first span or attach, from the environment */
+    WEFT_ORIGIN_FAILED,   /* the lazy start failed (reported once; not retried) */
+    WEFT_ORIGIN_DISABLED, /* the lazy start found WEFT_ENABLED=false */
+} weft_origin_t;
+
+/** Registers (or finds) a scope without starting anything. NULL: bad name or WEFT_ABI_MAX_SCOPES reached. */
+WEFT_HIDDEN weft_tracer_t *weft_scope_register(const char *scope_name, const char *scope_version);
+/**
+ * Starts Weft from the environment unless it already started (or tried) in this process image.
+ * @return 0 running; -ECANCELED disabled or a previous attempt failed; else the start's error,
+ *   whose reason is copied into `message`.
+ */
+WEFT_HIDDEN int weft_start_lazily(char *message, size_t message_size);
+/** Replaces the reason weft_get_status reports for a failed lazy start. */
+WEFT_HIDDEN void weft_set_start_message(const char *message);
+
+/* lazy_init.c */
+/** The slow path of a thread's first call when Weft is not running: start it once. @return whether it runs now. */
+WEFT_HIDDEN bool weft_lazy_start(void);
+
 /* thread.c */
 WEFT_HIDDEN void weft_threads_on_fork_child(void);
 

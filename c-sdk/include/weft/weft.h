@@ -22,8 +22,9 @@
  * interrupted this thread inside one of those functions, the handler's span
  * is dropped and counted (dropped_reentrant) rather than corrupting the
  * ring. weft_init, weft_shutdown, weft_config_from_env, the first call on a
- * new thread (which claims a slot) and weft_span_set_errno are not
- * async-signal-safe.
+ * new thread (which claims a slot, and in a process where weft_init was never
+ * called starts Weft), the first WEFT_TRACER of a library, weft_tracer_get and
+ * weft_span_set_errno are not async-signal-safe.
  */
 #ifndef WEFT_H
 #define WEFT_H
@@ -169,6 +170,83 @@ WEFT_API int weft_config_from_env(weft_config_t *config);
  *   open/ftruncate/mmap. weft_last_error() describes the failure.
  */
 WEFT_API int weft_init(const char *scope_name, const char *scope_version, weft_tracer_t **tracer);
+
+/**
+ * Without weft_init. In a process where weft_init was never called, the first span (or
+ * weft_context_attach, which the JVM calls around native calls) on any thread starts Weft from the
+ * environment, exactly as weft_init would with weft_config_from_env. Thread-safe: one start,
+ * tried at most once per process; a failure is reported once on stderr with the fix (and by
+ * weft_get_status) and every span after it records nothing. The runtime started this way holds
+ * one reference: weft_init from a library shares it, the first unmatched weft_shutdown ends it.
+ *
+ *     weft_span_t *span = weft_span_begin(WEFT_TRACER, "decode", WEFT_SPAN_KIND_INTERNAL);
+ *     ...
+ *     weft_span_end(span);
+ */
+
+/**
+ * The tracer of an instrumentation scope, without starting anything. Thread-safe; the same name
+ * and version give the same tracer. Not async-signal-safe (takes a lock): get it once.
+ * @return the tracer, or NULL if scope_name is NULL or empty or more than 16 scopes exist
+ *   (reported once on stderr); a NULL tracer records nothing.
+ */
+WEFT_API weft_tracer_t *weft_tracer_get(const char *scope_name, const char *scope_version);
+
+/**
+ * The tracer named after the shared object (or executable) that contains `address`, found with
+ * dladdr: its file name without "lib" and ".so*" ("libcodec.so.2" -> scope "codec", version "2").
+ */
+WEFT_API weft_tracer_t *weft_tracer_for_address(const void *address);
+
+/**
+ * The calling library's tracer: named after the shared object this code is linked into
+ * (weft_tracer_for_address), or WEFT_SCOPE_NAME / WEFT_SCOPE_VERSION if the library defines them
+ * before including weft.h (e.g. -DWEFT_SCOPE_NAME='"codec"'). Resolved once per translation unit;
+ * afterwards one load and a predicted branch.
+ */
+#define WEFT_TRACER weft_tracer_here()
+
+static inline weft_tracer_t *weft_tracer_here(void) {
+    static weft_tracer_t *weft_here_tracer; /* one per translation unit, so per shared object */
+    static int weft_here_failed;
+    weft_tracer_t *t = __atomic_load_n(&weft_here_tracer, __ATOMIC_ACQUIRE);
+    if (__builtin_expect(t == NULL, 0) && !__atomic_load_n(&weft_here_failed, __ATOMIC_RELAXED)) {
+#ifdef WEFT_SCOPE_NAME
+#ifndef WEFT_SCOPE_VERSION
+#define WEFT_SCOPE_VERSION NULL
+#endif
+        t = weft_tracer_get(WEFT_SCOPE_NAME, WEFT_SCOPE_VERSION);
+#else
+        t = weft_tracer_for_address((const void *)&weft_here_tracer);
+#endif
+        if (t != NULL) {
+            __atomic_store_n(&weft_here_tracer, t, __ATOMIC_RELEASE);
+        } else {
+            __atomic_store_n(&weft_here_failed, 1, __ATOMIC_RELAXED);
+        }
+    }
+    return t;
+}
+
+/** What weft_get_status reports. */
+typedef enum weft_state {
+    WEFT_STATE_NOT_STARTED = 0, /* no weft_init and no span or attach yet in this process */
+    WEFT_STATE_RUNNING = 1,     /* recording into a segment */
+    WEFT_STATE_SHUT_DOWN = 2,   /* ran, then the last weft_shutdown */
+    WEFT_STATE_FAILED = 3,      /* the start on the first span failed: message says why and the fix */
+    WEFT_STATE_DISABLED = 4,    /* the start on the first span found WEFT_ENABLED=false */
+} weft_state_t;
+
+typedef struct weft_status {
+    uint32_t state;          /* a weft_state_t */
+    uint32_t started_lazily; /* 1 if the runtime was started by a first span or attach, not weft_init */
+    uint32_t scope_count;    /* instrumentation scopes registered */
+    int32_t error;           /* negative errno of the failed start, else 0 */
+    char message[1024];      /* its reason and fix, else "" */
+} weft_status_t;
+
+/** Whether and how Weft runs in this process. Takes a lock. @return 0, or -EINVAL if out is NULL. */
+WEFT_API int weft_get_status(weft_status_t *out);
 
 /** weft_init with an explicit configuration (from weft_config_from_env, then adjusted). */
 WEFT_API int weft_init_with_config(const weft_config_t *config, const char *scope_name,

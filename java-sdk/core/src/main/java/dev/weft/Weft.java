@@ -59,13 +59,29 @@ import javax.annotation.Nullable;
  * that runs its next native call on another carrier gets the right parent there too. Native
  * worker threads adopt a context captured on another thread with {@code weft_context_attach} (C).
  *
- * <p><b>The library.</b> The first call loads libweft (see {@link #load()}); if it cannot be
- * found, the methods here do nothing and a warning is logged once; if two instances of libweft
- * are detected they throw {@link IllegalStateException} saying how to fix it.
+ * <p><b>The library.</b> The first call loads libweft (see {@link #load()}), and its first
+ * attach starts the native side if no native code has yet (no {@code weft_init} needed), so a
+ * JNI library loaded inside that first call (typically in a static initialiser) records its first
+ * spans under the JVM span. If libweft cannot be found, the methods here do nothing and a warning
+ * is logged once; if two instances of libweft are detected they throw {@link
+ * IllegalStateException} saying how to fix it.
+ *
+ * <p><b>When nothing shows up.</b> {@link #diagnose()} says what Weft is doing and why it may be
+ * doing nothing; each such reason is also logged once, as a warning with its fix, by a daemon
+ * check ({@value #CHECK_INTERVAL_PROPERTY}, default 10 s; 0 turns it off). With {@code
+ * -Dweft.debug} or {@code WEFT_DEBUG} set, a one-line summary is logged when libweft loads.
  */
 public final class Weft {
   private static final Logger logger = Logger.getLogger(Weft.class.getName());
   private static final long RETRY_NANOS = 1_000_000_000L;
+  /** Failed loads retried on every call before falling back to one try per RETRY_NANOS. */
+  private static final int EAGER_RETRIES = 100;
+
+  /** System property: milliseconds between the checks that log each problem once (0: off). */
+  public static final String CHECK_INTERVAL_PROPERTY = "weft.check.interval";
+  /** System property that turns on the one-line summary at start (also {@code WEFT_DEBUG}). */
+  public static final String DEBUG_PROPERTY = "weft.debug";
+  private static final long DEFAULT_CHECK_INTERVAL_MILLIS = 10_000;
 
   private static final int UNKNOWN = 0;
   private static final int AVAILABLE = 1;
@@ -74,7 +90,15 @@ public final class Weft {
   private static volatile int state = UNKNOWN;
   private static volatile long retryAtNanos;
   private static volatile boolean warned;
+  private static int failedLoads;
   @Nullable private static volatile RuntimeException fatal;
+  @Nullable private static volatile String loadError;
+  /** Set once the first JVM span is attached: the diagnosis expects native spans after it. */
+  private static volatile boolean attachedOnce;
+  /** The problem keys already logged: each is logged once per JVM. */
+  private static final java.util.Set<String> reported =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static boolean started;
 
   /** The last attached JVM span context with its ids as longs: one parse per JVM span. */
   @Nullable private static volatile ParsedIds lastIds;
@@ -93,9 +117,101 @@ public final class Weft {
    *     instances of libweft are (or would be) in the process; the message says what to do
    */
   public static Path load() {
-    Path path = LibraryLoader.ensureLoaded();
+    Path path;
+    try {
+      path = LibraryLoader.ensureLoaded();
+    } catch (LibraryLoader.LoadException e) {
+      loadError = e.getMessage();
+      throw e;
+    }
     state = AVAILABLE;
+    loaded();
     return path;
+  }
+
+  /**
+   * What Weft is doing in this process and every reason it may be doing nothing, each with its
+   * fix: whether libweft is mapped (how many copies, from where), whether native code started
+   * it (by {@code weft_init} or a first span), the segment's path and state, the collectors
+   * draining it in this JVM and their counters. Loads libweft if it can; never throws.
+   */
+  public static WeftDiagnosis diagnose() {
+    if (state == UNKNOWN) {
+      try {
+        available(); // the first look; later ones are the calls' own retries
+      } catch (RuntimeException e) {
+        // two copies: reported by the diagnosis
+      }
+    }
+    return WeftDiagnosis.collect(state == AVAILABLE ? LibraryLoader.loadedPath() : null,
+        loadError, attachedOnce);
+  }
+
+  /** Logs each problem of a diagnosis not logged before; returns the diagnosis. */
+  static WeftDiagnosis reportProblems() {
+    WeftDiagnosis diagnosis = diagnose();
+    for (WeftDiagnosis.Problem p : diagnosis.problemList()) {
+      if (reported.add(p.key)) {
+        logger.log(Level.WARNING, p.message);
+      }
+    }
+    return diagnosis;
+  }
+
+  private static void reportOnce(String key, String message) {
+    if (reported.add(key)) {
+      logger.log(Level.WARNING, message);
+    }
+  }
+
+  /** Once, after the first load decision: the debug summary and the periodic check. */
+  private static synchronized void loaded() {
+    if (started) {
+      return;
+    }
+    started = true;
+    if (debug()) {
+      logger.log(Level.INFO, diagnose().summary());
+    }
+    long interval = checkIntervalMillis();
+    if (interval > 0) {
+      Thread check = new Thread(() -> check(interval), "weft-check");
+      check.setDaemon(true);
+      check.start();
+    }
+  }
+
+  private static void check(long intervalMillis) {
+    try {
+      while (true) {
+        Thread.sleep(intervalMillis);
+        reportProblems();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException | Error e) {
+      logger.log(Level.FINE, "weft: the diagnosis check stopped", e);
+    }
+  }
+
+  private static boolean debug() {
+    String p = System.getProperty(DEBUG_PROPERTY);
+    String v = p != null ? p : System.getenv("WEFT_DEBUG");
+    return v != null && !v.equalsIgnoreCase("false") && !v.equals("0");
+  }
+
+  private static long checkIntervalMillis() {
+    String v = System.getProperty(CHECK_INTERVAL_PROPERTY);
+    if (v == null || v.isEmpty()) {
+      return DEFAULT_CHECK_INTERVAL_MILLIS;
+    }
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      logger.log(Level.WARNING, "weft: -D" + CHECK_INTERVAL_PROPERTY + "=" + v + " is not a"
+          + " number of milliseconds; using " + DEFAULT_CHECK_INTERVAL_MILLIS);
+      return DEFAULT_CHECK_INTERVAL_MILLIS;
+    }
   }
 
   /** Whether libweft is loaded (trying to load it if not; never throws for a missing library). */
@@ -129,23 +245,37 @@ public final class Weft {
     if (state == AVAILABLE) {
       return true;
     }
-    if (s == UNAVAILABLE && System.nanoTime() - retryAtNanos < 0) {
+    if (s == UNAVAILABLE && failedLoads > EAGER_RETRIES && System.nanoTime() - retryAtNanos < 0) {
       return false;
     }
     try {
       LibraryLoader.ensureLoaded();
       state = AVAILABLE;
+      loadError = null;
+      if (failedLoads > 0) {
+        logger.log(Level.INFO, "weft: libweft found at " + LibraryLoader.loadedPath() + " after "
+            + failedLoads + " native call(s) that could not join the JVM trace");
+      }
+      loaded();
       return true;
     } catch (LibraryLoader.LoadException e) {
+      loadError = e.getMessage();
       if (e.isDuplicate()) {
         fatal = e;
+        loaded();
         throw e;
       }
+      // A library loaded during this call (a static initialiser) may have pulled libweft in:
+      // look again on each of the next calls, then once a second.
+      failedLoads++;
       retryAtNanos = System.nanoTime() + RETRY_NANOS;
       state = UNAVAILABLE;
       if (!warned) {
         warned = true;
-        logger.log(Level.WARNING, e.getMessage() + " (native spans will not join JVM traces)");
+        reported.add("not-loaded");
+        logger.log(Level.WARNING, e.getMessage() + " (until it is found, native spans do not"
+            + " join JVM traces)");
+        loaded();
       }
       return false;
     }
@@ -176,9 +306,45 @@ public final class Weft {
       ids = new ParsedIds(spanContext);
       lastIds = ids;
     }
+    int token = WeftJni.attach(ids.traceIdHigh, ids.traceIdLow, ids.spanId, ids.flags);
+    if (token < 0) {
+      attachFailed(token);
+    } else if (!attachedOnce) {
+      attachedOnce = true;
+    }
     // One allocation site whatever the result, so that escape analysis can remove it.
-    return new NativeScope(WeftJni.attach(ids.traceIdHigh, ids.traceIdLow, ids.spanId,
-        ids.flags));
+    return new NativeScope(token);
+  }
+
+  private static final int ECANCELED = 125;
+  private static final int EAGAIN = 11;
+  private static final int ENOSPC = 28;
+
+  /** Why this native call is not stitched, logged once per reason. */
+  private static void attachFailed(int token) {
+    if (token == -ECANCELED) {
+      if (!reported.contains("attach-cancelled")) {
+        reported.add("attach-cancelled");
+        WeftDiagnosis d = diagnose();
+        String reason = d.nativeStartError() != null ? d.nativeStartError()
+            : "weft: the native side is " + d.nativeState()
+                + (d.nativeState() == WeftDiagnosis.NativeState.DISABLED
+                    ? " (WEFT_ENABLED=false: unset it to record native spans)"
+                    : " (weft_shutdown was called: call it only when your library unloads)");
+        String key = d.nativeState() == WeftDiagnosis.NativeState.FAILED ? "native-failed"
+            : d.nativeState() == WeftDiagnosis.NativeState.DISABLED ? "native-disabled"
+            : "native-shut-down";
+        reportOnce(key, reason + " (native calls do not join JVM traces)");
+      }
+    } else if (token == -EAGAIN) {
+      reportOnce("attach-no-slot", "weft: a native call could not join the JVM trace: every"
+          + " native recording slot is taken by other threads. Fix: raise WEFT_MAX_THREADS"
+          + " (default 64) in the environment");
+    } else if (token == -ENOSPC) {
+      reportOnce("attach-too-deep", "weft: a native call could not join the JVM trace: native"
+          + " spans and attached contexts nest deeper than WEFT_STACK_DEPTH (default 16) on"
+          + " this thread. Fix: raise WEFT_STACK_DEPTH, or check for native spans never ended");
+    }
   }
 
   /** Runs {@code nativeCall} inside {@link #enterNative()}. */

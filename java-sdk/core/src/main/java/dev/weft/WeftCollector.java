@@ -7,7 +7,9 @@ import dev.weft.internal.segment.NativeCounts;
 import dev.weft.internal.SelfMetrics;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -42,6 +44,9 @@ public final class WeftCollector implements AutoCloseable {
   /** Directory used when {@value #SHM_DIR_ENV} is not set. */
   public static final String DEFAULT_SHM_DIR = "/dev/shm";
 
+  /** The collectors of this JVM that are running (built and not closed), for {@link Weft#diagnose()}. */
+  private static final List<WeftCollector> running = new CopyOnWriteArrayList<>();
+
   private final CollectorEngine engine;
   @Nullable private final AutoConfiguredExport ownedExport;
   @Nullable private final SelfMetrics selfMetrics;
@@ -62,6 +67,12 @@ public final class WeftCollector implements AutoCloseable {
     } else {
       this.shutdownHook = null;
     }
+    running.add(this);
+  }
+
+  /** The collectors of this JVM that are running now. */
+  static List<WeftCollector> running() {
+    return List.copyOf(running);
   }
 
   /** Returns a builder with the defaults described on {@link WeftCollectorBuilder}. */
@@ -122,6 +133,7 @@ public final class WeftCollector implements AutoCloseable {
       }
       closed = true;
     }
+    running.remove(this);
     if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
       try {
         Runtime.getRuntime().removeShutdownHook(shutdownHook);

@@ -20,7 +20,9 @@ public final class WeftJni {
    *
    * @return a token {@code >= 0} for {@link #detach}; {@code -EINVAL} invalid ids, {@code
    *     -ENOSPC} nesting too deep, {@code -EAGAIN} no slot free (or re-entered from a signal
-   *     handler), {@code -ECANCELED} Weft is not initialised in this process
+   *     handler), {@code -ECANCELED} Weft is not running in this process (its start on the first
+   *     attach failed or is disabled, or it was shut down). In a process where no native code
+   *     called {@code weft_init}, the first attach starts Weft from the environment.
    */
   public static native int attach(long traceIdHigh, long traceIdLow, long spanId, int traceFlags);
 
@@ -44,4 +46,34 @@ public final class WeftJni {
   /** {@code weft_segment_path}: the segment of this libweft instance, or null if not initialised. */
   @Nullable
   public static native String segmentPath();
+
+  /** {@code weft_get_status}: whether Weft runs and how it started. */
+  public static final int STATE_NOT_STARTED = 0;
+  /** Recording into a segment. */
+  public static final int STATE_RUNNING = 1;
+  /** Ran, then the last {@code weft_shutdown}. */
+  public static final int STATE_SHUT_DOWN = 2;
+  /** The start on the first span or attach failed ({@link #statusMessage()} says why). */
+  public static final int STATE_FAILED = 3;
+  /** {@code WEFT_ENABLED=false}. */
+  public static final int STATE_DISABLED = 4;
+
+  /**
+   * {@code weft_get_status}: bits 0-7 the state ({@code STATE_*}), bit 8 set if it was started
+   * by a first span or attach rather than {@code weft_init}, bits 16-31 the number of
+   * instrumentation scopes registered.
+   */
+  public static native int status();
+
+  /** Why the start on the first span or attach failed and how to fix it, or null. */
+  @Nullable
+  public static native String statusMessage();
+
+  /**
+   * {@code weft_get_stats}: fills {@code out} with spans committed, dropped for a full ring,
+   * re-entered, nested too deep, no slot (length {@code >= 5}).
+   *
+   * @return false if Weft is not running
+   */
+  public static native boolean nativeStats(long[] out);
 }
