@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,14 +58,21 @@ class SqliteUnderJavaAgentsTest {
     assertThat(Path.of(property("example.native.dir"), "libsqlitejdbc.so")).isRegularFile();
 
     try (OtlpReceiver receiver = new OtlpReceiver(true).start()) {
-      Map<String, String> printed = runService(receiver.endpoint());
+      Run run = runService(receiver.endpoint());
+      Map<String, String> printed = run.printed;
       assertThat(printed).containsEntry("items", "3").containsEntry("quantity", "495");
       assertThat(printed.get("discontinued")).startsWith("none (").contains("no such table");
       String traceId = printed.get("trace_id");
       String requestId = printed.get("span_id");
 
-      await().atMost(Duration.ofSeconds(30)).until(() -> nativeSpans(receiver).size() >= 3
-          && find(receiver, s -> s.span.getName().equals("inventory.report")) != null);
+      try {
+        await().atMost(Duration.ofSeconds(30)).until(() -> nativeSpans(receiver).size() >= 3
+            && find(receiver, s -> s.span.getName().equals("inventory.report")) != null);
+      } catch (ConditionTimeoutException e) {
+        throw new AssertionError("expected the span inventory.report and at least 3 native spans"
+            + " (scope " + NATIVE_SCOPE + ") within 30 s of the service's exit; "
+            + dump(List.copyOf(receiver.received())) + "the service printed:\n" + run.output, e);
+      }
       // let any straggler (a junk export span, say) arrive before asserting there is none
       Thread.sleep(1000);
       List<OtlpReceiver.Received> all = List.copyOf(receiver.received());
@@ -115,7 +123,18 @@ class SqliteUnderJavaAgentsTest {
     }
   }
 
-  private Map<String, String> runService(String endpoint) throws IOException, InterruptedException {
+  /** What the service printed: all of it, and its key=value lines. */
+  private static final class Run {
+    final String output;
+    final Map<String, String> printed;
+
+    Run(String output, Map<String, String> printed) {
+      this.output = output;
+      this.printed = printed;
+    }
+  }
+
+  private Run runService(String endpoint) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String o : System.getProperty("example.child.jvm.options", "").split(" ")) {
@@ -146,7 +165,7 @@ class SqliteUnderJavaAgentsTest {
     pb.environment().put("WEFT_SHM_DIR", shmDir.toString());
     Process process = pb.start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as(output).isTrue();
+    assertThat(process.waitFor(300, TimeUnit.SECONDS)).as(output).isTrue();
     assertThat(process.exitValue()).as("exit value; output:\n" + output).isZero();
     Map<String, String> printed = new LinkedHashMap<>();
     for (String line : output.split("\n")) {
@@ -156,7 +175,7 @@ class SqliteUnderJavaAgentsTest {
       }
     }
     assertThat(printed).as(output).containsKeys("trace_id", "span_id", "items", "discontinued");
-    return printed;
+    return new Run(output, printed);
   }
 
   /**
