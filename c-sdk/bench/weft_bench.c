@@ -17,8 +17,9 @@
  * touch the same amount of memory.
  *
  * Scenarios: 1 thread; 2 threads at once (each its own ring); unsampled spans
- * (the cost under an unsampled parent); and 1 thread without publishing the
- * OTEP 4947 thread context (what that publication costs).
+ * (the cost under an unsampled parent); 1 thread without publishing the
+ * OTEP 4947 thread context (what that publication costs); and 1 thread with
+ * WEFT_TRACER, the tracer of a library that never calls weft_init.
  */
 #define _GNU_SOURCE
 #include <weft/weft.h>
@@ -38,6 +39,8 @@ typedef struct scenario {
     int threads;
     bool otel_thread_ctx;
     weft_sampler_t sampler;
+    bool here; /* WEFT_TRACER (the calling library's tracer, resolved once) instead of the init's */
+    bool vs_init_tracer; /* the baseline batch is the same span with the init's tracer, not the floor */
 } scenario_t;
 
 typedef struct shared {
@@ -47,6 +50,8 @@ typedef struct shared {
     int batch;
     int rounds;
     volatile int phase; /* 0 floor, 1 weft, 2 exit */
+    bool here;
+    bool vs_init_tracer;
     weft_tracer_t *tracer;
     uint8_t *floor_buffer[MAX_THREADS];
     double nanos[MAX_THREADS];
@@ -80,6 +85,16 @@ static __attribute__((noinline)) void weft_batch(weft_tracer_t *tracer, int n) {
     }
 }
 
+/* The same span with WEFT_TRACER: what a library that never calls weft_init writes. */
+static __attribute__((noinline)) void weft_here_batch(int n) {
+    for (int i = 0; i < n; i++) {
+        weft_span_t *span = weft_span_begin(WEFT_TRACER, "bench.decode", WEFT_SPAN_KIND_INTERNAL);
+        weft_span_set_string(span, "codec", "h264");
+        weft_span_set_int64(span, "frame", i);
+        weft_span_end(span);
+    }
+}
+
 typedef struct worker {
     shared_t *shared;
     int index;
@@ -95,8 +110,12 @@ static void *worker_main(void *arg) {
             return NULL;
         }
         uint64_t t0 = now_nanos();
-        if (phase == 0) {
+        if (phase == 0 && s->vs_init_tracer) {
+            weft_batch(s->tracer, s->batch);
+        } else if (phase == 0) {
             floor_batch(s->floor_buffer[w->index], s->batch);
+        } else if (s->here) {
+            weft_here_batch(s->batch);
         } else {
             weft_batch(s->tracer, s->batch);
         }
@@ -130,7 +149,8 @@ static result_t run(const scenario_t *sc, int rounds, int batch) {
     config.max_threads = 4;
     config.otel_thread_ctx = sc->otel_thread_ctx;
     config.sampler = sc->sampler;
-    shared_t s = {.threads = sc->threads, .batch = batch, .rounds = rounds};
+    shared_t s = {.threads = sc->threads, .batch = batch, .rounds = rounds, .here = sc->here,
+                 .vs_init_tracer = sc->vs_init_tracer};
     if (weft_init_with_config(&config, "weft-bench", "0", &s.tracer) != 0) {
         fprintf(stderr, "weft-bench: %s\n", weft_last_error());
         exit(1);
@@ -212,10 +232,13 @@ int main(int argc, char **argv) {
         return 2;
     }
     const scenario_t scenarios[] = {
-        {"1 thread", 1, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON},
-        {"2 threads at once", 2, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON},
-        {"1 thread, unsampled", 1, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_OFF},
-        {"1 thread, no OTEP 4947 ctx", 1, false, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON},
+        {"1 thread", 1, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON, false, false},
+        {"2 threads at once", 2, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON, false, false},
+        {"1 thread, unsampled", 1, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_OFF, false, false},
+        {"1 thread, no OTEP 4947 ctx", 1, false, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON, false, false},
+        {"1 thread, WEFT_TRACER (no init call)", 1, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON, true, false},
+        /* "floor" column: the init's tracer; ratio: WEFT_TRACER's cost over it, in the same rounds */
+        {"WEFT_TRACER / weft_init's tracer, same rounds", 1, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON, true, true},
     };
     printf("weft-bench: %d rounds of %d spans per thread; span = begin + 2 attributes + end\n", rounds, batch);
     printf("floor = 2 x clock_gettime(CLOCK_REALTIME) + 64-byte store, measured in the same rounds\n\n");

@@ -30,6 +30,9 @@ static pthread_once_t weft_atfork_once = PTHREAD_ONCE_INIT;
  * most once, weft_get_status to answer "has any native code initialised it". Kept across fork: the
  * child of a process that ran Weft waits for its own weft_init, as before. */
 static weft_origin_t weft_origin;
+#ifdef WEFT_TESTING
+void (*weft_testing_under_init_lock)(void);
+#endif
 static int weft_start_error;           /* negative errno of a failed lazy start, 0 if none */
 static char weft_start_message[1024];   /* its reason and fix */
 
@@ -272,7 +275,8 @@ static struct weft_tracer *weft_find_or_add_tracer(const char *name, const char 
     for (uint16_t i = 0; i < weft_tracer_count; i++) {
         struct weft_tracer *t = &weft_tracers[i];
         if (t->name_length == name_length && t->version_length == version_length &&
-            memcmp(t->name, name, name_length) == 0 && memcmp(t->version, version, version_length) == 0) {
+            memcmp(t->name, name, name_length) == 0 &&
+            (version_length == 0 || memcmp(t->version, version, version_length) == 0)) {
             return t;
         }
     }
@@ -364,6 +368,11 @@ int weft_init_with_config(const weft_config_t *config, const char *scope_name, c
     weft_thread_t *self = weft_self();
     self->in_init = 1; /* a signal handler's first span on this thread must not start Weft lazily now */
     pthread_mutex_lock(&weft_init_lock);
+#ifdef WEFT_TESTING
+    if (weft_testing_under_init_lock != NULL) {
+        weft_testing_under_init_lock(); /* test_lazy_signal: a signal arrives while the lock is held */
+    }
+#endif
     int rc = 0;
     struct weft_tracer *t = weft_find_or_add_tracer(scope_name, scope_version);
     if (t == NULL) {
@@ -449,6 +458,9 @@ weft_tracer_t *weft_scope_register(const char *scope_name, const char *scope_ver
         return NULL;
     }
     weft_thread_t *self = weft_self();
+    if (self->in_init) {
+        return NULL; /* a signal handler interrupted weft_init on this thread: its lock is held */
+    }
     self->in_init = 1;
     pthread_mutex_lock(&weft_init_lock);
     struct weft_tracer *t = weft_find_or_add_tracer(scope_name, scope_version);

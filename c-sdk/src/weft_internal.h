@@ -107,6 +107,10 @@ WEFT_HIDDEN int weft_start_lazily(char *message, size_t message_size);
 /** Replaces the reason weft_get_status reports for a failed lazy start. */
 WEFT_HIDDEN void weft_set_start_message(const char *message);
 
+#ifdef WEFT_TESTING
+extern void (*weft_testing_under_init_lock)(void);
+#endif
+
 /* lazy_init.c */
 /** The slow path of a thread's first call when Weft is not running: start it once. @return whether it runs now. */
 WEFT_HIDDEN bool weft_lazy_start(void);

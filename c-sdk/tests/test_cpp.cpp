@@ -88,6 +88,10 @@ int main() {
             } catch (const std::exception &) {
                 // inner ended during unwinding
             }
+            {
+                weft::Span here{"here"}; // WEFT_TRACER: this executable's scope
+                CHECK(here.recording());
+            }
             weft::Span moved{tracer, "moved"};
             weft::Span target = std::move(moved);
             CHECK(!moved.recording() && target.recording());
@@ -103,7 +107,8 @@ int main() {
             worker.join();
         }
         weft_reader_drain(&reader, collect, &seen);
-        CHECK(seen.size() == 4);
+        CHECK(seen.size() == 5);
+        CHECK(find(seen, "here") != nullptr);
         const Seen *outer = find(seen, "outer"), *thrown = find(seen, "throws"), *moved = find(seen, "moved"),
                    *worker = find(seen, "worker");
         CHECK(outer && thrown && moved && worker);

@@ -286,9 +286,11 @@ WEFT_API int weft_segment_path(char *buf, size_t size);
  * attached context of this thread; failing that, TRACEPARENT from the
  * environment; failing that, it is a root span (sampled by the sampler).
  * Names longer than 256 bytes are cut (flagged).
+ * In a process where weft_init was never called, the first span starts Weft
+ * (see "Without weft_init" above).
  * @return the span, or NULL if it is not recorded at all (Weft disabled or
- *   shut down, nesting too deep, no slot free, or re-entered from a signal
- *   handler; the last three are counted). An unsampled span is returned
+ *   shut down or its start failed, a NULL tracer, nesting too deep, no slot
+ *   free, or re-entered from a signal handler; the last three are counted). An unsampled span is returned
  *   (it has ids and is a parent for its children) but records nothing.
  */
 WEFT_API weft_span_t *weft_span_begin_n(weft_tracer_t *tracer, const char *name, size_t name_length,
@@ -381,8 +383,11 @@ WEFT_API int weft_current_context(weft_context_t *out);
  * Make `ctx` the parent of spans begun next on this thread, until
  * weft_context_detach(token). Used by the JVM before a native call and by
  * worker threads adopting a context captured on another thread. Nests.
+ * In a process where weft_init was never called, the first attach starts Weft
+ * (see "Without weft_init" above).
  * @return a token >= 0; -EINVAL ctx NULL or invalid ids; -ENOSPC nesting too
- *   deep; -EAGAIN no slot free; -ECANCELED Weft is not running.
+ *   deep; -EAGAIN no slot free; -ECANCELED Weft is not running (shut down,
+ *   disabled, or its start on the first span or attach failed).
  */
 WEFT_API int weft_context_attach(const weft_context_t *ctx);
 

@@ -1,6 +1,8 @@
 // weft.hpp - C++17 RAII wrappers over weft.h.
 //
-//   static weft::Tracer tracer{"libcodec", "2.1.0"};   // weft_init / weft_shutdown
+//   void decode() { weft::Span span{"decode"}; }       // WEFT_TRACER: no init call needed
+//
+//   static weft::Tracer tracer{"libcodec", "2.1.0"};   // or weft_init / weft_shutdown
 //
 //   void decode(const Frame &f) {
 //       weft::Span span{tracer, "decode", WEFT_SPAN_KIND_INTERNAL};
@@ -48,6 +50,9 @@ class Tracer {
 /** A span that ends when it goes out of scope. Setters chain and are no-ops when not recording. */
 class Span {
   public:
+    /** A span under WEFT_TRACER, the calling library's own tracer: no weft::Tracer (and no init) needed. */
+    explicit Span(std::string_view name, weft_span_kind_t kind = WEFT_SPAN_KIND_INTERNAL) noexcept
+        : span_(weft_span_begin_n(WEFT_TRACER, name.data(), name.size(), kind)) {}
     Span(const Tracer &tracer, std::string_view name, weft_span_kind_t kind = WEFT_SPAN_KIND_INTERNAL) noexcept
         : span_(weft_span_begin_n(tracer.get(), name.data(), name.size(), kind)) {}
     Span(const Tracer &tracer, std::string_view name, weft_span_kind_t kind, const weft_context_t &parent) noexcept

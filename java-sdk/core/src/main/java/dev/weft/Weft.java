@@ -189,7 +189,7 @@ public final class Weft {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (RuntimeException | Error e) {
+    } catch (RuntimeException | LinkageError e) {
       logger.log(Level.FINE, "weft: the diagnosis check stopped", e);
     }
   }

@@ -3,8 +3,12 @@ package dev.weft;
 import dev.weft.internal.jni.LibraryLoader;
 import dev.weft.internal.jni.WeftJni;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -371,9 +375,9 @@ public final class WeftDiagnosis {
     if (exists) {
       try {
         size = Files.size(segment);
-        segmentState = WeftSegmentSnapshot.read(segment).state();
-      } catch (IOException | RuntimeException e) {
-        segmentState = null; // not a valid segment: the collector's refusal says why
+        segmentState = segmentState(segment);
+      } catch (IOException e) {
+        segmentState = null; // unreadable: the collector's refusal says why
       }
     }
     long exportFailures = 0;
@@ -451,6 +455,36 @@ public final class WeftDiagnosis {
   @Nullable
   private static String lastExportError(List<Collector> collectors) {
     return null;
+  }
+
+  private static final long ABI_MAGIC = 0x004D485354464557L; // docs/shm-abi.md: header.magic
+  private static final int ABI_STATE_OFFSET = 28;
+
+  /**
+   * The state word of the segment's header (32 bytes read, nothing mapped), or null if the file
+   * is not a Weft segment.
+   */
+  @Nullable
+  private static WeftSegmentSnapshot.State segmentState(Path path) throws IOException {
+    ByteBuffer header = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
+    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+      while (header.hasRemaining() && channel.read(header) > 0) {
+        // read the header's first 32 bytes
+      }
+    }
+    if (header.hasRemaining() || header.getLong(0) != ABI_MAGIC) {
+      return null;
+    }
+    switch (header.getInt(ABI_STATE_OFFSET)) {
+      case 0:
+        return WeftSegmentSnapshot.State.INITIALIZING;
+      case 1:
+        return WeftSegmentSnapshot.State.LIVE;
+      case 2:
+        return WeftSegmentSnapshot.State.CLOSED;
+      default:
+        return WeftSegmentSnapshot.State.UNKNOWN;
+    }
   }
 
   private static NativeState nativeState(int state) {

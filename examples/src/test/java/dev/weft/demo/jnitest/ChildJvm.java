@@ -64,6 +64,9 @@ final class ChildJvm {
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add("-Dweft.jnitests.dir=" + jniTestsDir());
+    if (Runtime.version().feature() >= 22) {
+      command.add("--enable-native-access=ALL-UNNAMED"); // JNI's System.load, without a warning
+    }
     command.addAll(jvmOptions);
     command.add(StitchProbe.class.getName());
     command.addAll(List.of(args));
@@ -80,6 +83,8 @@ final class ChildJvm {
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(120, TimeUnit.SECONDS)).as(output).isTrue();
     assertThat(process.exitValue()).as(output).isZero();
+    assertThat(output).as("no JDK warnings").doesNotContain("WARNING: A restricted method",
+        "WARNING: sun.misc.Unsafe");
     return new ChildJvm(output);
   }
 

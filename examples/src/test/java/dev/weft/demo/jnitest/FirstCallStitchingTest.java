@@ -61,7 +61,10 @@ class FirstCallStitchingTest {
     assertThat(child.diagnosis).as(child.output)
         .contains("  native side: RUNNING, started by the first span or attach, 1 instrumentation"
             + " scope(s)")
-        .contains("  problems: none");
+        .contains("  problems: none")
+        .anySatisfy(l -> assertThat(l).startsWith("  segment: " + shm).contains(", LIVE, "))
+        .anySatisfy(l -> assertThat(l).startsWith("  collector on " + shm)
+            .contains("(attached)").contains("committed=6"));
   }
 
   @Test
