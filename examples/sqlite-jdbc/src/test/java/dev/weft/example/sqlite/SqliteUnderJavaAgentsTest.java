@@ -88,6 +88,10 @@ class SqliteUnderJavaAgentsTest {
         assertThat(hex(n.span.getTraceId())).isEqualTo(traceId);
         assertThat(n.scope.getVersion()).isNotEmpty();
       });
+      // every one, the first after sqlite-jdbc loaded its library inside the request included
+      for (OtlpReceiver.Received n : natives) {
+        assertJvmParentUnder(all, n, requestId, dump);
+      }
 
       // prepareStatement: never a JDBC span, so the native span's parent is the service's span
       OtlpReceiver.Received insert = nativeFor(natives, "INSERT INTO item VALUES (?, ?)", dump);
