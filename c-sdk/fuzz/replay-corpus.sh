@@ -16,4 +16,5 @@ for f in "$here"/corpus/*.gz "$here"/regressions/*.gz; do
   count=$((count + 1))
 done
 [ "$count" -gt 0 ] || { echo "replay-corpus: no inputs under $here/corpus or $here/regressions" >&2; exit 1; }
-"$binary" "$work" "$vectors"/*.seg
+# WEFT_TEST_EMULATOR: qemu-user for a cross build (set by ctest)
+${WEFT_TEST_EMULATOR:-} "$binary" "$work" "$vectors"/*.seg

@@ -11,7 +11,7 @@ checked=0
 for seg in "$vectors"/*.seg; do
   name=$(basename "$seg" .seg)
   expected_file="$vectors/$name.expected.json"
-  got=$("$tool" --adopt "$seg")
+  got=$(${WEFT_TEST_EMULATOR:-} "$tool" --adopt "$seg") # WEFT_TEST_EMULATOR: qemu-user for a cross build
   if grep -q '"rejected": true' "$expected_file"; then
     want='{"rejected":true'
     case "$got" in "$want"*) ;; *) echo "$name: expected a refusal, got $got"; failures=$((failures + 1)) ;; esac
