@@ -6,11 +6,13 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.annotation.Nullable;
 
@@ -19,19 +21,17 @@ import javax.annotation.Nullable;
  * OpenTelemetry's autoconfiguration ({@code OTEL_*}, {@code otel.*}), and the Weft collector
  * exports through the same exporter with the same Resource.
  *
- * <p>When no OTLP endpoint is configured, the exporter is the demo's local output instead: a
- * waterfall per trace on the terminal and OTLP JSON lines in a file.
+ * <p>When no OTLP endpoint is configured, the exporters are Weft's own {@code weft-console} (a
+ * waterfall per trace, here on standard output) and {@code weft-jsonl} (OTLP/JSON lines in a
+ * file), selected by standard configuration as any application can.
  */
 public final class DemoTelemetry implements AutoCloseable {
   private final OpenTelemetrySdk sdk;
   private final WeftCollector collector;
-  @Nullable private final LocalTraceOutput local;
 
-  private DemoTelemetry(OpenTelemetrySdk sdk, WeftCollector collector,
-      @Nullable LocalTraceOutput local) {
+  private DemoTelemetry(OpenTelemetrySdk sdk, WeftCollector collector) {
     this.sdk = sdk;
     this.collector = collector;
-    this.local = local;
   }
 
   /** True if the environment or system properties name an OTLP endpoint for traces. */
@@ -56,19 +56,20 @@ public final class DemoTelemetry implements AutoCloseable {
   /**
    * Builds the SDK and starts the collector.
    *
-   * @param local the local output, or null to use the autoconfigured exporter
+   * @param localJsonFile with no backend: the file for {@code weft-jsonl}, the waterfalls going
+   *     to standard output; null to use the configured exporters
    */
-  public static DemoTelemetry create(@Nullable LocalTraceOutput local) {
-    return create(local, Map.of());
+  public static DemoTelemetry create(@Nullable Path localJsonFile) {
+    return create(localJsonFile, Map.of());
   }
 
   /**
-   * As {@link #create(LocalTraceOutput)}, with configuration properties that override the
-   * environment and system properties (tests point the exporter at their receiver with it).
+   * As {@link #create(Path)}, with configuration properties that override the environment and
+   * system properties (tests point the exporter at their receiver with it).
    */
-  public static DemoTelemetry create(@Nullable LocalTraceOutput local,
+  public static DemoTelemetry create(@Nullable Path localJsonFile,
       Map<String, String> overrides) {
-    AtomicReference<SpanExporter> exporter = new AtomicReference<>();
+    List<SpanExporter> exporters = new CopyOnWriteArrayList<>();
     AtomicReference<Resource> resource = new AtomicReference<>();
     Map<String, String> defaults = new HashMap<>();
     defaults.put("otel.service.name", "weft-demo");
@@ -80,8 +81,10 @@ public final class DemoTelemetry implements AutoCloseable {
         .addPropertiesSupplier(() -> defaults)
         .addPropertiesCustomizer(config -> {
           Map<String, String> forced = new HashMap<>(overrides);
-          if (local != null) {
-            forced.put("otel.traces.exporter", "none");
+          if (localJsonFile != null) {
+            forced.put("otel.traces.exporter", "weft-console,weft-jsonl");
+            forced.put("otel.exporter.weft.console.stream", "stdout");
+            forced.put("otel.exporter.weft.jsonl.path", localJsonFile.toString());
           }
           return forced;
         })
@@ -90,23 +93,21 @@ public final class DemoTelemetry implements AutoCloseable {
           return r;
         })
         .addSpanExporterCustomizer((e, config) -> {
-          exporter.set(e);
+          exporters.add(e);
           return e;
         })
         .addTracerProviderCustomizer((builder, config) -> {
           builder.addSpanProcessor(new ThreadAttributesProcessor());
-          if (local != null) {
-            builder.addSpanProcessor(SimpleSpanProcessor.create(local.javaSide()));
-          }
           return builder;
         })
         .disableShutdownHook()
         .build();
     OpenTelemetrySdk sdk = auto.getOpenTelemetrySdk();
-    SpanExporter nativeExporter = local != null ? local.nativeSide() : exporter.get();
-    if (nativeExporter == null) {
+    if (exporters.isEmpty()) {
       throw new IllegalStateException("no span exporter configured (otel.traces.exporter=none?)");
     }
+    SpanExporter nativeExporter =
+        exporters.size() == 1 ? exporters.get(0) : SpanExporter.composite(exporters);
     WeftCollector collector = WeftCollector.builder()
         .setSpanExporter(nativeExporter)
         .setResource(resource.get())
@@ -114,7 +115,7 @@ public final class DemoTelemetry implements AutoCloseable {
         .setScheduleDelay(Duration.ofMillis(50))
         .setRegisterShutdownHook(false)
         .build();
-    return new DemoTelemetry(sdk, collector, local);
+    return new DemoTelemetry(sdk, collector);
   }
 
   public OpenTelemetry openTelemetry() {
@@ -131,14 +132,11 @@ public final class DemoTelemetry implements AutoCloseable {
 
   /**
    * Drains and exports the native spans (collector first), then flushes the JVM spans and shuts
-   * the SDK down, which shuts the exporter down.
+   * the SDK down, which shuts the exporters down (the console one prints what it still holds).
    */
   @Override
   public void close() {
     collector.close();
     sdk.close();
-    if (local != null) {
-      local.close();
-    }
   }
 }
