@@ -1,25 +1,21 @@
 package dev.weft.demo;
 
 import dev.weft.WeftCollector;
+import dev.weft.autoconfigure.WeftAutoConfigurationCustomizerProvider;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
-import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.annotation.Nullable;
 
 /**
  * One OpenTelemetry SDK for the JVM spans and the native spans: the SDK is configured by
- * OpenTelemetry's autoconfiguration ({@code OTEL_*}, {@code otel.*}), and the Weft collector
- * exports through the same exporter with the same Resource.
+ * OpenTelemetry's autoconfiguration ({@code OTEL_*}, {@code otel.*}), and the Weft collector,
+ * which weft-java-sdk's autoconfigure SPI starts inside it, exports through the same exporters
+ * with the same Resource. There is no Weft code here but {@link #collector()}.
  *
  * <p>When no OTLP endpoint is configured, the exporters are Weft's own {@code weft-console} (a
  * waterfall per trace, here on standard output) and {@code weft-jsonl} (OTLP/JSON lines in a
@@ -69,8 +65,6 @@ public final class DemoTelemetry implements AutoCloseable {
    */
   public static DemoTelemetry create(@Nullable Path localJsonFile,
       Map<String, String> overrides) {
-    List<SpanExporter> exporters = new CopyOnWriteArrayList<>();
-    AtomicReference<Resource> resource = new AtomicReference<>();
     Map<String, String> defaults = new HashMap<>();
     defaults.put("otel.service.name", "weft-demo");
     defaults.put("otel.metrics.exporter", "none");
@@ -88,14 +82,6 @@ public final class DemoTelemetry implements AutoCloseable {
           }
           return forced;
         })
-        .addResourceCustomizer((r, config) -> {
-          resource.set(r);
-          return r;
-        })
-        .addSpanExporterCustomizer((e, config) -> {
-          exporters.add(e);
-          return e;
-        })
         .addTracerProviderCustomizer((builder, config) -> {
           builder.addSpanProcessor(new ThreadAttributesProcessor());
           return builder;
@@ -103,18 +89,11 @@ public final class DemoTelemetry implements AutoCloseable {
         .disableShutdownHook()
         .build();
     OpenTelemetrySdk sdk = auto.getOpenTelemetrySdk();
-    if (exporters.isEmpty()) {
-      throw new IllegalStateException("no span exporter configured (otel.traces.exporter=none?)");
-    }
-    SpanExporter nativeExporter =
-        exporters.size() == 1 ? exporters.get(0) : SpanExporter.composite(exporters);
-    WeftCollector collector = WeftCollector.builder()
-        .setSpanExporter(nativeExporter)
-        .setResource(resource.get())
-        .setMeterProvider(sdk.getMeterProvider())
-        .setScheduleDelay(Duration.ofMillis(50))
-        .setRegisterShutdownHook(false)
-        .build();
+    // weft-java-sdk's autoconfigure SPI started the collector inside this SDK, with its
+    // exporters and Resource.
+    WeftCollector collector = WeftAutoConfigurationCustomizerProvider.collector()
+        .orElseThrow(() -> new IllegalStateException(
+            "no Weft collector: otel.traces.exporter=none or weft.collector.enabled=false?"));
     return new DemoTelemetry(sdk, collector);
   }
 
@@ -131,12 +110,11 @@ public final class DemoTelemetry implements AutoCloseable {
   }
 
   /**
-   * Drains and exports the native spans (collector first), then flushes the JVM spans and shuts
-   * the SDK down, which shuts the exporters down (the console one prints what it still holds).
+   * Shuts the SDK down: each exporter's shutdown first closes the collector (the last native
+   * spans are exported), then the exporters shut down (the console one prints what it holds).
    */
   @Override
   public void close() {
-    collector.close();
     sdk.close();
   }
 }

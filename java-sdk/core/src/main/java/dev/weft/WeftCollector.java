@@ -8,6 +8,9 @@ import dev.weft.internal.SelfMetrics;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -30,7 +33,12 @@ import javax.annotation.concurrent.GuardedBy;
  * the segment does not exist yet, the thread waits for it.
  *
  * <p>{@link #close()} (also run by a JVM shutdown hook unless disabled) drains what is left and
- * exports it, waiting at most the configured close timeout. It is idempotent.
+ * exports it, and returns within the close timeout ({@value
+ * WeftCollectorBuilder#DEFAULT_CLOSE_TIMEOUT_MILLIS} ms by default) plus 250 ms, whatever the
+ * backend does: exports still unanswered then are given up, counted in
+ * {@link WeftStats#exportFailures()} when they fail, and logged. So a JVM whose backend is
+ * unreachable exits within 2 s after {@code main} returns, not after the exporter's own timeout
+ * and retries. It is idempotent.
  */
 public final class WeftCollector implements AutoCloseable {
   private static final Logger logger = Logger.getLogger(WeftCollector.class.getName());
@@ -42,6 +50,9 @@ public final class WeftCollector implements AutoCloseable {
   /** Directory used when {@value #SHM_DIR_ENV} is not set. */
   public static final String DEFAULT_SHM_DIR = "/dev/shm";
 
+  /** The segments a collector of this JVM reads: two readers of one ring would race. */
+  private static final Set<Path> active = ConcurrentHashMap.newKeySet();
+
   private final CollectorEngine engine;
   @Nullable private final AutoConfiguredExport ownedExport;
   @Nullable private final SelfMetrics selfMetrics;
@@ -50,6 +61,7 @@ public final class WeftCollector implements AutoCloseable {
 
   @GuardedBy("lock")
   private boolean closed;
+  private final CountDownLatch closeDone = new CountDownLatch(1);
 
   WeftCollector(CollectorEngine engine, @Nullable AutoConfiguredExport ownedExport,
       @Nullable SelfMetrics selfMetrics, boolean registerShutdownHook) {
@@ -106,29 +118,70 @@ public final class WeftCollector implements AutoCloseable {
     NativeCounts n = engine.nativeCounts();
     return new WeftStats(n.spansCommitted, c.spansDrained(), c.spansExported(),
         c.exportFailures(), c.queueOverflow(), c.corruptRecords(), c.unknownRecords(),
-        n.droppedRingFull, n.droppedReentrant, n.droppedTooDeep, n.droppedNoSlot);
+        n.droppedRingFull, n.droppedReentrant, n.droppedTooDeep, n.droppedNoSlot,
+        c.lastExportError(), c.lastExportErrorEpochMillis());
   }
 
   /**
    * Drains the rings, exports what is left and stops the thread, within the close timeout; then
    * shuts down the exporter if the collector created it (an exporter passed to the builder is
-   * left to its owner). Idempotent.
+   * left to its owner). Idempotent; a call while another is closing waits for it to finish, so
+   * that whoever shuts the exporter down after it does so after the final export.
    */
   @Override
   public void close() {
+    boolean first;
     synchronized (lock) {
-      if (closed) {
-        return;
-      }
+      first = !closed;
       closed = true;
     }
-    if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+    if (!first) {
       try {
-        Runtime.getRuntime().removeShutdownHook(shutdownHook);
-      } catch (IllegalStateException e) {
-        // the JVM is already shutting down
+        closeDone.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
+      return;
     }
+    try {
+      doClose();
+    } finally {
+      closeDone.countDown();
+    }
+  }
+
+  /**
+   * Claims {@code path} for one collector of this JVM.
+   *
+   * @throws IllegalStateException if another collector of this JVM reads it
+   */
+  static Path claim(Path path) {
+    Path key = path.toAbsolutePath().normalize();
+    if (!active.add(key)) {
+      throw new IllegalStateException("a WeftCollector of this JVM already reads " + key
+          + ": close it first. If the application autoconfigures its OpenTelemetry SDK, that SDK"
+          + " already started one (weft.collector.enabled=true by default): remove"
+          + " WeftCollector.builder()...build(), or set weft.collector.enabled=false /"
+          + " WEFT_COLLECTOR_ENABLED=false");
+    }
+    return key;
+  }
+
+  static void release(Path path) {
+    active.remove(path.toAbsolutePath().normalize());
+  }
+
+  private void doClose() {
+    try {
+      closeAndExport();
+    } finally {
+      release(engine.path());
+    }
+  }
+
+  private void closeAndExport() {
+    long deadline =
+        System.nanoTime() + engine.closeTimeoutNanos() + CollectorEngine.CLOSE_SLACK_NANOS;
     if (!engine.close()) {
       logger.warning("weft collector did not finish within its close timeout");
     }
@@ -136,11 +189,16 @@ public final class WeftCollector implements AutoCloseable {
       selfMetrics.close();
     }
     if (ownedExport != null) {
+      // Exports still in flight were given up at the deadline: the exporter's shutdown goes on
+      // in the background (daemon threads) and close() does not wait past the deadline for it.
       CompletableResultCode shutdown = ownedExport.shutdown();
-      shutdown.join(10, TimeUnit.SECONDS);
-      if (!shutdown.isSuccess()) {
+      shutdown.join(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (!shutdown.isDone()) {
+        logger.log(Level.FINE, "exporter shutdown goes on after close");
+      } else if (!shutdown.isSuccess()) {
         logger.log(Level.FINE, "exporter shutdown did not succeed");
       }
     }
   }
+
 }

@@ -63,6 +63,8 @@ public final class CollectorEngine {
   private final Object lock = new Object();
 
   private volatile boolean closing;
+  // Set by close() before closing: the final drain and export end by then.
+  private volatile long closeDeadlineNanos;
   @Nullable private volatile SegmentDrainer drainer;
   @Nullable private volatile String refusal;
 
@@ -157,8 +159,20 @@ public final class CollectorEngine {
     }
   }
 
-  /** Stops the thread after a final drain and export; waits at most the close timeout. */
+  /** What {@link #close()} may wait beyond the close timeout, for the final bookkeeping. */
+  public static final long CLOSE_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+  public long closeTimeoutNanos() {
+    return closeTimeoutNanos;
+  }
+
+  /**
+   * Stops the thread after a final drain and export; waits at most the close timeout plus
+   * {@link #CLOSE_SLACK_NANOS}.
+   */
   public boolean close() {
+    long deadline = System.nanoTime() + closeTimeoutNanos;
+    closeDeadlineNanos = deadline;
     closing = true;
     LockSupport.unpark(thread);
     if (Thread.currentThread() == thread) {
@@ -166,7 +180,8 @@ public final class CollectorEngine {
     }
     try {
       // The thread itself stops at its deadline; a little slack for the final bookkeeping.
-      return finished.await(closeTimeoutNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+      return finished.await(deadline + CLOSE_SLACK_NANOS - System.nanoTime(),
+          TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
@@ -264,7 +279,8 @@ public final class CollectorEngine {
   }
 
   private void finish() {
-    long deadline = System.nanoTime() + closeTimeoutNanos;
+    // From close(), not from when this thread noticed it: close() waits for exactly this.
+    long deadline = closing ? closeDeadlineNanos : System.nanoTime() + closeTimeoutNanos;
     SegmentDrainer current = drainer;
     if (current != null) {
       // Drain until the rings are empty, waiting for queue space (back-pressure) as needed.
@@ -286,6 +302,6 @@ public final class CollectorEngine {
         }
       }
     }
-    pipeline.finish(deadline);
+    pipeline.finish(deadline, closeTimeoutNanos);
   }
 }
