@@ -183,8 +183,9 @@ public final class WeftCollector implements AutoCloseable {
     long deadline =
         System.nanoTime() + engine.closeTimeoutNanos() + CollectorEngine.CLOSE_SLACK_NANOS;
     if (!engine.close()) {
-      logger.warning("weft collector did not finish within its close timeout");
+      logger.fine("weft collector thread did not finish within its close timeout");
     }
+    engine.reportUnansweredAtClose();
     if (selfMetrics != null) {
       selfMetrics.close();
     }

@@ -31,7 +31,7 @@ public final class WeftCollectorBuilder {
    * Close (and JVM shutdown) waits at most this many milliseconds (plus 250 ms of bookkeeping)
    * for the final drain and export, even with an unreachable backend: {@value}.
    */
-  public static final long DEFAULT_CLOSE_TIMEOUT_MILLIS = 1_500;
+  public static final long DEFAULT_CLOSE_TIMEOUT_MILLIS = 1_000;
   /** While the segment does not exist, look for it this often, in milliseconds: {@value}. */
   public static final long DEFAULT_SEGMENT_POLL_MILLIS = 100;
   /** Idle strategy: busy-spin iterations after the last work: {@value}. */

@@ -166,6 +166,11 @@ public final class CollectorEngine {
     return closeTimeoutNanos;
   }
 
+  /** After {@link #close()}: reports the exports still unanswered, if any (once). */
+  public void reportUnansweredAtClose() {
+    pipeline.reportUnansweredAtClose(closeTimeoutNanos);
+  }
+
   /**
    * Stops the thread after a final drain and export; waits at most the close timeout plus
    * {@link #CLOSE_SLACK_NANOS}.

@@ -110,14 +110,41 @@ public final class ExportPipeline implements SpanSink {
   }
 
   /**
-   * Logs at WARNING; to standard error if java.util.logging has no handler left for it (its
-   * LogManager resets the handlers in a shutdown hook, which may run before the collector's).
+   * Called by the thread that closes the collector once it has waited its deadline: exports
+   * still unanswered are reported (once, as a failure) even if the collector thread, late under
+   * load, has not reported them itself yet.
+   */
+  public void reportUnansweredAtClose(long closeTimeoutNanos) {
+    int unanswered = inFlightSpans.get();
+    if (unanswered > 0) {
+      failed("no answer to " + inFlightExports.get() + " export(s) within the close timeout ("
+          + TimeUnit.NANOSECONDS.toMillis(closeTimeoutNanos) + " ms): " + unanswered
+          + " spans given up", unanswered);
+    }
+  }
+
+  /**
+   * Logs at WARNING; straight to standard error while the JVM shuts down, or if
+   * java.util.logging has no handler for it: its LogManager resets the handlers in a shutdown
+   * hook of its own, which may run before or during the collector's, and the line would be lost.
    */
   private static void warn(String message) {
-    if (hasHandler(logger)) {
+    if (!isShuttingDown() && hasHandler(logger)) {
       logger.warning(message);
     } else {
       System.err.println("WARNING: " + message);
+      System.err.flush();
+    }
+  }
+
+  private static boolean isShuttingDown() {
+    Thread probe = new Thread(() -> {});
+    try {
+      Runtime.getRuntime().addShutdownHook(probe);
+      Runtime.getRuntime().removeShutdownHook(probe);
+      return false;
+    } catch (IllegalStateException e) {
+      return true; // hooks can no longer be added: shutdown has begun
     }
   }
 
