@@ -185,15 +185,17 @@ public final class WeftCollector implements AutoCloseable {
     if (!engine.close()) {
       logger.fine("weft collector thread did not finish within its close timeout");
     }
-    engine.reportUnansweredAtClose();
+    boolean givenUp = engine.reportUnansweredAtClose();
     if (selfMetrics != null) {
       selfMetrics.close();
     }
     if (ownedExport != null) {
       // Exports still in flight were given up at the deadline: the exporter's shutdown goes on
       // in the background (daemon threads) and close() does not wait past the deadline for it.
+      // With exports given up, the backend is not answering: do not wait for the shutdown.
       CompletableResultCode shutdown = ownedExport.shutdown();
-      shutdown.join(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      shutdown.join(givenUp ? 0 : Math.max(0, deadline - System.nanoTime()),
+          TimeUnit.NANOSECONDS);
       if (!shutdown.isDone()) {
         logger.log(Level.FINE, "exporter shutdown goes on after close");
       } else if (!shutdown.isSuccess()) {

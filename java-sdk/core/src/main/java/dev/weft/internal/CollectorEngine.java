@@ -166,9 +166,13 @@ public final class CollectorEngine {
     return closeTimeoutNanos;
   }
 
-  /** After {@link #close()}: reports the exports still unanswered, if any (once). */
-  public void reportUnansweredAtClose() {
-    pipeline.reportUnansweredAtClose(closeTimeoutNanos);
+  /**
+   * After {@link #close()}: reports the exports still unanswered, if any (once).
+   *
+   * @return true if exports were unanswered
+   */
+  public boolean reportUnansweredAtClose() {
+    return pipeline.reportUnansweredAtClose(closeTimeoutNanos);
   }
 
   /**

@@ -113,14 +113,17 @@ public final class ExportPipeline implements SpanSink {
    * Called by the thread that closes the collector once it has waited its deadline: exports
    * still unanswered are reported (once, as a failure) even if the collector thread, late under
    * load, has not reported them itself yet.
+   *
+   * @return true if exports were unanswered
    */
-  public void reportUnansweredAtClose(long closeTimeoutNanos) {
+  public boolean reportUnansweredAtClose(long closeTimeoutNanos) {
     int unanswered = inFlightSpans.get();
     if (unanswered > 0) {
       failed("no answer to " + inFlightExports.get() + " export(s) within the close timeout ("
           + TimeUnit.NANOSECONDS.toMillis(closeTimeoutNanos) + " ms): " + unanswered
           + " spans given up", unanswered);
     }
+    return unanswered > 0;
   }
 
   /**
