@@ -37,7 +37,7 @@ import javax.annotation.concurrent.GuardedBy;
  * WeftCollectorBuilder#DEFAULT_CLOSE_TIMEOUT_MILLIS} ms by default) plus 250 ms, whatever the
  * backend does: exports still unanswered then are given up, counted in
  * {@link WeftStats#exportFailures()} when they fail, and logged. So a JVM whose backend is
- * unreachable exits within 2 s after {@code main} returns, not after the exporter's own timeout
+ * unreachable exits about 2 s after {@code main} returns, not after the exporter's own timeout
  * and retries. It is idempotent.
  */
 public final class WeftCollector implements AutoCloseable {
