@@ -3,6 +3,7 @@ package dev.weft.demo;
 import dev.weft.Weft;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,14 +38,15 @@ public final class DemoMain {
     }
 
     boolean otlp = DemoTelemetry.otlpConfigured();
-    LocalTraceOutput local = null;
+    Path json = null;
     if (!otlp) {
       String file = System.getProperty("weft.demo.output");
-      Path json = file != null && !file.isEmpty() ? Path.of(file)
-          : Path.of(System.getProperty("java.io.tmpdir"), "weft-demo-traces.jsonl");
-      local = new LocalTraceOutput(json.toAbsolutePath(), out);
+      json = (file != null && !file.isEmpty() ? Path.of(file)
+          : Path.of(System.getProperty("java.io.tmpdir"), "weft-demo-traces.jsonl"))
+          .toAbsolutePath();
+      Files.deleteIfExists(json); // weft-jsonl appends: one run per file
     }
-    try (DemoTelemetry telemetry = DemoTelemetry.create(local)) {
+    try (DemoTelemetry telemetry = DemoTelemetry.create(json)) {
       DemoService service = new DemoService(telemetry.tracer());
       // Requests run on a named "server" thread, as they would in a service.
       ExecutorService server =
@@ -63,6 +65,10 @@ public final class DemoMain {
             System.getProperty("otel.exporter.otlp.endpoint"), "the configured endpoint")
             + " (service.name " + serviceName() + ")");
       }
+    }
+    if (json != null) {
+      out.println("spans written as OTLP/JSON lines (ExportTraceServiceRequest, one export per"
+          + " line) to " + json);
     }
   }
 

@@ -1,37 +1,33 @@
 package dev.weft.demo;
 
 import dev.weft.WeftCollector;
+import dev.weft.autoconfigure.WeftAutoConfigurationCustomizerProvider;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
-import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
-import java.time.Duration;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.annotation.Nullable;
 
 /**
  * One OpenTelemetry SDK for the JVM spans and the native spans: the SDK is configured by
- * OpenTelemetry's autoconfiguration ({@code OTEL_*}, {@code otel.*}), and the Weft collector
- * exports through the same exporter with the same Resource.
+ * OpenTelemetry's autoconfiguration ({@code OTEL_*}, {@code otel.*}), and the Weft collector,
+ * which weft-java-sdk's autoconfigure SPI starts inside it, exports through the same exporters
+ * with the same Resource. There is no Weft code here but {@link #collector()}.
  *
- * <p>When no OTLP endpoint is configured, the exporter is the demo's local output instead: a
- * waterfall per trace on the terminal and OTLP JSON lines in a file.
+ * <p>When no OTLP endpoint is configured, the exporters are Weft's own {@code weft-console} (a
+ * waterfall per trace, here on standard output) and {@code weft-jsonl} (OTLP/JSON lines in a
+ * file), selected by standard configuration as any application can.
  */
 public final class DemoTelemetry implements AutoCloseable {
   private final OpenTelemetrySdk sdk;
   private final WeftCollector collector;
-  @Nullable private final LocalTraceOutput local;
 
-  private DemoTelemetry(OpenTelemetrySdk sdk, WeftCollector collector,
-      @Nullable LocalTraceOutput local) {
+  private DemoTelemetry(OpenTelemetrySdk sdk, WeftCollector collector) {
     this.sdk = sdk;
     this.collector = collector;
-    this.local = local;
   }
 
   /** True if the environment or system properties name an OTLP endpoint for traces. */
@@ -56,20 +52,19 @@ public final class DemoTelemetry implements AutoCloseable {
   /**
    * Builds the SDK and starts the collector.
    *
-   * @param local the local output, or null to use the autoconfigured exporter
+   * @param localJsonFile with no backend: the file for {@code weft-jsonl}, the waterfalls going
+   *     to standard output; null to use the configured exporters
    */
-  public static DemoTelemetry create(@Nullable LocalTraceOutput local) {
-    return create(local, Map.of());
+  public static DemoTelemetry create(@Nullable Path localJsonFile) {
+    return create(localJsonFile, Map.of());
   }
 
   /**
-   * As {@link #create(LocalTraceOutput)}, with configuration properties that override the
-   * environment and system properties (tests point the exporter at their receiver with it).
+   * As {@link #create(Path)}, with configuration properties that override the environment and
+   * system properties (tests point the exporter at their receiver with it).
    */
-  public static DemoTelemetry create(@Nullable LocalTraceOutput local,
+  public static DemoTelemetry create(@Nullable Path localJsonFile,
       Map<String, String> overrides) {
-    AtomicReference<SpanExporter> exporter = new AtomicReference<>();
-    AtomicReference<Resource> resource = new AtomicReference<>();
     Map<String, String> defaults = new HashMap<>();
     defaults.put("otel.service.name", "weft-demo");
     defaults.put("otel.metrics.exporter", "none");
@@ -80,41 +75,26 @@ public final class DemoTelemetry implements AutoCloseable {
         .addPropertiesSupplier(() -> defaults)
         .addPropertiesCustomizer(config -> {
           Map<String, String> forced = new HashMap<>(overrides);
-          if (local != null) {
-            forced.put("otel.traces.exporter", "none");
+          if (localJsonFile != null) {
+            forced.put("otel.traces.exporter", "weft-console,weft-jsonl");
+            forced.put("otel.exporter.weft.console.stream", "stdout");
+            forced.put("otel.exporter.weft.jsonl.path", localJsonFile.toString());
           }
           return forced;
         })
-        .addResourceCustomizer((r, config) -> {
-          resource.set(r);
-          return r;
-        })
-        .addSpanExporterCustomizer((e, config) -> {
-          exporter.set(e);
-          return e;
-        })
         .addTracerProviderCustomizer((builder, config) -> {
           builder.addSpanProcessor(new ThreadAttributesProcessor());
-          if (local != null) {
-            builder.addSpanProcessor(SimpleSpanProcessor.create(local.javaSide()));
-          }
           return builder;
         })
         .disableShutdownHook()
         .build();
     OpenTelemetrySdk sdk = auto.getOpenTelemetrySdk();
-    SpanExporter nativeExporter = local != null ? local.nativeSide() : exporter.get();
-    if (nativeExporter == null) {
-      throw new IllegalStateException("no span exporter configured (otel.traces.exporter=none?)");
-    }
-    WeftCollector collector = WeftCollector.builder()
-        .setSpanExporter(nativeExporter)
-        .setResource(resource.get())
-        .setMeterProvider(sdk.getMeterProvider())
-        .setScheduleDelay(Duration.ofMillis(50))
-        .setRegisterShutdownHook(false)
-        .build();
-    return new DemoTelemetry(sdk, collector, local);
+    // weft-java-sdk's autoconfigure SPI started the collector inside this SDK, with its
+    // exporters and Resource.
+    WeftCollector collector = WeftAutoConfigurationCustomizerProvider.collector()
+        .orElseThrow(() -> new IllegalStateException(
+            "no Weft collector: otel.traces.exporter=none or weft.collector.enabled=false?"));
+    return new DemoTelemetry(sdk, collector);
   }
 
   public OpenTelemetry openTelemetry() {
@@ -130,15 +110,11 @@ public final class DemoTelemetry implements AutoCloseable {
   }
 
   /**
-   * Drains and exports the native spans (collector first), then flushes the JVM spans and shuts
-   * the SDK down, which shuts the exporter down.
+   * Shuts the SDK down: each exporter's shutdown first closes the collector (the last native
+   * spans are exported), then the exporters shut down (the console one prints what it holds).
    */
   @Override
   public void close() {
-    collector.close();
     sdk.close();
-    if (local != null) {
-      local.close();
-    }
   }
 }

@@ -9,7 +9,10 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -32,7 +35,13 @@ import javax.annotation.concurrent.GuardedBy;
  * the segment does not exist yet, the thread waits for it.
  *
  * <p>{@link #close()} (also run by a JVM shutdown hook unless disabled) drains what is left and
- * exports it, waiting at most the configured close timeout. It is idempotent.
+ * exports it, and returns within the close timeout ({@value
+ * WeftCollectorBuilder#DEFAULT_CLOSE_TIMEOUT_MILLIS} ms by default) plus up to 250 ms of slack
+ * for the collector thread and the exporter's (non-waiting) shutdown call, whatever the backend
+ * does (measured: 1.3 s in all with the default): exports still unanswered then are given up, counted in
+ * {@link WeftStats#exportFailures()} when they fail, and logged. So a JVM whose backend is
+ * unreachable exits about 2 s after {@code main} returns, not after the exporter's own timeout
+ * and retries. It is idempotent.
  */
 public final class WeftCollector implements AutoCloseable {
   private static final Logger logger = Logger.getLogger(WeftCollector.class.getName());
@@ -47,6 +56,9 @@ public final class WeftCollector implements AutoCloseable {
   /** The collectors of this JVM that are running (built and not closed), for {@link Weft#diagnose()}. */
   private static final List<WeftCollector> running = new CopyOnWriteArrayList<>();
 
+  /** The segments a collector of this JVM reads: two readers of one ring would race. */
+  private static final Set<Path> active = ConcurrentHashMap.newKeySet();
+
   private final CollectorEngine engine;
   @Nullable private final AutoConfiguredExport ownedExport;
   @Nullable private final SelfMetrics selfMetrics;
@@ -55,6 +67,7 @@ public final class WeftCollector implements AutoCloseable {
 
   @GuardedBy("lock")
   private boolean closed;
+  private final CountDownLatch closeDone = new CountDownLatch(1);
 
   WeftCollector(CollectorEngine engine, @Nullable AutoConfiguredExport ownedExport,
       @Nullable SelfMetrics selfMetrics, boolean registerShutdownHook) {
@@ -122,21 +135,30 @@ public final class WeftCollector implements AutoCloseable {
     NativeCounts n = engine.nativeCounts();
     return new WeftStats(n.spansCommitted, c.spansDrained(), c.spansExported(),
         c.exportFailures(), c.queueOverflow(), c.corruptRecords(), c.unknownRecords(),
-        n.droppedRingFull, n.droppedReentrant, n.droppedTooDeep, n.droppedNoSlot);
+        n.droppedRingFull, n.droppedReentrant, n.droppedTooDeep, n.droppedNoSlot,
+        c.lastExportError(), c.lastExportErrorEpochMillis());
   }
 
   /**
    * Drains the rings, exports what is left and stops the thread, within the close timeout; then
    * shuts down the exporter if the collector created it (an exporter passed to the builder is
-   * left to its owner). Idempotent.
+   * left to its owner). Idempotent; a call while another is closing waits for it to finish, so
+   * that whoever shuts the exporter down after it does so after the final export.
    */
   @Override
   public void close() {
+    boolean first;
     synchronized (lock) {
-      if (closed) {
-        return;
-      }
+      first = !closed;
       closed = true;
+    }
+    if (!first) {
+      try {
+        closeDone.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return;
     }
     running.remove(this);
     if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
@@ -146,18 +168,65 @@ public final class WeftCollector implements AutoCloseable {
         // the JVM is already shutting down
       }
     }
-    if (!engine.close()) {
-      logger.warning("weft collector did not finish within its close timeout");
+    try {
+      doClose();
+    } finally {
+      closeDone.countDown();
     }
+  }
+
+  /**
+   * Claims {@code path} for one collector of this JVM.
+   *
+   * @throws IllegalStateException if another collector of this JVM reads it
+   */
+  static Path claim(Path path) {
+    Path key = path.toAbsolutePath().normalize();
+    if (!active.add(key)) {
+      throw new IllegalStateException("a WeftCollector of this JVM already reads " + key
+          + ": close it first. If the application autoconfigures its OpenTelemetry SDK, that SDK"
+          + " already started one (weft.collector.enabled=true by default): remove"
+          + " WeftCollector.builder()...build(), or set weft.collector.enabled=false /"
+          + " WEFT_COLLECTOR_ENABLED=false");
+    }
+    return key;
+  }
+
+  static void release(Path path) {
+    active.remove(path.toAbsolutePath().normalize());
+  }
+
+  private void doClose() {
+    try {
+      closeAndExport();
+    } finally {
+      release(engine.path());
+    }
+  }
+
+  private void closeAndExport() {
+    long deadline =
+        System.nanoTime() + engine.closeTimeoutNanos() + CollectorEngine.CLOSE_SLACK_NANOS;
+    if (!engine.close()) {
+      logger.fine("weft collector thread did not finish within its close timeout");
+    }
+    boolean givenUp = engine.reportUnansweredAtClose();
     if (selfMetrics != null) {
       selfMetrics.close();
     }
     if (ownedExport != null) {
+      // Exports still in flight were given up at the deadline: the exporter's shutdown goes on
+      // in the background (daemon threads) and close() does not wait past the deadline for it.
+      // With exports given up, the backend is not answering: do not wait for the shutdown.
       CompletableResultCode shutdown = ownedExport.shutdown();
-      shutdown.join(10, TimeUnit.SECONDS);
-      if (!shutdown.isSuccess()) {
+      shutdown.join(givenUp ? 0 : Math.max(0, deadline - System.nanoTime()),
+          TimeUnit.NANOSECONDS);
+      if (!shutdown.isDone()) {
+        logger.log(Level.FINE, "exporter shutdown goes on after close");
+      } else if (!shutdown.isSuccess()) {
         logger.log(Level.FINE, "exporter shutdown did not succeed");
       }
     }
   }
+
 }

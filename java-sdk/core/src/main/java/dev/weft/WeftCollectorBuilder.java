@@ -27,8 +27,11 @@ public final class WeftCollectorBuilder {
   public static final int DEFAULT_MAX_CONCURRENT_EXPORTS = 4;
   /** A partial batch is exported after this many milliseconds: {@value}. */
   public static final long DEFAULT_SCHEDULE_DELAY_MILLIS = 200;
-  /** Close (and JVM shutdown) waits at most this many milliseconds: {@value}. */
-  public static final long DEFAULT_CLOSE_TIMEOUT_MILLIS = 10_000;
+  /**
+   * Close (and JVM shutdown) waits at most this many milliseconds (plus 250 ms of bookkeeping)
+   * for the final drain and export, even with an unreachable backend: {@value}.
+   */
+  public static final long DEFAULT_CLOSE_TIMEOUT_MILLIS = 1_000;
   /** While the segment does not exist, look for it this often, in milliseconds: {@value}. */
   public static final long DEFAULT_SEGMENT_POLL_MILLIS = 100;
   /** Idle strategy: busy-spin iterations after the last work: {@value}. */
@@ -123,7 +126,10 @@ public final class WeftCollectorBuilder {
     return this;
   }
 
-  /** How long close and JVM shutdown wait for the final drain and export. Default {@value #DEFAULT_CLOSE_TIMEOUT_MILLIS} ms. */
+  /**
+   * How long close and JVM shutdown wait for the final drain and export; exports unanswered by
+   * then are given up. Default {@value #DEFAULT_CLOSE_TIMEOUT_MILLIS} ms.
+   */
   public WeftCollectorBuilder setCloseTimeout(Duration closeTimeout) {
     checkArgument(!closeTimeout.isNegative(), "closeTimeout must not be negative");
     this.closeTimeout = closeTimeout;
@@ -175,10 +181,21 @@ public final class WeftCollectorBuilder {
    * Starts the collector thread.
    *
    * @throws IllegalStateException if a file exists at the segment path and is refused (wrong
-   *     owner, permissions, magic, version, byte order or sizes); the message says why
+   *     owner, permissions, magic, version, byte order or sizes), or if another collector of this
+   *     JVM reads it (for instance the one an autoconfigured SDK started); the message says why
    */
   public WeftCollector build() {
     Path path = segmentPath != null ? segmentPath : WeftCollector.defaultSegmentPath();
+    WeftCollector.claim(path);
+    try {
+      return start(path);
+    } catch (RuntimeException | Error e) {
+      WeftCollector.release(path);
+      throw e;
+    }
+  }
+
+  private WeftCollector start(Path path) {
     AutoConfiguredExport owned = null;
     SpanExporter exporter = spanExporter;
     Resource spanResource = resource;

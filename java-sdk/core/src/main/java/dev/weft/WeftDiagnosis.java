@@ -448,13 +448,19 @@ public final class WeftDiagnosis {
         problems);
   }
 
-  /**
-   * The last export error of the collectors. WeftStats does not carry one yet; when it does,
-   * return the most recent here.
-   */
+  /** The most recent export error of the running collectors, or null if none failed. */
   @Nullable
   private static String lastExportError(List<Collector> collectors) {
-    return null;
+    String last = null;
+    long lastMillis = Long.MIN_VALUE;
+    for (Collector c : collectors) {
+      WeftStats stats = c.stats();
+      if (stats.lastExportError().isPresent() && stats.lastExportErrorEpochMillis() >= lastMillis) {
+        lastMillis = stats.lastExportErrorEpochMillis();
+        last = stats.lastExportError().get();
+      }
+    }
+    return last;
   }
 
   private static final long ABI_MAGIC = 0x004D485354464557L; // docs/shm-abi.md: header.magic

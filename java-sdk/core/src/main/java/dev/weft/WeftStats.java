@@ -1,5 +1,7 @@
 package dev.weft;
 
+import java.util.Optional;
+import javax.annotation.Nullable;
 import javax.annotation.concurrent.Immutable;
 
 /**
@@ -26,10 +28,13 @@ public final class WeftStats {
   private final long droppedReentrant;
   private final long droppedTooDeep;
   private final long droppedNoSlot;
+  @Nullable private final String lastExportError;
+  private final long lastExportErrorEpochMillis;
 
   WeftStats(long spansCommitted, long spansDrained, long spansExported, long exportFailures,
       long queueOverflow, long corruptRecords, long unknownRecords, long droppedRingFull,
-      long droppedReentrant, long droppedTooDeep, long droppedNoSlot) {
+      long droppedReentrant, long droppedTooDeep, long droppedNoSlot,
+      @Nullable String lastExportError, long lastExportErrorEpochMillis) {
     this.spansCommitted = spansCommitted;
     this.spansDrained = spansDrained;
     this.spansExported = spansExported;
@@ -41,6 +46,8 @@ public final class WeftStats {
     this.droppedReentrant = droppedReentrant;
     this.droppedTooDeep = droppedTooDeep;
     this.droppedNoSlot = droppedNoSlot;
+    this.lastExportError = lastExportError;
+    this.lastExportErrorEpochMillis = lastExportErrorEpochMillis;
   }
 
   /** Span records the native side committed to its rings. */
@@ -98,6 +105,19 @@ public final class WeftStats {
     return droppedNoSlot;
   }
 
+  /**
+   * The latest export failure: the exporter's error (e.g. the gRPC status), or that no answer
+   * came within the close timeout; empty if no export has failed.
+   */
+  public Optional<String> lastExportError() {
+    return Optional.ofNullable(lastExportError);
+  }
+
+  /** When {@link #lastExportError()} happened (milliseconds since the epoch), 0 if never. */
+  public long lastExportErrorEpochMillis() {
+    return lastExportErrorEpochMillis;
+  }
+
   @Override
   public String toString() {
     return "WeftStats{committed=" + spansCommitted + ", drained=" + spansDrained
@@ -105,6 +125,7 @@ public final class WeftStats {
         + ", queueOverflow=" + queueOverflow + ", corrupt=" + corruptRecords
         + ", unknown=" + unknownRecords + ", droppedRingFull=" + droppedRingFull
         + ", droppedReentrant=" + droppedReentrant + ", droppedTooDeep=" + droppedTooDeep
-        + ", droppedNoSlot=" + droppedNoSlot + "}";
+        + ", droppedNoSlot=" + droppedNoSlot
+        + (lastExportError == null ? "" : ", lastExportError=" + lastExportError) + "}";
   }
 }

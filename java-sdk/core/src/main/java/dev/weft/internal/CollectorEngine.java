@@ -65,6 +65,8 @@ public final class CollectorEngine {
   private final Object lock = new Object();
 
   private volatile boolean closing;
+  // Set by close() before closing: the final drain and export end by then.
+  private volatile long closeDeadlineNanos;
   @Nullable private volatile SegmentDrainer drainer;
   @Nullable private volatile String refusal;
 
@@ -187,8 +189,29 @@ public final class CollectorEngine {
     nextCountsNanos = now + segmentPollNanos;
   }
 
-  /** Stops the thread after a final drain and export; waits at most the close timeout. */
+  /** What {@link #close()} may wait beyond the close timeout, for the final bookkeeping. */
+  public static final long CLOSE_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+  public long closeTimeoutNanos() {
+    return closeTimeoutNanos;
+  }
+
+  /**
+   * After {@link #close()}: reports the exports still unanswered, if any (once).
+   *
+   * @return true if exports were unanswered
+   */
+  public boolean reportUnansweredAtClose() {
+    return pipeline.reportUnansweredAtClose(closeTimeoutNanos);
+  }
+
+  /**
+   * Stops the thread after a final drain and export; waits at most the close timeout plus
+   * {@link #CLOSE_SLACK_NANOS}.
+   */
   public boolean close() {
+    long deadline = System.nanoTime() + closeTimeoutNanos;
+    closeDeadlineNanos = deadline;
     closing = true;
     LockSupport.unpark(thread);
     if (Thread.currentThread() == thread) {
@@ -196,7 +219,8 @@ public final class CollectorEngine {
     }
     try {
       // The thread itself stops at its deadline; a little slack for the final bookkeeping.
-      return finished.await(closeTimeoutNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+      return finished.await(deadline + CLOSE_SLACK_NANOS - System.nanoTime(),
+          TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
@@ -363,7 +387,8 @@ public final class CollectorEngine {
   }
 
   private void finish() {
-    long deadline = System.nanoTime() + closeTimeoutNanos;
+    // From close(), not from when this thread noticed it: close() waits for exactly this.
+    long deadline = closing ? closeDeadlineNanos : System.nanoTime() + closeTimeoutNanos;
     SegmentDrainer attached = drainer;
     if (attached != null && truncated(attached.segment())) {
       detach(attached, false, "segment " + path + " was truncated; not drained at close");
@@ -392,6 +417,6 @@ public final class CollectorEngine {
             + "); what was drained is exported");
       }
     }
-    pipeline.finish(deadline);
+    pipeline.finish(deadline, closeTimeoutNanos);
   }
 }

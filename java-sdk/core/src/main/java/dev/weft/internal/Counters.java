@@ -1,6 +1,7 @@
 package dev.weft.internal;
 
 import java.util.concurrent.atomic.AtomicLong;
+import javax.annotation.Nullable;
 
 /**
  * The collector's own counters. The collector thread is the only writer of the first four
@@ -14,6 +15,8 @@ public final class Counters {
   private final AtomicLong queueOverflow = new AtomicLong();
   private final AtomicLong spansExported = new AtomicLong();
   private final AtomicLong exportFailures = new AtomicLong();
+  @Nullable private volatile String lastExportError;
+  private volatile long lastExportErrorEpochMillis;
 
   /** Single-writer add: only the collector thread calls this for a given counter. */
   private static void add(AtomicLong counter, long delta) {
@@ -42,6 +45,21 @@ public final class Counters {
   /** Adds spans that failed to export or were given up at close; any thread. */
   public void exportFailed(long spans) {
     exportFailures.addAndGet(spans);
+  }
+
+  /** Records the latest export error; any thread. */
+  public void exportError(String error, long epochMillis) {
+    lastExportErrorEpochMillis = epochMillis;
+    lastExportError = error;
+  }
+
+  @Nullable
+  public String lastExportError() {
+    return lastExportError;
+  }
+
+  public long lastExportErrorEpochMillis() {
+    return lastExportErrorEpochMillis;
   }
 
   public long spansDrained() {

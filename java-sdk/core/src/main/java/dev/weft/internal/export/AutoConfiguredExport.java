@@ -42,7 +42,9 @@ public final class AutoConfiguredExport {
         .addPropertiesSupplier(() -> Map.of("otel.exporter.otlp.protocol", "grpc"))
         .addPropertiesCustomizer(config -> Map.of(
             "otel.metrics.exporter", "none",
-            "otel.logs.exporter", "none"))
+            "otel.logs.exporter", "none",
+            // this SDK instance is the collector's own: no second collector inside it
+            "weft.collector.enabled", "false"))
         .addSpanExporterCustomizer((exporter, config) -> {
           SpanExporter chosen = withNettySender(exporter);
           synchronized (exporters) {

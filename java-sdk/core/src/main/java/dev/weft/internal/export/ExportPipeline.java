@@ -11,7 +11,11 @@ import java.util.Collections;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -32,7 +36,10 @@ import javax.annotation.Nullable;
  *
  * <p>Retries of transient failures are the exporter's (the OTLP exporters retry UNAVAILABLE and
  * the other retryable codes with exponential back-off). A failed export counts its spans in
- * {@code exportFailures}. Memory is bounded by {@code maxQueueSize} spans.
+ * {@code exportFailures} and records its error ({@code lastExportError}). The first failure, and
+ * exports still unanswered at the close deadline, are logged once as one WARNING line naming
+ * the endpoint, the error and what to check; the first success after that is logged once at
+ * INFO, and a later failure is logged again. Memory is bounded by {@code maxQueueSize} spans.
  */
 public final class ExportPipeline implements SpanSink {
   private static final Logger logger = Logger.getLogger(ExportPipeline.class.getName());
@@ -44,6 +51,9 @@ public final class ExportPipeline implements SpanSink {
   private final int maxConcurrentExports;
   private final long scheduleDelayNanos;
   private final boolean dropWhenFull;
+  private final String destination;
+  // true from a failure until the next success: the failure was logged (once).
+  private final AtomicBoolean failing = new AtomicBoolean();
 
   // Collector thread only.
   private final ArrayDeque<ArrayList<SpanData>> ready = new ArrayDeque<>();
@@ -67,6 +77,107 @@ public final class ExportPipeline implements SpanSink {
     this.scheduleDelayNanos = scheduleDelayNanos;
     this.dropWhenFull = dropWhenFull;
     this.current = new ArrayList<>(maxBatchSize);
+    this.destination = destination(exporter);
+  }
+
+  private static final Pattern ENDPOINT = Pattern.compile("endpoint=([^,}\\s]+)");
+
+  /** The endpoint(s) in the exporter's description (the OTLP exporters print theirs), else it. */
+  static String destination(SpanExporter exporter) {
+    String description = String.valueOf(exporter);
+    Matcher m = ENDPOINT.matcher(description);
+    List<String> endpoints = new ArrayList<>();
+    while (m.find()) {
+      endpoints.add(m.group(1));
+    }
+    if (!endpoints.isEmpty()) {
+      return String.join(", ", endpoints);
+    }
+    return description.length() <= 200 ? description : description.substring(0, 199) + "…";
+  }
+
+  /** Records an export failure; logs it if it is the first since the last success. */
+  void failed(String error, long spans) {
+    long now = System.currentTimeMillis();
+    if (failing.compareAndSet(false, true)) {
+      warn("weft: cannot export native spans to " + destination + ": " + error
+          + " (" + spans + " spans in this export). Check that the backend is up and reachable"
+          + " at that address (OTEL_EXPORTER_OTLP_ENDPOINT / otel.exporter.otlp.endpoint,"
+          + " OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_TRACES_EXPORTER). Failed spans are counted in"
+          + " WeftStats.exportFailures(); this is logged once, and again after a recovery.");
+    }
+    counters.exportError(error, now);
+  }
+
+  /**
+   * Called by the thread that closes the collector once it has waited its deadline: exports
+   * still unanswered are reported (once, as a failure) even if the collector thread, late under
+   * load, has not reported them itself yet.
+   *
+   * @return true if exports were unanswered
+   */
+  public boolean reportUnansweredAtClose(long closeTimeoutNanos) {
+    int unanswered = inFlightSpans.get();
+    if (unanswered > 0) {
+      failed("no answer to " + inFlightExports.get() + " export(s) within the close timeout ("
+          + TimeUnit.NANOSECONDS.toMillis(closeTimeoutNanos) + " ms): " + unanswered
+          + " spans given up", unanswered);
+    }
+    return unanswered > 0;
+  }
+
+  /**
+   * Logs at WARNING; straight to standard error while the JVM shuts down, or if
+   * java.util.logging has no handler for it: its LogManager resets the handlers in a shutdown
+   * hook of its own, which may run before or during the collector's, and the line would be lost.
+   */
+  private static void warn(String message) {
+    if (!isShuttingDown() && hasHandler(logger)) {
+      logger.warning(message);
+    } else {
+      System.err.println("WARNING: " + message);
+      System.err.flush();
+    }
+  }
+
+  private static boolean isShuttingDown() {
+    Thread probe = new Thread(() -> {});
+    try {
+      Runtime.getRuntime().addShutdownHook(probe);
+      Runtime.getRuntime().removeShutdownHook(probe);
+      return false;
+    } catch (IllegalStateException e) {
+      return true; // hooks can no longer be added: shutdown has begun
+    }
+  }
+
+  private static boolean hasHandler(Logger start) {
+    for (Logger l = start; l != null; l = l.getParent()) {
+      if (l.getHandlers().length > 0) {
+        return true;
+      }
+      if (!l.getUseParentHandlers()) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  private void succeeded() {
+    if (failing.compareAndSet(true, false)) {
+      logger.info("weft: exporting native spans to " + destination + " works again ("
+          + counters.exportFailures() + " spans failed in all)");
+    }
+  }
+
+  private static String describe(CompletableResultCode result) {
+    Throwable error = result.getFailureThrowable();
+    if (error == null) {
+      return "the exporter reported a failure";
+    }
+    Throwable cause = error.getCause() != null ? error.getCause() : error;
+    String message = cause.getMessage();
+    return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
   }
 
   /** The thread to wake when an export completes. */
@@ -143,16 +254,18 @@ public final class ExportPipeline implements SpanSink {
     try {
       result = exporter.export(Collections.unmodifiableList(batch));
     } catch (RuntimeException e) {
-      logger.log(Level.WARNING, "span exporter threw", e);
-      result = CompletableResultCode.ofFailure();
+      logger.log(Level.FINE, "span exporter threw", e);
+      result = CompletableResultCode.ofExceptionalFailure(e);
     }
     inFlight.add(result);
     CompletableResultCode completed = result;
     result.whenComplete(() -> {
       if (completed.isSuccess()) {
         counters.exported(size);
+        succeeded();
       } else {
         counters.exportFailed(size);
+        failed(describe(completed), size);
       }
       inFlightSpans.addAndGet(-size);
       inFlightExports.decrementAndGet();
@@ -169,7 +282,7 @@ public final class ExportPipeline implements SpanSink {
    * then waits for the exports in flight. Spans still queued at the deadline are counted as
    * export failures.
    */
-  public void finish(long deadlineNanos) {
+  public void finish(long deadlineNanos, long closeTimeoutNanos) {
     seal();
     while (!ready.isEmpty()) {
       poll(System.nanoTime());
@@ -181,15 +294,22 @@ public final class ExportPipeline implements SpanSink {
         LockSupport.parkNanos(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)));
       }
     }
-    if (!ready.isEmpty()) {
-      counters.exportFailed(readySpans);
-      logger.warning("close timeout: " + readySpans + " spans were not exported");
+    int notSent = readySpans;
+    if (notSent > 0) {
+      counters.exportFailed(notSent);
       ready.clear();
       readySpans = 0;
     }
     long left = deadlineNanos - System.nanoTime();
     if (left > 0 && !inFlight.isEmpty()) {
       CompletableResultCode.ofAll(new ArrayList<>(inFlight)).join(left, TimeUnit.NANOSECONDS);
+    }
+    int unanswered = inFlightSpans.get();
+    if (unanswered > 0 || notSent > 0) {
+      // Unanswered exports are given up: counted if and when the exporter fails them.
+      failed("no answer to " + inFlightExports.get() + " export(s) within the close timeout ("
+          + TimeUnit.NANOSECONDS.toMillis(closeTimeoutNanos) + " ms): " + unanswered
+          + " spans given up, " + notSent + " not sent", unanswered + notSent);
     }
   }
 }
