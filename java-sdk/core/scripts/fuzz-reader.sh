@@ -26,7 +26,7 @@ cd "$repo"
 rc=0
 JAZZER_FUZZ=1 mvn -B -q -pl java-sdk/core test -Dtest='SegmentFuzzTest#segmentImages' \
   -Dsurefire.failIfNoSpecifiedTests=false -Djazzer.max_duration="${seconds}s" \
-  -Djazzer.instrument="dev.weft.**" -DargLine="-Xmx${WEFT_FUZZ_HEAP:-256m}" -DtrimStackTrace=false >"$log" 2>&1 || rc=$?
+  -Djazzer.instrument="dev.weft.**" -Dweft.jazzer.hooks=true -Dweft.test.jvmArgs="-Xmx${WEFT_FUZZ_HEAP:-256m}" -DtrimStackTrace=false >"$log" 2>&1 || rc=$?
 # libFuzzer's progress lines: "#<executions> ... cov: <edges> ft: <features> corp: <n>/<bytes>"
 last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
 echo "jazzer: ${seconds}s, last status: ${last:-none}"

@@ -230,48 +230,70 @@ public final class CollectorEngine {
   private void run() {
     try {
       while (!closing) {
-        SegmentDrainer attached = drainer;
         try {
-          if (attached == null) {
-            attached = tryAttach();
-            if (attached == null) {
-              pipeline.poll(System.nanoTime());
-              runPeriodicTask(System.nanoTime());
-              LockSupport.parkNanos(this, segmentPollNanos);
-              continue;
-            }
-          }
-          int work = attached.drain(pipeline);
-          long now = System.nanoTime();
-          if (work > 0 || now - nextCountsNanos >= 0) {
-            publishCounts(attached, now);
-          }
-          deliverPendingFault();
-          work += pipeline.poll(now);
-          runPeriodicTask(now);
-          if (work == 0 && now - nextSegmentCheckNanos >= 0) {
-            nextSegmentCheckNanos = now + segmentPollNanos;
-            checkReplaced(attached);
-          }
-          idle.idle(work);
+          drainUntilClosing();
         } catch (InternalError | IndexOutOfBoundsException e) {
-          // The file was truncated under the mapping (SIGBUS, delivered by the JVM as an
-          // InternalError, possibly after the access that faulted), or the mapping is otherwise
-          // unusable: give the segment up and attach again to whatever the path holds.
+          // A fault of the mapping delivered late (JDK 17), after the handler below had let go:
+          // in its logging, say. The same treatment, and the loop goes on.
+          SegmentDrainer attached = drainer;
           if (attached != null) {
             detach(attached, false, "segment " + path + " became unreadable (" + e
                 + "); detached, will attach again");
-          } else {
-            logger.log(Level.WARNING, "weft collector: unexpected fault while detached", e);
           }
         }
       }
-      finish();
+      try {
+        finish();
+      } catch (InternalError | IndexOutOfBoundsException e) {
+        logger.log(Level.WARNING, "segment " + path + " became unreadable during close", e);
+        pipeline.finish(System.nanoTime() + closeTimeoutNanos);
+      }
     } catch (Throwable t) {
       logger.log(Level.SEVERE, "weft collector thread failed", t);
       drainer = null;
     } finally {
       finished.countDown();
+    }
+  }
+
+  /** The collector loop; returns when closing. */
+  private void drainUntilClosing() {
+    while (!closing) {
+      SegmentDrainer attached = drainer;
+      try {
+        if (attached == null) {
+          attached = tryAttach();
+          if (attached == null) {
+            pipeline.poll(System.nanoTime());
+            runPeriodicTask(System.nanoTime());
+            LockSupport.parkNanos(this, segmentPollNanos);
+            continue;
+          }
+        }
+        int work = attached.drain(pipeline);
+        long now = System.nanoTime();
+        if (work > 0 || now - nextCountsNanos >= 0) {
+          publishCounts(attached, now);
+        }
+        deliverPendingFault();
+        work += pipeline.poll(now);
+        runPeriodicTask(now);
+        if (work == 0 && now - nextSegmentCheckNanos >= 0) {
+          nextSegmentCheckNanos = now + segmentPollNanos;
+          checkReplaced(attached);
+        }
+        idle.idle(work);
+      } catch (InternalError | IndexOutOfBoundsException e) {
+        // The file was truncated under the mapping (SIGBUS, delivered by the JVM as an
+        // InternalError, possibly after the access that faulted), or the mapping is otherwise
+        // unusable: give the segment up and attach again to whatever the path holds.
+        if (attached != null) {
+          detach(attached, false, "segment " + path + " became unreadable (" + e
+              + "); detached, will attach again");
+        } else {
+          logger.log(Level.WARNING, "weft collector: unexpected fault while detached", e);
+        }
+      }
     }
   }
 
