@@ -4,7 +4,9 @@ import com.example.nativelib.PlainCodec;
 import com.example.nativelib.SymbolCodec;
 import dev.weft.NativeScope;
 import dev.weft.Weft;
+import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import java.util.Arrays;
@@ -53,7 +55,13 @@ public class NativeAgentBenchmark {
     Weft.load();
     provider = SdkTracerProvider.builder().build();
     if (currentSpan) {
-      span = provider.get("bench").spanBuilder("parent").startSpan();
+      // beside the OpenTelemetry agent (-Dweft.bench.global=true): the agent's tracer
+      Tracer tracer = Boolean.getBoolean("weft.bench.global")
+          ? GlobalOpenTelemetry.getTracer("bench") : provider.get("bench");
+      span = tracer.spanBuilder("parent").startSpan();
+      if (!span.getSpanContext().isValid()) {
+        throw new IllegalStateException("no valid span from " + tracer);
+      }
       scope = span.makeCurrent();
     }
   }

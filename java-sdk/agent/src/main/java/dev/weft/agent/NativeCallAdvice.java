@@ -2,6 +2,8 @@ package dev.weft.agent;
 
 import dev.weft.NativeScope;
 import dev.weft.Weft;
+import dev.weft.agent.hook.WeftAgentHook;
+import java.util.function.Supplier;
 import javax.annotation.Nullable;
 import net.bytebuddy.asm.Advice;
 
@@ -9,8 +11,10 @@ import net.bytebuddy.asm.Advice;
  * Inlined into the Java wrapper that the agent gives each selected native method (the native
  * method itself is renamed with {@link WeftAgent#NATIVE_METHOD_PREFIX}): the wrapper runs the
  * native call inside {@link Weft#enterNative()}. The names here resolve in the instrumented
- * class's own loader, where the application has weft-java-sdk (and, under the OpenTelemetry
- * agent, the agent's context bridge serves {@code Span.current()}).
+ * class's own loader, where the application has weft-java-sdk. Beside the OpenTelemetry Java
+ * agent, the Weft extension sets {@link WeftAgentHook#contextReader}, which reads the agent's
+ * own context directly (its bridge of {@code Span.current()} makes a new wrapper per call, so
+ * {@code Weft}'s id cache would never hit).
  *
  * <p>Both advice methods suppress every {@link Throwable} (handled by {@code
  * WeftAgentHook.failed}), so a failure inside Weft never breaks the native call.
@@ -25,7 +29,12 @@ final class NativeCallAdvice {
   @Advice.OnMethodEnter(suppress = Throwable.class)
   @Nullable
   static Object enter() {
-    return Weft.enterNative();
+    Supplier<long[]> reader = WeftAgentHook.contextReader;
+    if (reader == null) {
+      return Weft.enterNative();
+    }
+    long[] ids = reader.get();
+    return ids == null ? null : Weft.enterNative(ids[0], ids[1], ids[2], (int) ids[3]);
   }
 
   @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

@@ -5,15 +5,23 @@ import static net.bytebuddy.matcher.ElementMatchers.isNative;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 
 import dev.weft.agent.hook.WeftAgentHook;
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
+import java.lang.management.ManagementFactory;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.ProtectionDomain;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import javax.annotation.Nullable;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
@@ -48,6 +56,11 @@ public final class WeftAgent {
   public static final String NATIVE_METHOD_PREFIX = "weft$native$";
 
   private static final String WEFT_CLASS_RESOURCE = "dev/weft/Weft.class";
+  private static final String OTEL_PREMAIN_CLASS = "io.opentelemetry.javaagent.OpenTelemetryAgent";
+  private static final String OTEL_EXTENSIONS_PROPERTY = "otel.javaagent.extensions";
+  private static final String OTEL_EXTENSIONS_ENV = "OTEL_JAVAAGENT_EXTENSIONS";
+  private static final String OTEL_EXTENSION_RESOURCE = "META-INF/weft/weft-otel-extension.jar";
+  private static final String OTEL_EXTENSION_SWITCH = "weft.otel.extension";
   private static final AtomicBoolean started = new AtomicBoolean();
   private static final AtomicBoolean warnedInvisible = new AtomicBoolean();
 
@@ -87,6 +100,7 @@ public final class WeftAgent {
       return;
     }
     enableByteBuddySafeMode();
+    addOtelAgentExtension();
     warnLoadedBefore(inst, selection);
     boolean debug = debug();
     if (debug) {
@@ -126,6 +140,87 @@ public final class WeftAgent {
           }
         })
         .installOn(inst);
+  }
+
+  /**
+   * Beside the OpenTelemetry Java agent given after this one: extracts the Weft extension
+   * (nested in this jar) and appends it to {@code otel.javaagent.extensions}, which the
+   * OpenTelemetry agent reads in its premain, which runs next. One flag for the user. Off with
+   * {@code -Dweft.otel.extension=false}.
+   */
+  private static void addOtelAgentExtension() {
+    if ("false".equalsIgnoreCase(System.getProperty(OTEL_EXTENSION_SWITCH))) {
+      return;
+    }
+    int order = otelAgentOrder();
+    if (order < 0) {
+      warn("the OpenTelemetry Java agent is given before the Weft agent, so it started without"
+          + " the Weft extension: native spans do not share its exporter and Resource. Give"
+          + " -javaagent:weft-agent.jar before -javaagent:opentelemetry-javaagent.jar.");
+      return;
+    }
+    if (order == 0) {
+      return;
+    }
+    try (InputStream in = WeftAgent.class.getClassLoader()
+        .getResourceAsStream(OTEL_EXTENSION_RESOURCE)) {
+      if (in == null) {
+        error(OTEL_EXTENSION_RESOURCE + " is missing from the Weft agent jar: native spans do"
+            + " not share the OpenTelemetry agent's exporter and Resource");
+        return;
+      }
+      Path jar = Files.createTempFile("weft-otel-extension", ".jar");
+      jar.toFile().deleteOnExit();
+      Files.copy(in, jar, StandardCopyOption.REPLACE_EXISTING);
+      String existing = System.getProperty(OTEL_EXTENSIONS_PROPERTY);
+      if (existing == null || existing.isBlank()) {
+        // the property hides the variable: keep the user's extensions from either
+        existing = System.getenv(OTEL_EXTENSIONS_ENV);
+      }
+      System.setProperty(OTEL_EXTENSIONS_PROPERTY,
+          existing == null || existing.isBlank() ? jar.toString() : existing + "," + jar);
+      if (debug()) {
+        log("the OpenTelemetry Java agent follows: added the Weft extension " + jar
+            + " to " + OTEL_EXTENSIONS_PROPERTY);
+      }
+    } catch (IOException e) {
+      error("cannot extract the Weft extension for the OpenTelemetry agent: " + e);
+    }
+  }
+
+  /**
+   * Whether the OpenTelemetry Java agent is among the {@code -javaagent} options (command line or
+   * {@code JAVA_TOOL_OPTIONS}): 1 after this agent, -1 before it, 0 not there.
+   */
+  private static int otelAgentOrder() {
+    boolean seenSelf = false;
+    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (!arg.startsWith("-javaagent:")) {
+        continue;
+      }
+      String path = arg.substring("-javaagent:".length());
+      int eq = path.indexOf('=');
+      if (eq >= 0) {
+        path = path.substring(0, eq);
+      }
+      String premain = premainClass(path);
+      if (WeftAgent.class.getName().equals(premain)) {
+        seenSelf = true;
+      } else if (OTEL_PREMAIN_CLASS.equals(premain)) {
+        return seenSelf ? 1 : -1;
+      }
+    }
+    return 0;
+  }
+
+  @Nullable
+  private static String premainClass(String jarPath) {
+    try (JarFile jar = new JarFile(jarPath)) {
+      Manifest manifest = jar.getManifest();
+      return manifest == null ? null : manifest.getMainAttributes().getValue("Premain-Class");
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 package com.example.nativelib;
 
+import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -22,7 +23,8 @@ import javax.annotation.Nullable;
  * calls inside a Java span "java.parent" and one ({@code encode(10)}) outside any span; {@code
  * virtual ENDPOINT}: the same on a virtual thread (JDK 21+); {@code bare}: the native calls
  * only, no SDK and no Weft class touched; {@code failing}: the native calls while the context
- * storage throws.
+ * storage throws; {@code otel}: under the OpenTelemetry Java agent, its tracer, no SDK and no
+ * Weft code at all.
  */
 public final class AgentApp {
   private AgentApp() {}
@@ -38,6 +40,9 @@ public final class AgentApp {
         break;
       case "virtual":
         withSdk(args[1], true);
+        break;
+      case "otel":
+        underOtelAgent();
         break;
       case "failing":
         failing();
@@ -79,6 +84,21 @@ public final class AgentApp {
     }
     collector.close();
     provider.close();
+  }
+
+  /** Under the OpenTelemetry Java agent: its tracer (through the bridged API), no Weft code. */
+  @SuppressWarnings("try") // the scope is only closed
+  private static void underOtelAgent() {
+    Tracer tracer = GlobalOpenTelemetry.getTracer("weft-agent-test");
+    Span parent = tracer.spanBuilder("java.parent").startSpan();
+    try (Scope scope = parent.makeCurrent()) {
+      calls();
+    } finally {
+      parent.end();
+    }
+    System.out.println("trace=" + parent.getSpanContext().getTraceId());
+    System.out.println("parent=" + parent.getSpanContext().getSpanId());
+    System.out.println("result.unparented=" + SymbolCodec.encode(10));
   }
 
   private static volatile boolean failContext;

@@ -60,13 +60,17 @@ final class ChildJvm {
     return this;
   }
 
-  /** The test's class path without the agent's own classes and the unshaded ByteBuddy. */
+  /**
+   * The test's class path without the agent's own classes, the unshaded ByteBuddy and the
+   * OpenTelemetry-agent extension (provided dependencies, which an application does not have).
+   */
   private String classPath() {
     List<String> kept = new ArrayList<>();
     for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
       Path p = Path.of(entry).toAbsolutePath().normalize();
       String s = p.toString();
       if (s.contains("byte-buddy") || s.endsWith("weft-agent.jar")
+          || s.contains("weft-agent-otel-extension") || s.contains("agent-otel-extension")
           || p.equals(AGENT_JAR.getParent().resolve("classes"))
           || s.contains("surefire") || s.contains("failsafe")) {
         continue;

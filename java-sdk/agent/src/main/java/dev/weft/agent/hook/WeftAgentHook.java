@@ -1,6 +1,8 @@
 package dev.weft.agent.hook;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import javax.annotation.Nullable;
 
 /**
  * The part of the Weft agent that instrumented classes call. It is loaded from the agent jar by
@@ -14,6 +16,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * reported once.
  */
 public final class WeftAgentHook {
+  /**
+   * Set by the Weft extension of the OpenTelemetry Java agent: the agent's current span as
+   * {@code {traceIdHigh, traceIdLow, spanId, traceFlags}} (null: none), read directly from the
+   * agent's context. Null without the OpenTelemetry agent: the wrappers use {@code
+   * Weft.enterNative()}. Only JDK types, since it is set from another class loader.
+   */
+  @Nullable public static volatile Supplier<long[]> contextReader;
+
   private static final AtomicBoolean reported = new AtomicBoolean();
   private static volatile long failures;
 
