@@ -9,6 +9,8 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -53,7 +55,9 @@ public class NativeAgentBenchmark {
     }
     PlainCodec.noop(0);
     Weft.load();
-    provider = SdkTracerProvider.builder().build();
+    // a processor (exporting nowhere): an SDK without one hands out no-op tracers
+    provider = SdkTracerProvider.builder()
+        .addSpanProcessor(SimpleSpanProcessor.create(SpanExporter.composite())).build();
     if (currentSpan) {
       // beside the OpenTelemetry agent (-Dweft.bench.global=true): the agent's tracer
       Tracer tracer = Boolean.getBoolean("weft.bench.global")
