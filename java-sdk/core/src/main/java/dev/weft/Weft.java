@@ -347,6 +347,20 @@ public final class Weft {
     }
   }
 
+  /**
+   * As {@link #enterNative()}, with the parent given by its ids: for instrumentation that reads
+   * the current span itself (the Weft agent beside the OpenTelemetry Java agent reads the
+   * agent's own context, whose spans are not re-wrapped per call). Does nothing if the span id
+   * is 0.
+   */
+  public static NativeScope enterNative(long traceIdHigh, long traceIdLow, long spanId,
+      int traceFlags) {
+    if (spanId == 0 || !available()) {
+      return NativeScope.NOOP;
+    }
+    return new NativeScope(WeftJni.attach(traceIdHigh, traceIdLow, spanId, traceFlags));
+  }
+
   /** Runs {@code nativeCall} inside {@link #enterNative()}. */
   @SuppressWarnings("try") // the scope is only closed
   public static void run(Runnable nativeCall) {

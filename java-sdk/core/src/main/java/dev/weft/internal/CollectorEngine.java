@@ -246,7 +246,8 @@ public final class CollectorEngine {
         finish();
       } catch (InternalError | IndexOutOfBoundsException e) {
         logger.log(Level.WARNING, "segment " + path + " became unreadable during close", e);
-        pipeline.finish(System.nanoTime() + closeTimeoutNanos);
+        pipeline.finish(closing ? closeDeadlineNanos : System.nanoTime() + closeTimeoutNanos,
+            closeTimeoutNanos);
       }
     } catch (Throwable t) {
       logger.log(Level.SEVERE, "weft collector thread failed", t);

@@ -1,0 +1,51 @@
+package dev.weft.agent.hook;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import javax.annotation.Nullable;
+
+/**
+ * The part of the Weft agent that instrumented classes call. It is loaded from the agent jar by
+ * the system class loader (every {@code -javaagent} jar is on the system class path), so class
+ * loaders that delegate to it share it; the agent instruments only classes whose loader sees
+ * this very class. (Not on the bootstrap class path: appending to it would turn off class data
+ * sharing for the application's classes, with a JVM warning.)
+ *
+ * <p>{@link #failed(Throwable)} is the exception handler of the advice around every stitched
+ * native method: a failure inside Weft (attach or detach) never reaches the native call, and is
+ * reported once.
+ */
+public final class WeftAgentHook {
+  /**
+   * Set by the Weft extension of the OpenTelemetry Java agent: the agent's current span as
+   * {@code {traceIdHigh, traceIdLow, spanId, traceFlags}} (null: none), read directly from the
+   * agent's context. Null without the OpenTelemetry agent: the wrappers use {@code
+   * Weft.enterNative()}. Only JDK types, since it is set from another class loader.
+   */
+  @Nullable public static volatile Supplier<long[]> contextReader;
+
+  private static final AtomicBoolean reported = new AtomicBoolean();
+  private static volatile long failures;
+
+  private WeftAgentHook() {}
+
+  /**
+   * Called by the advice when attaching or detaching the JVM span threw: the native call goes on
+   * unstitched. Logs the first failure with its stack trace (on standard error: the agent does
+   * not initialise the application's logging), then only counts.
+   */
+  public static void failed(Throwable t) {
+    failures++;
+    if (reported.compareAndSet(false, true)) {
+      System.err.println("[weft-agent] WARNING: stitching a native call failed; the call itself"
+          + " is unaffected and goes on without the JVM span attached. Further failures are"
+          + " only counted (WeftAgentHook.failures()). Cause: " + t);
+      t.printStackTrace();
+    }
+  }
+
+  /** How many stitched native calls ran unstitched because Weft failed (approximate). */
+  public static long failures() {
+    return failures;
+  }
+}
