@@ -34,7 +34,8 @@ class DiagnosisTest {
 
   @Test
   void libweftNotFoundSaysOnceWhereItLookedAndHowToFixIt() throws Exception {
-    ChildJvm child = ChildJvm.run(shm, Map.of(), List.of(CHECK, "-Djava.library.path=" + shm),
+    ChildJvm child = ChildJvm.run(shm, Map.of(), List.of(CHECK, "-Djava.library.path=" + shm,
+        "-Dweft.native.bundled=false"),
         "idle", "hidden");
     assertThat(child.logLines("WARNING", "libweft not found")).as(child.output).isEqualTo(1);
     assertThat(child.output).contains("-Dweft.library.path", "WEFT_LIBRARY_PATH",

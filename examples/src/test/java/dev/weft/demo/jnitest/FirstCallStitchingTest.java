@@ -75,11 +75,21 @@ class FirstCallStitchingTest {
   }
 
   @Test
+  void lazilyLoadedLibraryIsStitchedFromItsFirstCallWithTheBundledLibweft() throws Exception {
+    // Nothing configured: the JVM loads the copy weft-java-sdk carries before the first call, and
+    // the library loaded inside that call resolves its DT_NEEDED libweft.so.0 to it.
+    ChildJvm child = stitch("lazy");
+    assertStitched(child, "lazy.work", "lazyloaded");
+    assertThat(child.output).doesNotContain("libweft not found");
+  }
+
+  @Test
   void whenLibweftIsOnlyFoundThroughTheLibraryTheFirstCallIsReportedAndTheSecondStitched()
       throws Exception {
-    // No property and nothing on java.library.path: the JVM cannot find libweft before the
-    // library (which pulls it in through its RUNPATH) is loaded inside the first call.
-    ChildJvm child = stitch("lazy");
+    // No property, nothing on java.library.path and the bundled copy turned off: the JVM cannot
+    // find libweft before the library (which pulls it in through its RUNPATH) is loaded inside
+    // the first call.
+    ChildJvm child = stitch("lazy", "-Dweft.native.bundled=false");
     assertThat(child.logLines("WARNING", "libweft not found")).as(child.output).isEqualTo(1);
     assertThat(child.output).contains("attached|jvm.call-0|false");
     assertThat(child.output).contains("attached|jvm.call-1|true");

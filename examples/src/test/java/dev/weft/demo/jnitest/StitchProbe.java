@@ -3,6 +3,7 @@ package dev.weft.demo.jnitest;
 import dev.weft.NativeScope;
 import dev.weft.Weft;
 import dev.weft.WeftCollector;
+import dev.weft.WeftStats;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
@@ -76,6 +77,7 @@ public final class StitchProbe {
           callInSpan(tracer, "jvm.call-" + call, work);
         }
         waitAttached(collector);
+        waitDrained(collector);
         for (String line : Weft.diagnose().toString().split("\n")) {
           System.out.println("diag|" + line);
         }
@@ -133,6 +135,17 @@ public final class StitchProbe {
       work.applyAsLong(2);
     } finally {
       span.end();
+    }
+  }
+
+  /** stats() are the counters the collector thread last published: wait for its pass. */
+  private static void waitDrained(WeftCollector collector) throws InterruptedException {
+    for (int i = 0; i < 500; i++) {
+      WeftStats stats = collector.stats();
+      if (stats.spansCommitted() > 0 && stats.spansDrained() >= stats.spansCommitted()) {
+        return;
+      }
+      Thread.sleep(10);
     }
   }
 

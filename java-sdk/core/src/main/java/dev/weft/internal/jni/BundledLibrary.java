@@ -44,6 +44,14 @@ public final class BundledLibrary {
   public static final String WORKDIR_PROPERTY = "weft.native.workdir";
   /** Environment variable: the directory the bundled libweft is extracted into. */
   public static final String WORKDIR_ENV = "WEFT_NATIVE_WORKDIR";
+  /**
+   * System property: {@code false} makes Weft never use the bundled copy (only the override, an
+   * already mapped libweft and {@code java.library.path}), e.g. where the application ships its own
+   * libweft next to its JNI library and must not get a second one.
+   */
+  public static final String BUNDLED_PROPERTY = "weft.native.bundled";
+  /** Environment variable with the meaning of {@value #BUNDLED_PROPERTY}. */
+  public static final String BUNDLED_ENV = "WEFT_NATIVE_BUNDLED";
   /** The file name of the extracted copy: libweft's SONAME. */
   public static final String FILE_NAME = "libweft.so.0";
 
@@ -53,6 +61,15 @@ public final class BundledLibrary {
       PosixFilePermissions.fromString("r-xr-xr-x");
 
   private BundledLibrary() {}
+
+  /** Whether the bundled copy may be used ({@value #BUNDLED_PROPERTY}, {@value #BUNDLED_ENV}). */
+  public static boolean enabled() {
+    String value = System.getProperty(BUNDLED_PROPERTY);
+    if (value == null || value.isEmpty()) {
+      value = System.getenv(BUNDLED_ENV);
+    }
+    return value == null || !value.trim().equalsIgnoreCase("false");
+  }
 
   /**
    * The platform name of the jar's native folder for this JVM, such as {@code linux-x86_64}, or

@@ -136,14 +136,19 @@ public final class LibraryLoader {
       target = mapped.get(0);
     } else {
       target = findOnLibraryPath(libraryPath);
-      if (target == null) {
+      boolean bundled = BundledLibrary.enabled();
+      if (target == null && bundled) {
         target = BundledLibrary.extract();
       }
       if (target == null) {
         throw new LoadException("weft: libweft not found: no libweft is loaded yet, none is on"
-            + " java.library.path (" + libraryPath + ") and the weft-java-sdk jar carries none"
-            + " for " + System.getProperty("os.name") + "/" + System.getProperty("os.arch")
-            + " (it can carry linux-x86_64 and linux-aarch64, glibc 2.34+). Load your native library first (it links"
+            + " java.library.path (" + libraryPath + ") and "
+            + (bundled ? "the weft-java-sdk jar carries none for " + System.getProperty("os.name")
+                + "/" + System.getProperty("os.arch") + " (it can carry linux-x86_64 and"
+                + " linux-aarch64, glibc 2.34+)"
+                : "the copy the weft-java-sdk jar carries is turned off ("
+                + BundledLibrary.BUNDLED_PROPERTY + "=false)")
+            + ". Load your native library first (it links"
             + " libweft.so.0), or set -D" + PATH_PROPERTY + "=<path of libweft.so.0> or "
             + PATH_ENV + ", or add its directory to java.library.path", false, null);
       }
