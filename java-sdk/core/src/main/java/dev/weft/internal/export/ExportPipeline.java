@@ -251,30 +251,46 @@ public final class ExportPipeline implements SpanSink {
     inFlightSpans.addAndGet(size);
     inFlightExports.incrementAndGet();
     CompletableResultCode result;
+    InternalError lateFault = null;
     try {
       result = exporter.export(Collections.unmodifiableList(batch));
     } catch (RuntimeException e) {
       logger.log(Level.FINE, "span exporter threw", e);
       result = CompletableResultCode.ofExceptionalFailure(e);
+    } catch (InternalError e) {
+      // A fault of a truncated mapping that the JVM delivered late, here (JDK 17, compiled code):
+      // not the exporter's doing. The batch is counted as failed below, so the in-flight
+      // bookkeeping stays exact, and the fault goes on to the collector loop, which detaches.
+      lateFault = e;
+      result = CompletableResultCode.ofExceptionalFailure(e);
     }
     inFlight.add(result);
     CompletableResultCode completed = result;
     result.whenComplete(() -> {
-      if (completed.isSuccess()) {
-        counters.exported(size);
-        succeeded();
-      } else {
-        counters.exportFailed(size);
-        failed(describe(completed), size);
-      }
+      // The in-flight bookkeeping first and unconditionally: a mapping fault the JVM delivers
+      // late on the collector thread (JDK 17) may interrupt the reporting below, and a count left
+      // behind would hold back every later export.
       inFlightSpans.addAndGet(-size);
       inFlightExports.decrementAndGet();
       inFlight.remove(completed);
-      Thread thread = owner;
-      if (thread != null) {
-        LockSupport.unpark(thread);
+      try {
+        if (completed.isSuccess()) {
+          counters.exported(size);
+          succeeded();
+        } else {
+          counters.exportFailed(size);
+          failed(describe(completed), size);
+        }
+      } finally {
+        Thread thread = owner;
+        if (thread != null) {
+          LockSupport.unpark(thread);
+        }
       }
     });
+    if (lateFault != null) {
+      throw lateFault;
+    }
   }
 
   /**
