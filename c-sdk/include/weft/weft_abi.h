@@ -12,6 +12,11 @@
  *    in the header and records to skip what it does not know);
  *  - words shared between a writer and a reader are _Atomic in the C SDK;
  *    their memory order is stated next to each of them.
+ *
+ * Version 1.1 appends (docs/shm-abi.md, "Version 1.1"): the collector lease,
+ * the shutdown fence, the creator's Resource record, the RECOVERED segment
+ * state, and per slot `dropped_shutdown`, `last_end_unix_nanos` and the
+ * consumer's `read_position`. A 1.0 reader ignores all of them.
  */
 #ifndef WEFT_ABI_H
 #define WEFT_ABI_H
@@ -34,7 +39,7 @@
 /** "WEFTSHM" followed by a zero byte, read as a little-endian u64. */
 #define WEFT_ABI_MAGIC UINT64_C(0x004D485354464557)
 #define WEFT_ABI_VERSION_MAJOR 1
-#define WEFT_ABI_VERSION_MINOR 0
+#define WEFT_ABI_VERSION_MINOR 0 /* becomes 1 when the writer implements every 1.1 field (docs/shm-abi.md) */
 /** Written as a native u32; a reader that sees other bytes has the wrong byte order. */
 #define WEFT_ABI_BYTE_ORDER_MARK UINT32_C(0x01020304)
 
@@ -51,7 +56,19 @@ enum weft_abi_segment_state {
     WEFT_ABI_SEGMENT_INITIALIZING = 0,
     WEFT_ABI_SEGMENT_LIVE = 1,
     WEFT_ABI_SEGMENT_CLOSED = 2,
+    WEFT_ABI_SEGMENT_RECOVERED = 3, /* 1.1: a dead creator's data was exported by a recoverer */
 };
+
+/** weft_abi_header_t.fence (1.1) */
+enum weft_abi_fence {
+    WEFT_ABI_FENCE_OPEN = 0,   /* writers record */
+    WEFT_ABI_FENCE_CLOSED = 1, /* writers count every span they end as dropped_shutdown */
+};
+
+/** 1.1: the header area that holds the Resource record, when the writer has one. */
+#define WEFT_ABI_HEADER_SIZE_V1_1 8192u
+#define WEFT_ABI_RESOURCE_OFFSET 4096u
+#define WEFT_ABI_RESOURCE_MAX 4096u
 
 /** One instrumentation scope (the library that called weft_init). */
 typedef struct weft_abi_scope {
@@ -93,7 +110,16 @@ typedef struct weft_abi_header {
     uint16_t reserved0;                /* 114 */
     WEFT_ABI_ATOMIC(uint32_t) scope_count; /* 116 release after the scope entry is written; acquire */
     WEFT_ABI_ATOMIC(uint64_t) dropped_no_slot; /* 120 spans dropped because every slot was taken; relaxed */
-    uint8_t reserved1[128];            /* 128 zero */
+    /* -- 1.1: the collector lease (docs/shm-abi.md, "Lease") */
+    WEFT_ABI_ATOMIC(uint64_t) lease_owner; /* 128 0 = none, else (collector start_ticks low 32 bits << 32) | pid; CAS acq_rel */
+    WEFT_ABI_ATOMIC(uint64_t) lease_heartbeat_unix_nanos; /* 136 lease holder, relaxed, about every second */
+    /* -- 1.1: the shutdown fence */
+    WEFT_ABI_ATOMIC(uint32_t) fence;   /* 144 enum weft_abi_fence; collector release, writer relaxed at span end */
+    uint32_t reserved2;                /* 148 */
+    /* -- 1.1: the creator's Resource (a RESOURCE record), 0/0 when absent */
+    uint32_t resource_offset;          /* 152 from the segment start; inside [WEFT_ABI_HEADER_SIZE, header_size) */
+    uint32_t resource_length;          /* 156 bytes of the RESOURCE record */
+    uint8_t reserved1[96];             /* 160 zero */
     weft_abi_scope_t scopes[WEFT_ABI_MAX_SCOPES]; /* 256 */
 } weft_abi_header_t;                   /* 3968, padded to WEFT_ABI_HEADER_SIZE in the file */
 
@@ -125,10 +151,13 @@ typedef struct weft_abi_slot {
     WEFT_ABI_ATOMIC(uint64_t) dropped_ring_full; /* 144 spans dropped: no room in the ring; relaxed */
     WEFT_ABI_ATOMIC(uint64_t) dropped_reentrant; /* 152 spans dropped: begun while this thread was inside weft (signal handler); relaxed */
     WEFT_ABI_ATOMIC(uint64_t) dropped_too_deep;  /* 160 spans dropped: nesting deeper than `stack_depth`; relaxed */
-    uint8_t reserved1[88];             /* 168 */
+    WEFT_ABI_ATOMIC(uint64_t) dropped_shutdown;  /* 168 1.1: spans ended after the fence closed; relaxed */
+    WEFT_ABI_ATOMIC(uint64_t) last_end_unix_nanos; /* 176 1.1: end time of the last span ended on this slot; relaxed, before `tail` */
+    uint8_t reserved1[72];             /* 184 */
     /* -- consumer line, offsets 256..383 */
     WEFT_ABI_ATOMIC(uint64_t) head;    /* 256 byte position of the next unread record; consumer release, producer acquire */
-    uint8_t reserved2[120];            /* 264 */
+    WEFT_ABI_ATOMIC(uint64_t) read_position; /* 264 1.1: consumer, release: bytes in [head, read_position) were read, maybe exported, not yet acknowledged */
+    uint8_t reserved2[112];            /* 272 */
     uint8_t reserved3[128];            /* 384 */
 } weft_abi_slot_t;                     /* 512 */
 
@@ -139,6 +168,7 @@ enum weft_abi_record_type {
     WEFT_ABI_RECORD_SPAN = 1,      /* a finished span (in the ring) or an open one (in a frame) */
     WEFT_ABI_RECORD_PADDING = 2,   /* fills the ring up to its end before a wrap; skip */
     WEFT_ABI_RECORD_CONTEXT = 3,   /* a frame holding an attached parent context; never in the ring */
+    WEFT_ABI_RECORD_RESOURCE = 4,  /* 1.1: the creator's Resource, in the header area only; never in a ring or frame */
 };
 
 /** Common to every record. The next record in a ring starts at align8(length). */
@@ -252,6 +282,16 @@ typedef struct weft_abi_event {
 /** Status message item: header, then (length - 4) bytes of UTF-8. The last one wins. */
 #define WEFT_ABI_STATUS_MESSAGE_PREFIX_SIZE 4u
 
+/**
+ * 1.1: RESOURCE record (type 4), at `resource_offset`: the creator's
+ * Resource as the native side knows it at init. Fixed part: the record
+ * header, then u16 attr_count (8), u16 dropped_attr_count (10), u32 reserved
+ * (12). Followed by `attr_count` attribute items (same encoding as a span's).
+ */
+#define WEFT_ABI_RESOURCE_FIXED_SIZE 16u
+#define WEFT_ABI_RESOURCE_ATTR_COUNT_OFFSET 8u
+#define WEFT_ABI_RESOURCE_DROPPED_ATTR_COUNT_OFFSET 10u
+
 /* ------------------------------------------------------- static asserts */
 
 #if !defined(__cplusplus)
@@ -289,6 +329,12 @@ WEFT_ABI_ASSERT_OFFSET(weft_abi_header_t, max_key_length, 110);
 WEFT_ABI_ASSERT_OFFSET(weft_abi_header_t, max_value_length, 112);
 WEFT_ABI_ASSERT_OFFSET(weft_abi_header_t, scope_count, 116);
 WEFT_ABI_ASSERT_OFFSET(weft_abi_header_t, dropped_no_slot, 120);
+WEFT_ABI_ASSERT_OFFSET(weft_abi_header_t, lease_owner, 128);
+WEFT_ABI_ASSERT_OFFSET(weft_abi_header_t, lease_heartbeat_unix_nanos, 136);
+WEFT_ABI_ASSERT_OFFSET(weft_abi_header_t, fence, 144);
+WEFT_ABI_ASSERT_OFFSET(weft_abi_header_t, resource_offset, 152);
+WEFT_ABI_ASSERT_OFFSET(weft_abi_header_t, resource_length, 156);
+WEFT_ABI_ASSERT_OFFSET(weft_abi_header_t, reserved1, 160);
 WEFT_ABI_ASSERT_OFFSET(weft_abi_header_t, scopes, 256);
 WEFT_ABI_ASSERT_SIZE(weft_abi_header_t, 256 + 16 * 232);
 _Static_assert(sizeof(weft_abi_header_t) <= WEFT_ABI_HEADER_SIZE, "header outgrew its page");
@@ -303,7 +349,10 @@ WEFT_ABI_ASSERT_OFFSET(weft_abi_slot_t, spans_committed, 136);
 WEFT_ABI_ASSERT_OFFSET(weft_abi_slot_t, dropped_ring_full, 144);
 WEFT_ABI_ASSERT_OFFSET(weft_abi_slot_t, dropped_reentrant, 152);
 WEFT_ABI_ASSERT_OFFSET(weft_abi_slot_t, dropped_too_deep, 160);
+WEFT_ABI_ASSERT_OFFSET(weft_abi_slot_t, dropped_shutdown, 168);
+WEFT_ABI_ASSERT_OFFSET(weft_abi_slot_t, last_end_unix_nanos, 176);
 WEFT_ABI_ASSERT_OFFSET(weft_abi_slot_t, head, 256);
+WEFT_ABI_ASSERT_OFFSET(weft_abi_slot_t, read_position, 264);
 WEFT_ABI_ASSERT_SIZE(weft_abi_slot_t, WEFT_ABI_SLOT_HEADER_SIZE);
 
 WEFT_ABI_ASSERT_OFFSET(weft_abi_record_header_t, length, 0);

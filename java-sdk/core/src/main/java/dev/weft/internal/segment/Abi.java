@@ -1,7 +1,7 @@
 package dev.weft.internal.segment;
 
 /**
- * Offsets, sizes and constants of the shared-memory segment, ABI version 1.0 (docs/shm-abi.md,
+ * Offsets, sizes and constants of the shared-memory segment, ABI version 1.1 (docs/shm-abi.md,
  * c-sdk/include/weft/weft_abi.h). All multi-byte values are little-endian.
  *
  * <pre>
@@ -24,6 +24,14 @@ public final class Abi {
   public static final int SEGMENT_INITIALIZING = 0;
   public static final int SEGMENT_LIVE = 1;
   public static final int SEGMENT_CLOSED = 2;
+  /** 1.1: a dead creator's data was exported by a recoverer. */
+  public static final int SEGMENT_RECOVERED = 3;
+
+  /** The minor version this reader knows; later minors only append. */
+  public static final int VERSION_MINOR = 1;
+
+  public static final int FENCE_OPEN = 0;
+  public static final int FENCE_CLOSED = 1;
 
   // ---------------------------------------------------------------- header
   public static final int MAGIC_OFFSET = 0;
@@ -51,7 +59,19 @@ public final class Abi {
   public static final int MAX_VALUE_LENGTH_OFFSET = 112;
   public static final int SCOPE_COUNT_OFFSET = 116;
   public static final int DROPPED_NO_SLOT_OFFSET = 120;
+  // 1.1: lease, fence, resource (0 in a 1.0 segment)
+  public static final int LEASE_OWNER_OFFSET = 128;
+  public static final int LEASE_HEARTBEAT_OFFSET = 136;
+  public static final int FENCE_OFFSET = 144;
+  public static final int RESOURCE_OFFSET_OFFSET = 152;
+  public static final int RESOURCE_LENGTH_OFFSET = 156;
   public static final int SCOPES_OFFSET = 256;
+
+  /** 1.1: where the C SDK writes the RESOURCE record, and the most bytes it may take. */
+  public static final int RESOURCE_AREA_OFFSET = 4096;
+  public static final int RESOURCE_AREA_MAX = 4096;
+  /** 1.1: the header size the C SDK writes when it writes a RESOURCE record. */
+  public static final int HEADER_SIZE_V1_1 = 8192;
 
   /** Bytes of the header structure; {@code header_size} in the file is at least this. */
   public static final int HEADER_STRUCT_SIZE = 3968;
@@ -86,7 +106,10 @@ public final class Abi {
   public static final int SLOT_DROPPED_RING_FULL_OFFSET = 144;
   public static final int SLOT_DROPPED_REENTRANT_OFFSET = 152;
   public static final int SLOT_DROPPED_TOO_DEEP_OFFSET = 160;
+  public static final int SLOT_DROPPED_SHUTDOWN_OFFSET = 168;
+  public static final int SLOT_LAST_END_OFFSET = 176;
   public static final int SLOT_HEAD_OFFSET = 256;
+  public static final int SLOT_READ_POSITION_OFFSET = 264;
 
   public static final int MIN_STACK_DEPTH = 1;
   public static final int MAX_STACK_DEPTH = 256;
@@ -104,6 +127,11 @@ public final class Abi {
   public static final int RECORD_SPAN = 1;
   public static final int RECORD_PADDING = 2;
   public static final int RECORD_CONTEXT = 3;
+  /** 1.1: the creator's Resource, in the header area only. */
+  public static final int RECORD_RESOURCE = 4;
+  public static final int RESOURCE_FIXED_SIZE = 16;
+  public static final int RESOURCE_ATTR_COUNT_OFFSET = 8;
+  public static final int RESOURCE_DROPPED_ATTR_COUNT_OFFSET = 10;
 
   public static final int SPAN_TRACE_ID_OFFSET = 8;
   public static final int SPAN_SPAN_ID_OFFSET = 24;
