@@ -27,7 +27,7 @@ typedef struct weft_test_read {
 /**
  * 3 spans in one slot's ring -- "r0" with one attribute of every type, an event with one attribute and a
  * status message, then "r1" and "r2" with an int64 attribute -- and "open" still open in frame 0. Two slots,
- * 4 frames of 512 bytes, a 4096-byte ring: 4096 + 2 * 8192 bytes.
+ * 4 frames of 512 bytes, a 4096-byte ring: 8192 (header and Resource) + 2 * 8192 bytes.
  */
 static inline weft_test_image_t weft_test_image(void) {
     weft_config_t config = weft_test_config();

@@ -93,7 +93,9 @@ static void the_header_describes_the_segment(void) {
     const weft_abi_header_t *h = reader->header;
     CHECK(h->magic == WEFT_ABI_MAGIC);
     CHECK_EQ(h->version_major, 1);
-    CHECK_EQ(h->header_size, 4096);
+    CHECK_EQ(h->header_size, 8192);
+    CHECK_EQ(h->version_minor, 1);
+    CHECK_EQ(h->slots_offset, 8192);
     CHECK_EQ(h->segment_size, (uint64_t)st.st_size);
     CHECK_EQ(h->byte_order_mark, 0x01020304);
     CHECK_EQ(h->state, WEFT_ABI_SEGMENT_LIVE);

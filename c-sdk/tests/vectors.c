@@ -18,6 +18,7 @@
  * own uid at offset 36 (creator_uid), since it is not uid 1000.
  */
 #define _GNU_SOURCE
+#include "resource.h"
 #include "weft_internal.h"
 #include "weft/weft_reader.h"
 
@@ -191,7 +192,9 @@ typedef struct vector {
     void (*corrupt)(uint8_t *base, const weft_abi_header_t *h);
     uint32_t ring_size;
     uint16_t max_value_length;
-    bool close; /* shut down cleanly (state CLOSED) or leave it live */
+    bool close; /* shut down cleanly (state CLOSED, fence closed) or leave it live */
+    const char *service_name;        /* the OTEL_SERVICE_NAME its Resource was made from, or NULL */
+    const char *resource_attributes; /* the OTEL_RESOURCE_ATTRIBUTES, or NULL */
 } vector_t;
 
 static weft_reader_t reader; /* used while recording, to advance head where a scenario drains */
@@ -359,27 +362,27 @@ static const vector_t vectors[] = {
     {"basic", "every field: nested spans, all four attribute types, events with and without attributes, "
               "ERROR and OK status, a remote parent, an attached JVM parent, a value cut at a UTF-8 boundary, "
               "a span ended by its thread's exit (on slot 1)",
-     record_basic, NULL, 4096, 16, true},
+     record_basic, NULL, 4096, 16, true, NULL, NULL},
     {"wrap", "a ring that wrapped: 9 records read, then a padding record and 2 records at the start of the ring",
-     record_wrap, NULL, 1024, 1024, true},
+     record_wrap, NULL, 1024, 1024, true, NULL, NULL},
     {"overflow", "a full ring: 9 records kept, 6 spans dropped and counted (droppedRingFull)", record_overflow, NULL,
-     1024, 1024, true},
+     1024, 1024, true, NULL, NULL},
     {"open-spans", "a crashed writer: state LIVE, creator not running, two spans open in the frames (with an "
                    "attached context between them) and one finished span in the ring",
-     record_open_spans, NULL, 4096, 1024, false},
+     record_open_spans, NULL, 4096, 1024, false, NULL, NULL},
     {"corrupt-attr-count", "basic with the second record's attr_count wrong: that record alone is dropped",
-     record_basic, corrupt_attr_count, 4096, 16, true},
+     record_basic, corrupt_attr_count, 4096, 16, true, NULL, NULL},
     {"corrupt-bool", "basic with a bool attribute byte of 2: that record alone is dropped", record_basic,
-     corrupt_bool, 4096, 16, true},
+     corrupt_bool, 4096, 16, true, NULL, NULL},
     {"corrupt-length", "basic with the fourth record's length far past the tail: the rest of slot 0 is skipped",
-     record_basic, corrupt_length, 4096, 16, true},
+     record_basic, corrupt_length, 4096, 16, true, NULL, NULL},
     {"unknown-type", "basic with the third record's type 99: skipped by its length and counted", record_basic,
-     corrupt_type, 4096, 16, true},
+     corrupt_type, 4096, 16, true, NULL, NULL},
     {"corrupt-positions", "wrap with slot 0's tail 10 capacities past its head: the slot is resynchronised",
-     record_wrap, corrupt_positions, 1024, 1024, true},
-    {"bad-magic", "not a weft segment: refused", record_overflow, corrupt_magic, 1024, 1024, true},
-    {"bad-version", "ABI major version 2: refused", record_overflow, corrupt_version, 1024, 1024, true},
-    {"bad-sizes", "slot_count larger than the file: refused", record_overflow, corrupt_sizes, 1024, 1024, true},
+     record_wrap, corrupt_positions, 1024, 1024, true, NULL, NULL},
+    {"bad-magic", "not a weft segment: refused", record_overflow, corrupt_magic, 1024, 1024, true, NULL, NULL},
+    {"bad-version", "ABI major version 2: refused", record_overflow, corrupt_version, 1024, 1024, true, NULL, NULL},
+    {"bad-sizes", "slot_count larger than the file: refused", record_overflow, corrupt_sizes, 1024, 1024, true, NULL, NULL},
 };
 
 /* ------------------------------------------------------------ record */
@@ -404,7 +407,23 @@ static int copy_file_bytes(const char *path, uint8_t **data, size_t *length) {
     return n == (ssize_t)*length ? 0 : -EIO;
 }
 
-static void fix_identity(uint8_t *base) {
+/** The Resource a vector's process "had": fixed, so the files are reproducible (its environment per vector). */
+static void fix_resource(uint8_t *base, const vector_t *v) {
+    weft_abi_header_t *h = (weft_abi_header_t *)(void *)base;
+    const weft_resource_inputs_t inputs = {
+        .service_name = v->service_name,
+        .resource_attributes = v->resource_attributes,
+        .pid = FIXED_PID,
+        .executable_name = "vector-app",
+        .executable_path = "/opt/weft-vectors/bin/vector-app",
+        .host_name = "vector-host",
+    };
+    h->resource_length = weft_resource_encode(base + WEFT_ABI_RESOURCE_OFFSET, WEFT_ABI_RESOURCE_MAX, &inputs,
+                                              h->max_value_length);
+}
+
+static void fix_identity(uint8_t *base, const vector_t *v) {
+    fix_resource(base, v);
     weft_abi_header_t *h = (weft_abi_header_t *)(void *)base;
     h->creator_pid = FIXED_PID;
     h->creator_uid = FIXED_UID;
@@ -463,12 +482,13 @@ static generated_t generate(const vector_t *v, const char *work_dir) {
         weft_shutdown(); /* CLOSED is written into the mapping; the copy gets it below */
         weft_abi_header_t *h = (weft_abi_header_t *)(void *)g.seg;
         h->state = WEFT_ABI_SEGMENT_CLOSED;
+        h->fence = WEFT_ABI_FENCE_CLOSED;
     } else {
         /* a crash: leave everything as it is, but let this process go on to the next vector */
         weft_shutdown();
         ((weft_abi_header_t *)(void *)g.seg)->state = WEFT_ABI_SEGMENT_LIVE;
     }
-    fix_identity(g.seg);
+    fix_identity(g.seg, v);
     if (v->corrupt != NULL) {
         v->corrupt(g.seg, (const weft_abi_header_t *)(const void *)g.seg);
     }
