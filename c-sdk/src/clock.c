@@ -35,14 +35,15 @@ static uint64_t weft_anchor_mono;
 static uint64_t weft_interval_ns; /* until the next recalibration: 10 ms, x4 each time, up to 1 s */
 
 #define WEFT_NANOS_PER_SECOND UINT64_C(1000000000)
-#define WEFT_CALIBRATION_NANOS UINT64_C(200000)    /* the start's first rate: over 200 µs */
+#define WEFT_CALIBRATION_NANOS UINT64_C(100000)    /* the start's first rate: two windows of 100 µs */
 #define WEFT_FIRST_INTERVAL_NANOS UINT64_C(10000000) /* 10 ms */
 #define WEFT_MAX_INTERVAL_NANOS WEFT_NANOS_PER_SECOND
 #define WEFT_MAX_DISAGREEMENT_NANOS INT64_C(1000000) /* TSC vs CLOCK_MONOTONIC: beyond 1 ms, stop using it */
+#define WEFT_MAX_SLEW_NANOS INT64_C(100000)           /* beyond 100 µs, step rather than slew */
 #define WEFT_MAX_PAIR_GAP_NANOS UINT64_C(50000)      /* a pair read across a preemption is not used */
 
 typedef struct weft_clock_params {
-    uint64_t base_tsc, base_ns, mult, limit;
+    uint64_t base_tsc, base_ns, mult, limit, rate;
 } weft_clock_params_t;
 
 /** A consistent copy of the mapping, or false if it is being rewritten. */
@@ -53,6 +54,7 @@ static bool weft_clock_read(weft_clock_params_t *p) {
     p->base_ns = weft_load_relaxed(&weft_clock.base_ns);
     p->mult = weft_load_relaxed(&weft_clock.mult);
     p->limit = weft_load_relaxed(&weft_clock.limit);
+    p->rate = weft_load_relaxed(&weft_clock.rate);
     atomic_thread_fence(memory_order_acquire);
     return (seq & 1u) == 0 && seq == weft_load_relaxed(&weft_clock.seq);
 }
@@ -67,15 +69,23 @@ static void weft_clock_publish(const weft_clock_params_t *p) {
     weft_store_relaxed(&weft_clock.base_ns, p->base_ns);
     weft_store_relaxed(&weft_clock.mult, p->mult);
     weft_store_relaxed(&weft_clock.limit, p->limit);
+    weft_store_relaxed(&weft_clock.rate, p->rate);
     /* release: the words above are complete before the sequence number is even again */
     weft_store_release(&weft_clock.seq, seq + 2u);
 }
 
-/** The mapping at `tsc`, also for a tick before base_tsc (read before a recalibration). */
+/**
+ * The mapping at `tsc`: the slewed rate up to limit, the measured rate beyond (a late
+ * recalibration must not apply the slew for longer than it was meant for), and back from
+ * base_tsc for a tick read before a recalibration.
+ */
 static uint64_t weft_clock_map(const weft_clock_params_t *p, uint64_t tsc) {
     if (tsc >= p->base_tsc) {
-        __extension__ unsigned __int128 scaled = (unsigned __int128)(tsc - p->base_tsc) * p->mult;
-        return p->base_ns + (uint64_t)(scaled >> 32);
+        const uint64_t delta = tsc - p->base_tsc;
+        const uint64_t slewed = delta < p->limit ? delta : p->limit;
+        __extension__ unsigned __int128 scaled = (unsigned __int128)slewed * p->mult;
+        __extension__ unsigned __int128 beyond = (unsigned __int128)(delta - slewed) * p->rate;
+        return p->base_ns + (uint64_t)(scaled >> 32) + (uint64_t)(beyond >> 32);
     }
     __extension__ unsigned __int128 scaled = (unsigned __int128)(p->base_tsc - tsc) * p->mult;
     return p->base_ns - (uint64_t)(scaled >> 32);
@@ -100,6 +110,20 @@ static void weft_clock_pair(uint64_t *tsc, uint64_t *mono, uint64_t *gap_ticks) 
         }
     }
     *gap_ticks = best;
+}
+
+/** The narrowest of the brackets taken during WEFT_CALIBRATION_NANOS (at start only). */
+static void weft_clock_best_pair(uint64_t *tsc, uint64_t *mono) {
+    const uint64_t start = weft_monotonic_nanos();
+    uint64_t best = UINT64_MAX, t, m, gap;
+    do {
+        weft_clock_pair(&t, &m, &gap);
+        if (gap < best) {
+            best = gap;
+            *tsc = t;
+            *mono = m;
+        }
+    } while (m - start < WEFT_CALIBRATION_NANOS);
 }
 
 /** Nanoseconds of `ticks` at rate `mult`. */
@@ -153,22 +177,38 @@ static void weft_clock_recalibrate(void) {
         return;
     }
     const uint64_t mapped = weft_clock_map(&p, tsc);
-    const int64_t error = (int64_t)(mono + (uint64_t)weft_global.clock_offset_nanos - mapped);
-    if (error > WEFT_MAX_DISAGREEMENT_NANOS || error < -WEFT_MAX_DISAGREEMENT_NANOS) {
+    const uint64_t real = mono + (uint64_t)weft_global.clock_offset_nanos;
+    const int64_t error = (int64_t)(real - mapped);
+    /* What the previous rate can explain: 1000 ppm of the time since the last base, at least 1 ms.
+     * More than that, and the TSC does not keep time with CLOCK_MONOTONIC here (kernel changed the
+     * clocksource, VM migrated without TSC scaling): stop using it. */
+    const uint64_t since = weft_ticks_to_nanos(tsc >= p.base_tsc ? tsc - p.base_tsc : 0, p.rate);
+    const int64_t explainable = since / 1000u > (uint64_t)WEFT_MAX_DISAGREEMENT_NANOS ? (int64_t)(since / 1000u)
+                                                                                       : WEFT_MAX_DISAGREEMENT_NANOS;
+    if (error > explainable || error < -explainable) {
         weft_clock_fall_back("weft: the TSC and CLOCK_MONOTONIC disagreed by %lld ns: using CLOCK_MONOTONIC",
                              (long long)error);
         return;
     }
     weft_interval_ns = weft_interval_ns * 4u < WEFT_MAX_INTERVAL_NANOS ? weft_interval_ns * 4u : WEFT_MAX_INTERVAL_NANOS;
     const uint64_t interval_ticks = weft_nanos_to_ticks(weft_interval_ns, rate);
-    /* error / interval, in the rate's units; bounded (1/64) so the mapping always moves forward */
-    int64_t correction = error * (INT64_C(1) << 32) / (int64_t)interval_ticks; /* |error| <= 1 ms: no overflow */
-    const int64_t bound = (int64_t)(rate / 64u);
-    correction = correction > bound ? bound : correction < -bound ? -bound : correction;
     p.base_tsc = tsc;
-    p.base_ns = mapped;
-    p.mult = (uint64_t)((int64_t)rate + correction);
+    p.mult = rate;
+    p.rate = rate;
     p.limit = interval_ticks;
+    if (error > WEFT_MAX_SLEW_NANOS || error < -WEFT_MAX_SLEW_NANOS) {
+        /* too far to slew out soon (a long idle time on a first rate measured over 200 µs): step;
+         * a span open across a step back ends no earlier than it began (frames.h) */
+        p.base_ns = real;
+    } else {
+        /* error / interval, in the rate's units (|error| <= 100 µs: no overflow); bounded (1/64)
+         * so that the mapping always moves forward */
+        int64_t correction = error * (INT64_C(1) << 32) / (int64_t)interval_ticks;
+        const int64_t bound = (int64_t)(rate / 64u);
+        correction = correction > bound ? bound : correction < -bound ? -bound : correction;
+        p.base_ns = mapped;
+        p.mult = (uint64_t)((int64_t)rate + correction);
+    }
     weft_clock_publish(&p);
 }
 
@@ -251,11 +291,10 @@ int weft_clock_start(char *error, size_t error_size) {
     char buffer[160];
     const char *why = want_tsc ? weft_tsc_unusable(buffer, sizeof buffer) : NULL;
     if (want_tsc && why == NULL) {
-        uint64_t tsc0, mono0, tsc1, mono1, gap;
-        weft_clock_pair(&tsc0, &mono0, &gap);
-        do {
-            weft_clock_pair(&tsc1, &mono1, &gap);
-        } while (mono1 - mono0 < WEFT_CALIBRATION_NANOS);
+        /* the narrowest bracket in each of two 100 µs windows: a preempted pair would skew the rate */
+        uint64_t tsc0, mono0, tsc1, mono1;
+        weft_clock_best_pair(&tsc0, &mono0);
+        weft_clock_best_pair(&tsc1, &mono1);
         weft_anchor_tsc = tsc0;
         weft_anchor_mono = mono0;
         const uint64_t rate = weft_rate_since_anchor(tsc1, mono1);
@@ -267,6 +306,7 @@ int weft_clock_start(char *error, size_t error_size) {
             const weft_clock_params_t p = {.base_tsc = tsc1,
                                            .base_ns = mono1 + (uint64_t)weft_global.clock_offset_nanos,
                                            .mult = rate,
+                                           .rate = rate,
                                            .limit = weft_nanos_to_ticks(WEFT_FIRST_INTERVAL_NANOS, rate)};
             weft_clock_publish(&p);
             weft_clock_reason[0] = '\0';

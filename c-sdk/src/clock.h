@@ -38,6 +38,7 @@ typedef struct weft_clock {
     _Atomic uint64_t base_ns;  /* ... the mapping gives this Unix-epoch time */
     _Atomic uint64_t mult;     /* nanoseconds per tick, << 32 */
     _Atomic uint64_t limit;    /* ticks after base_tsc within which the mapping is current */
+    _Atomic uint64_t rate;     /* beyond limit (read out of line only): the measured rate, without the slew */
 } weft_clock_t;
 
 extern WEFT_HIDDEN weft_clock_t weft_clock;
