@@ -74,6 +74,10 @@ WEFT_HIDDEN uint64_t weft_clock_slow(uint64_t tsc);
  */
 WEFT_HIDDEN int weft_clock_start(char *error, size_t error_size);
 
+/** For tests only: ends the TSC mapping's interval now (the next read recalibrates) after moving
+ * it by skew_nanos. @return false if the TSC is not in use or a recalibration is in progress. */
+WEFT_HIDDEN bool weft_clock_testing_adjust(int64_t skew_nanos);
+
 /** In a fork child: a recalibration the parent had in progress on another thread is abandoned. */
 WEFT_HIDDEN void weft_clock_on_fork_child(void);
 
