@@ -50,12 +50,12 @@ typedef struct weft_clock_params {
 static bool weft_clock_read_once(weft_clock_params_t *p) {
     /* acquire: pairs with the release that made the sequence number even again */
     const uint32_t seq = weft_load_acquire(&weft_clock.seq);
-    p->base_tsc = weft_load_relaxed(&weft_clock.base_tsc);
-    p->base_ns = weft_load_relaxed(&weft_clock.base_ns);
-    p->mult = weft_load_relaxed(&weft_clock.mult);
-    p->limit = weft_load_relaxed(&weft_clock.limit);
-    p->rate = weft_load_relaxed(&weft_clock.rate);
-    atomic_thread_fence(memory_order_acquire);
+    /* acquire, each: the sequence number below is read after them */
+    p->base_tsc = weft_load_acquire(&weft_clock.base_tsc);
+    p->base_ns = weft_load_acquire(&weft_clock.base_ns);
+    p->mult = weft_load_acquire(&weft_clock.mult);
+    p->limit = weft_load_acquire(&weft_clock.limit);
+    p->rate = weft_load_acquire(&weft_clock.rate);
     return (seq & 1u) == 0 && seq == weft_load_relaxed(&weft_clock.seq);
 }
 
@@ -77,13 +77,12 @@ static bool weft_clock_read(weft_clock_params_t *p) {
 static void weft_clock_publish(const weft_clock_params_t *p) {
     const uint32_t seq = weft_load_relaxed(&weft_clock.seq);
     weft_store_relaxed(&weft_clock.seq, seq + 1u);
-    /* release: readers that see a word written below also see the odd sequence number */
-    atomic_thread_fence(memory_order_release);
-    weft_store_relaxed(&weft_clock.base_tsc, p->base_tsc);
-    weft_store_relaxed(&weft_clock.base_ns, p->base_ns);
-    weft_store_relaxed(&weft_clock.mult, p->mult);
-    weft_store_relaxed(&weft_clock.limit, p->limit);
-    weft_store_relaxed(&weft_clock.rate, p->rate);
+    /* release, each: a reader that sees a word written here also sees the odd sequence number */
+    weft_store_release(&weft_clock.base_tsc, p->base_tsc);
+    weft_store_release(&weft_clock.base_ns, p->base_ns);
+    weft_store_release(&weft_clock.mult, p->mult);
+    weft_store_release(&weft_clock.limit, p->limit);
+    weft_store_release(&weft_clock.rate, p->rate);
     /* release: the words above are complete before the sequence number is even again */
     weft_store_release(&weft_clock.seq, seq + 2u);
 }

@@ -93,14 +93,13 @@ WEFT_INLINE uint64_t weft_now(void) {
 #if defined(__x86_64__)
     if (WEFT_LIKELY(weft_load_relaxed(&weft_clock.mode) == WEFT_CLOCK_TSC)) {
         const uint64_t tsc = weft_rdtsc();
-        /* acquire: the four words below are at least as new as this sequence number */
+        /* acquire, each: the words are at least as new as this sequence number, and the sequence
+         * number is read again after them (x86: plain loads; no fence, which TSan cannot model) */
         const uint32_t seq = weft_load_acquire(&weft_clock.seq);
-        const uint64_t base_tsc = weft_load_relaxed(&weft_clock.base_tsc);
-        const uint64_t base_ns = weft_load_relaxed(&weft_clock.base_ns);
-        const uint64_t mult = weft_load_relaxed(&weft_clock.mult);
-        const uint64_t limit = weft_load_relaxed(&weft_clock.limit);
-        /* acquire: the words were read before the sequence number is read again */
-        atomic_thread_fence(memory_order_acquire);
+        const uint64_t base_tsc = weft_load_acquire(&weft_clock.base_tsc);
+        const uint64_t base_ns = weft_load_acquire(&weft_clock.base_ns);
+        const uint64_t mult = weft_load_acquire(&weft_clock.mult);
+        const uint64_t limit = weft_load_acquire(&weft_clock.limit);
         const uint64_t delta = tsc - base_tsc; /* a tick before base_tsc wraps above limit */
         if (WEFT_LIKELY(delta < limit && (seq & 1u) == 0 && seq == weft_load_relaxed(&weft_clock.seq))) {
             __extension__ const unsigned __int128 scaled = (unsigned __int128)delta * mult;
