@@ -29,12 +29,13 @@ static _Atomic uint32_t weft_clock_busy;
 /* Why the TSC is not used (for weft_clock_source_reason); written before the mode that it explains. */
 static char weft_clock_reason[160];
 
+#define WEFT_NANOS_PER_SECOND UINT64_C(1000000000)
+
 #if defined(__x86_64__)
 static uint64_t weft_anchor_tsc;  /* the first pair of this start: the long-run rate is measured from it */
 static uint64_t weft_anchor_mono;
 static uint64_t weft_interval_ns; /* until the next recalibration: 10 ms, x4 each time, up to 1 s */
 
-#define WEFT_NANOS_PER_SECOND UINT64_C(1000000000)
 #define WEFT_CALIBRATION_NANOS UINT64_C(100000)    /* the start's first rate: two windows of 100 µs */
 #define WEFT_FIRST_INTERVAL_NANOS UINT64_C(10000000) /* 10 ms */
 #define WEFT_MAX_INTERVAL_NANOS WEFT_NANOS_PER_SECOND
