@@ -3,6 +3,7 @@
  * Nothing here is on the recording path; it takes a mutex.
  */
 #define _GNU_SOURCE
+#include "clock.h"
 #include "thread.h"
 #include "weft_internal.h"
 
@@ -252,6 +253,7 @@ static void weft_atfork_child(void) {
     weft_running = NULL;
     weft_refcount = 0;
     weft_threads_on_fork_child();
+    weft_clock_on_fork_child();
     pthread_mutex_init(&weft_init_lock, NULL);
 }
 
@@ -332,7 +334,14 @@ static int weft_start(const weft_config_t *config) {
         snprintf(weft_error, sizeof weft_error, "weft: out of memory");
         return -ENOMEM;
     }
-    int rc = weft_segment_create(&rt->segment, config, weft_error, sizeof weft_error);
+    /* The clock first: a bad WEFT_CLOCK fails the start before a segment exists. */
+    weft_global.clock_offset_nanos = weft_measure_clock_offset();
+    int rc = weft_clock_start(weft_error, sizeof weft_error);
+    if (rc != 0) {
+        free(rt);
+        return rc;
+    }
+    rc = weft_segment_create(&rt->segment, config, weft_error, sizeof weft_error);
     if (rc != 0) {
         free(rt);
         return rc;
@@ -350,7 +359,6 @@ static int weft_start(const weft_config_t *config) {
     for (uint16_t i = 0; i < weft_tracer_count; i++) {
         weft_segment_publish_scope(&rt->segment, &weft_tracers[i]);
     }
-    weft_global.clock_offset_nanos = weft_measure_clock_offset();
     weft_running = rt;
     /* release: threads that acquire the runtime see it, its segment and the clock anchor complete */
     weft_store_release(&weft_global.runtime, rt);

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <jni.h>
+#include <stdio.h>
 #include <string.h>
 
 static void weft_put_be64(uint8_t *p, uint64_t v) {
@@ -94,4 +95,20 @@ JNIEXPORT jboolean JNICALL Java_dev_weft_internal_jni_WeftJni_nativeStats(JNIEnv
                        (jlong)stats.dropped_too_deep, (jlong)stats.dropped_no_slot};
     (*env)->SetLongArrayRegion(env, out, 0, 5, values);
     return JNI_TRUE;
+}
+
+/** weft_now_unix_nanos: the clock native spans are stamped with (dev.weft.WeftClock). */
+JNIEXPORT jlong JNICALL Java_dev_weft_internal_jni_WeftJni_nowUnixNanos(JNIEnv *env, jclass cls) {
+    (void)env;
+    (void)cls;
+    return (jlong)weft_now_unix_nanos();
+}
+
+/** weft_clock_source, and after ": " weft_clock_source_reason when there is one. */
+JNIEXPORT jstring JNICALL Java_dev_weft_internal_jni_WeftJni_clockSource(JNIEnv *env, jclass cls) {
+    (void)cls;
+    char text[256];
+    const char *reason = weft_clock_source_reason();
+    snprintf(text, sizeof text, "%s%s%s", weft_clock_source(), reason[0] != '\0' ? ": " : "", reason);
+    return (*env)->NewStringUTF(env, text);
 }

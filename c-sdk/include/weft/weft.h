@@ -418,8 +418,21 @@ WEFT_API int weft_traceparent_parse(const char *text, size_t length, weft_contex
 
 /* -------------------------------------------------------------- misc */
 
-/** Wall-clock time in Unix nanoseconds from a monotonic clock anchored at init (never steps back). */
+/**
+ * Wall-clock time in Unix nanoseconds, as span timestamps are taken: a monotonic clock anchored at
+ * init (never steps back); CLOCK_REALTIME itself before the first init.
+ */
 WEFT_API uint64_t weft_now_unix_nanos(void);
+
+/**
+ * Where timestamps come from: "tsc" (the invariant TSC, calibrated against CLOCK_MONOTONIC),
+ * "monotonic" (clock_gettime through the vDSO), or "realtime" before the first init. Chosen at
+ * init; WEFT_CLOCK=auto (default), tsc or monotonic.
+ */
+WEFT_API const char *weft_clock_source(void);
+
+/** Why the TSC is not used (empty while it is): e.g. the kernel's clocksource is not tsc. */
+WEFT_API const char *weft_clock_source_reason(void);
 
 /** Counters summed over all slots of the current segment. */
 typedef struct weft_stats {

@@ -61,14 +61,14 @@ class StitchingEndToEndTest {
       "progress.report", "metadata.enrich");
 
   /**
-   * How far the JVM's and libweft's wall clocks may disagree. Both derive wall time from the
-   * monotonic clock plus an anchor, but the OpenTelemetry Java SDK takes a new anchor for every
-   * trace with two consecutive clock reads ({@code now()}, then {@code nanoTime()}), and a GC or
-   * safepoint pause between them shifts all JVM spans of that trace by the pause: 2.9 ms was seen
-   * on a loaded CI machine during the first requests of a test JVM. libweft anchors once, from
-   * the pair of reads with the smallest gap. Containment within the same language is exact.
+   * How far the JVM's and libweft's wall clocks may disagree. The autoconfigured SDK stamps JVM
+   * spans with {@link dev.weft.WeftClock}: libweft's clock, anchored once per trace by a pair of
+   * reads taken together, so a pause between the SDK's two anchor reads no longer shifts a trace
+   * (2.9 ms was seen in CI with the SDK's own clock). What is left is the TSC calibration error
+   * (tens of ns, docs/benchmarks.md "The clock") and the JNI call inside the anchor: 1 ms is a
+   * bound for correctness, far above both, not a timing limit.
    */
-  static final long CLOCK_ANCHOR_TOLERANCE_NANOS = 50_000_000;
+  static final long CLOCK_ANCHOR_TOLERANCE_NANOS = 1_000_000;
 
   static OtlpReceiver receiver;
   static DemoTelemetry telemetry;
@@ -86,6 +86,8 @@ class StitchingEndToEndTest {
         "otel.bsp.schedule.delay", "10",
         "otel.service.name", "weft-e2e"));
     tracer = telemetry.tracer();
+    Weft.load(); // as the README says, after the native library: the JVM's clock is libweft's now
+    assertThat(dev.weft.WeftClock.source()).as("the JVM spans' clock").startsWith("libweft (");
   }
 
   @AfterAll

@@ -1,6 +1,7 @@
 package dev.weft.autoconfigure;
 
 import dev.weft.WeftCollector;
+import dev.weft.WeftClock;
 import dev.weft.WeftCollectorBuilder;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
@@ -32,6 +33,9 @@ import javax.annotation.concurrent.GuardedBy;
  * first closes the collector, which exports what is left, within the collector's close timeout).
  * The collector also has its own JVM shutdown hook, for an application that never shuts its SDK
  * down.
+ *
+ * <p>The tracer provider also gets {@link WeftClock}, so that JVM spans and native spans share
+ * one clock anchor.
  *
  * <p>Configuration, read through the SDK's configuration (system property or environment
  * variable):
@@ -85,6 +89,8 @@ public final class WeftAutoConfigurationCustomizerProvider
     autoConfiguration.addTracerProviderCustomizer((builder, config) -> {
       if (enabled(config)) {
         installation.start(config);
+        // JVM spans on libweft's clock: native children never appear outside their JVM parent
+        builder.setClock(WeftClock.getInstance());
       }
       return builder;
     });

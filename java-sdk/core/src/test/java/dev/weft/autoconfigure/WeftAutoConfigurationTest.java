@@ -61,6 +61,29 @@ class WeftAutoConfigurationTest {
   }
 
   @Test
+  void theTracerProviderGetsWeftsClock() {
+    AutoConfiguredOpenTelemetrySdk auto = sdk(Map.of("otel.traces.exporter", "none"));
+    try {
+      assertThat(auto.getOpenTelemetrySdk().getSdkTracerProvider().toString())
+          .contains("clock=WeftClock{");
+    } finally {
+      auto.getOpenTelemetrySdk().close();
+    }
+  }
+
+  @Test
+  void withTheCollectorTurnedOffTheClockIsTheSdks() {
+    AutoConfiguredOpenTelemetrySdk auto = sdk(Map.of("otel.traces.exporter", "none",
+        WeftAutoConfigurationCustomizerProvider.ENABLED_PROPERTY, "false"));
+    try {
+      assertThat(auto.getOpenTelemetrySdk().getSdkTracerProvider().toString())
+          .doesNotContain("WeftClock");
+    } finally {
+      auto.getOpenTelemetrySdk().close();
+    }
+  }
+
+  @Test
   void nativeSpansShareTheSdksExporterAndResourceOverOtlp() throws Exception {
     Path segment = dir.resolve("weft-spi");
     SegmentWriter writer = SegmentWriter.create(segment);

@@ -1,5 +1,6 @@
 package dev.weft.agent.otel;
 
+import dev.weft.WeftClock;
 import dev.weft.WeftCollector;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
@@ -49,7 +50,9 @@ public final class WeftOtelAgentExtension implements AutoConfigurationCustomizer
     });
     customizer.addTracerProviderCustomizer((builder, config) -> {
       start();
-      return builder;
+      // The agent's JVM spans on libweft's clock, when this loader can reach libweft (WeftClock
+      // keeps the SDK's default clock, and says so once, if libweft is bound to another loader).
+      return builder.setClock(WeftClock.getInstance());
     });
   }
 

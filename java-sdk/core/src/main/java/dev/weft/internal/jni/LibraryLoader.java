@@ -46,6 +46,8 @@ public final class LibraryLoader {
   @GuardedBy("lock")
   @Nullable
   private static Path loaded;
+  /** {@code loaded != null}, readable without the lock. */
+  private static volatile boolean loadedFlag;
 
   @GuardedBy("lock")
   @Nullable
@@ -90,6 +92,7 @@ public final class LibraryLoader {
       try {
         loaded = load(System.getProperty(PATH_PROPERTY), System.getenv(PATH_ENV),
             System.getProperty("java.library.path", ""));
+        loadedFlag = true;
         return loaded;
       } catch (LoadException e) {
         if (e.isDuplicate()) {
@@ -98,6 +101,14 @@ public final class LibraryLoader {
         throw e;
       }
     }
+  }
+
+  /**
+   * Whether {@link #ensureLoaded()} has succeeded, without loading anything or taking a lock (for
+   * per-call checks such as {@code dev.weft.WeftClock}'s).
+   */
+  public static boolean isLoaded() {
+    return loadedFlag;
   }
 
   /** The loaded libweft, or null before {@link #ensureLoaded()} succeeded. */

@@ -43,6 +43,18 @@ public final class WeftJni {
    */
   public static native boolean currentContext(long[] out);
 
+  /**
+   * {@code weft_now_unix_nanos}: the clock native spans are stamped with, in Unix-epoch
+   * nanoseconds (CLOCK_REALTIME before the native side started).
+   */
+  public static native long nowUnixNanos();
+
+  /**
+   * {@code weft_clock_source}: {@code tsc}, {@code monotonic} or {@code realtime}, followed by
+   * {@code ": "} and why the TSC is not used when it is not.
+   */
+  public static native String clockSource();
+
   /** {@code weft_segment_path}: the segment of this libweft instance, or null if not initialised. */
   @Nullable
   public static native String segmentPath();
