@@ -148,5 +148,6 @@ void weft_threads_on_fork_child(void) {
     t->slot_retry = 0;
     t->tid = 0;
     t->rng = 0;
+    t->idle_ctx = NULL;
     otel_thread_ctx_v1 = NULL;
 }
