@@ -430,6 +430,9 @@ static bool tls_address(const tls_symbol_t *sym, uint64_t tp, uint64_t *address)
         return false;
     }
     int64_t arg = (int64_t)desc[1];
+    if (getenv("WEFT_READER_DEBUG") != NULL) {
+        fprintf(stderr, "descriptor 0x%" PRIx64 " 0x%" PRIx64 " tp 0x%" PRIx64 "\n", desc[0], desc[1], tp);
+    }
     if (arg > -(1LL << 24) && arg < (1LL << 24)) {
         *address = tp + (uint64_t)arg; /* static TLS: the offset from the thread pointer */
         return true;

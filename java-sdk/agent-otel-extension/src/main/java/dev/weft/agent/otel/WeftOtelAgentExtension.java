@@ -1,6 +1,7 @@
 package dev.weft.agent.otel;
 
 import dev.weft.WeftCollector;
+import dev.weft.internal.profiling.ProcessContextPublisher;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
@@ -69,6 +70,8 @@ public final class WeftOtelAgentExtension implements AutoConfigurationCustomizer
       return;
     }
     Resource r = resource != null ? resource : Resource.getDefault();
+    // no JNI in this loader: the application's side publishes the process context (OTEP 4719)
+    ProcessContextPublisher.useAgentHook();
     try {
       collector = WeftCollector.builder()
           .setSpanExporter(SpanExporter.composite(targets))
