@@ -32,6 +32,9 @@ public final class ThreadContextStorage implements ContextStorage {
   @Nullable private static final MethodHandle IS_VIRTUAL = isVirtualHandle();
   private static volatile boolean off;
   private static volatile boolean wrapped;
+  /** What this thread's record says now (what the last attach or close of this wrapper published). */
+  private static final ThreadLocal<Published> PUBLISHED =
+      ThreadLocal.withInitial(() -> Published.NONE);
 
   private final ContextStorage delegate;
 
@@ -54,18 +57,18 @@ public final class ThreadContextStorage implements ContextStorage {
 
   @Override
   public Scope attach(Context toAttach) {
-    Context before = delegate.current();
     Scope scope = delegate.attach(toAttach);
     if (off || scope == Scope.noop() || isVirtual(Thread.currentThread())) {
       return scope;
     }
     SpanContext now = Span.fromContext(toAttach).getSpanContext();
-    SpanContext was = before == null ? SpanContext.getInvalid()
-        : Span.fromContext(before).getSpanContext();
-    if (now == was || now.equals(was)) {
-      return scope;
+    Published was = PUBLISHED.get();
+    if (was.spanContext == now || (!was.valid && !now.isValid())) {
+      return scope; // the span did not change (baggage only, or the same span again)
     }
-    publish(now);
+    Published next = now.isValid() ? new Published(now) : Published.NONE;
+    publish(next);
+    PUBLISHED.set(next);
     return new RestoringScope(scope, was);
   }
 
@@ -80,15 +83,10 @@ public final class ThreadContextStorage implements ContextStorage {
     return delegate.root();
   }
 
-  private static void publish(SpanContext spanContext) {
-    int rc;
-    if (spanContext.isValid()) {
-      String traceId = spanContext.getTraceId();
-      rc = WeftJni.publishThreadContext(hexToLong(traceId, 0), hexToLong(traceId, 16),
-          hexToLong(spanContext.getSpanId(), 0), spanContext.getTraceFlags().asByte() & 0xff);
-    } else {
-      rc = WeftJni.clearThreadContext();
-    }
+  private static void publish(Published ids) {
+    int rc = ids.valid
+        ? WeftJni.publishThreadContext(ids.traceIdHigh, ids.traceIdLow, ids.spanId, ids.flags)
+        : WeftJni.clearThreadContext();
     if (rc != 0 && !off) {
       off = true;
       logger.log(Level.WARNING, "weft: JVM spans are not published to profilers"
@@ -126,12 +124,40 @@ public final class ThreadContextStorage implements ContextStorage {
     return value;
   }
 
-  /** Closes the scope, then publishes the span that is current again. */
+  /** A span context's ids as libweft takes them, parsed once per change. */
+  private static final class Published {
+    static final Published NONE = new Published();
+    @Nullable final SpanContext spanContext;
+    final boolean valid;
+    final long traceIdHigh;
+    final long traceIdLow;
+    final long spanId;
+    final int flags;
+
+    private Published() {
+      spanContext = null;
+      valid = false;
+      traceIdHigh = traceIdLow = spanId = 0;
+      flags = 0;
+    }
+
+    Published(SpanContext spanContext) {
+      this.spanContext = spanContext;
+      this.valid = true;
+      String traceId = spanContext.getTraceId();
+      this.traceIdHigh = hexToLong(traceId, 0);
+      this.traceIdLow = hexToLong(traceId, 16);
+      this.spanId = hexToLong(spanContext.getSpanId(), 0);
+      this.flags = spanContext.getTraceFlags().asByte() & 0xff;
+    }
+  }
+
+  /** Closes the scope, then publishes again the span that was current before it. */
   private static final class RestoringScope implements Scope {
     private final Scope scope;
-    private final SpanContext restored;
+    private final Published restored;
 
-    RestoringScope(Scope scope, SpanContext restored) {
+    RestoringScope(Scope scope, Published restored) {
       this.scope = scope;
       this.restored = restored;
     }
@@ -141,6 +167,7 @@ public final class ThreadContextStorage implements ContextStorage {
       scope.close();
       if (!off) {
         publish(restored);
+        PUBLISHED.set(restored);
       }
     }
   }
