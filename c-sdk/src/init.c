@@ -4,6 +4,8 @@
  */
 #define _GNU_SOURCE
 #include "clock.h"
+#include "otel_writers.h"
+#include "process_ctx.h"
 #include "thread.h"
 #include "weft_internal.h"
 
@@ -254,6 +256,7 @@ static void weft_atfork_child(void) {
     weft_refcount = 0;
     weft_threads_on_fork_child();
     weft_clock_on_fork_child();
+    weft_process_ctx_on_fork_child();
     pthread_mutex_init(&weft_init_lock, NULL);
 }
 
@@ -347,7 +350,8 @@ static int weft_start(const weft_config_t *config) {
         return rc;
     }
     rt->max_value_length = config->max_value_length;
-    rt->otel_thread_ctx = config->otel_thread_ctx;
+    /* off as well when another object defines otel_thread_ctx_v1 (otel_writers.c: it is left to that writer) */
+    rt->otel_thread_ctx = config->otel_thread_ctx && weft_thread_ctx_allowed();
     rt->sampler = config->sampler;
     rt->ratio_bound = weft_ratio_bound(config->sampler_ratio);
     rt->has_env_parent = config->has_env_parent;
@@ -363,6 +367,7 @@ static int weft_start(const weft_config_t *config) {
     /* release: threads that acquire the runtime see it, its segment and the clock anchor complete */
     weft_store_release(&weft_global.runtime, rt);
     atomic_fetch_add_explicit(&weft_global.epoch, 1, memory_order_release);
+    weft_process_ctx_on_start(); /* OTEP 4719; a failure is logged once and does not stop recording */
     return 0;
 }
 
@@ -432,6 +437,7 @@ int weft_shutdown(void) {
         /* a new epoch: every thread drops its binding on its next call */
         atomic_fetch_add_explicit(&weft_global.epoch, 1, memory_order_release);
         weft_segment_close(&weft_running->segment);
+        weft_process_ctx_on_shutdown();
         weft_running->retired_next = weft_retired;
         weft_retired = weft_running;
         weft_running = NULL;

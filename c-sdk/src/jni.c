@@ -112,3 +112,70 @@ JNIEXPORT jstring JNICALL Java_dev_weft_internal_jni_WeftJni_clockSource(JNIEnv 
     snprintf(text, sizeof text, "%s%s%s", weft_clock_source(), reason[0] != '\0' ? ": " : "", reason);
     return (*env)->NewStringUTF(env, text);
 }
+
+/** weft_thread_context_publish: this thread's current JVM span, for profilers (OTEP 4947). */
+JNIEXPORT jint JNICALL Java_dev_weft_internal_jni_WeftJni_publishThreadContext(JNIEnv *env, jclass cls,
+                                                                                jlong trace_id_high,
+                                                                                jlong trace_id_low, jlong span_id,
+                                                                                jint trace_flags) {
+    (void)env;
+    (void)cls;
+    weft_context_t ctx = {0};
+    weft_put_be64(ctx.trace_id, (uint64_t)trace_id_high);
+    weft_put_be64(ctx.trace_id + 8, (uint64_t)trace_id_low);
+    weft_put_be64(ctx.span_id, (uint64_t)span_id);
+    ctx.trace_flags = (uint8_t)trace_flags;
+    return weft_thread_context_publish(&ctx);
+}
+
+/** weft_thread_context_publish(NULL): no JVM span current on this thread. */
+JNIEXPORT jint JNICALL Java_dev_weft_internal_jni_WeftJni_clearThreadContext(JNIEnv *env, jclass cls) {
+    (void)env;
+    (void)cls;
+    return weft_thread_context_publish(NULL);
+}
+
+/** weft_process_context_set_resource with an encoded opentelemetry.proto.resource.v1.Resource. */
+JNIEXPORT jint JNICALL Java_dev_weft_internal_jni_WeftJni_setProcessResource(JNIEnv *env, jclass cls,
+                                                                              jbyteArray resource) {
+    (void)cls;
+    if (resource == NULL) {
+        return weft_process_context_set_resource(NULL, 0);
+    }
+    jsize n = (*env)->GetArrayLength(env, resource);
+    if (n <= 0 || n > 65536) {
+        return -EINVAL;
+    }
+    jbyte *copy = (*env)->GetByteArrayElements(env, resource, NULL);
+    if (copy == NULL) {
+        return -ENOMEM;
+    }
+    int rc = weft_process_context_set_resource((const uint8_t *)copy, (size_t)n);
+    (*env)->ReleaseByteArrayElements(env, resource, copy, JNI_ABORT);
+    return rc;
+}
+
+/** weft_otel_get_status: bit 0 thread context on, bit 1 process context published, bit 2 from the runtime. */
+JNIEXPORT jint JNICALL Java_dev_weft_internal_jni_WeftJni_otelStatus(JNIEnv *env, jclass cls) {
+    (void)env;
+    (void)cls;
+    weft_otel_status_t status;
+    if (weft_otel_get_status(&status) != 0) {
+        return -EINVAL;
+    }
+    return (jint)(status.thread_ctx | status.process_ctx << 1 | status.process_ctx_from_runtime << 2);
+}
+
+/** Why thread or process context publication is off, or NULL. */
+JNIEXPORT jstring JNICALL Java_dev_weft_internal_jni_WeftJni_otelStatusMessage(JNIEnv *env, jclass cls) {
+    (void)cls;
+    weft_otel_status_t status;
+    if (weft_otel_get_status(&status) != 0) {
+        return NULL;
+    }
+    char message[2048];
+    snprintf(message, sizeof message, "%s%s%s", status.thread_ctx_message,
+             status.thread_ctx_message[0] != '\0' && status.process_ctx_message[0] != '\0' ? "; " : "",
+             status.process_ctx_message);
+    return message[0] != '\0' ? (*env)->NewStringUTF(env, message) : NULL;
+}

@@ -99,7 +99,7 @@ bool weft_thread_bind(weft_thread_t *t) {
         if (t->rng == 0 && getrandom(&t->rng, sizeof t->rng, GRND_NONBLOCK) != (ssize_t)sizeof t->rng) {
             t->rng = weft_monotonic_nanos() ^ ((uint64_t)t->tid << 32) ^ (uint64_t)(uintptr_t)t;
         }
-        t->otel_ctx = &otel_thread_ctx_v1;
+        t->otel_ctx = rt->otel_thread_ctx ? &otel_thread_ctx_v1 : NULL;
         t->epoch = epoch;
         weft_publish_depth(t, 0);
         (void)pthread_once(&weft_exit_key_once, weft_exit_key_create);
@@ -149,5 +149,9 @@ void weft_threads_on_fork_child(void) {
     t->slot_retry = 0;
     t->tid = 0;
     t->rng = 0;
-    otel_thread_ctx_v1 = NULL;
+    if (t->otel_ctx != NULL || t->idle_ctx != NULL) {
+        otel_thread_ctx_v1 = NULL; /* only if Weft wrote it: it may be another writer's (otel_writers.c) */
+    }
+    t->otel_ctx = NULL;
+    t->idle_ctx = NULL;
 }

@@ -32,10 +32,15 @@ typedef struct weft_thread {
     uint64_t rng;
     const weft_runtime_t *rt;
     weft_abi_thread_ctx_t **otel_ctx; /* &otel_thread_ctx_v1 of this thread, taken once at bind */
+    weft_abi_thread_ctx_t *idle_ctx;  /* published while no frame is open: a runtime's record, or NULL */
     weft_abi_slot_t *slot;
     const _Atomic uint32_t *fence; /* the segment header's fence (1.1), read at every span end */
     uint8_t *frames;
     uint8_t *ring;
+    /* weft_thread_context_publish (thread_ctx.c): two records, written alternately so that the
+     * one published is never the one being written */
+    weft_abi_thread_ctx_t runtime_ctx[2];
+    uint8_t runtime_ctx_next;
 } weft_thread_t;
 
 /** Defined in thread.c; hidden, so every access stays inside libweft. */
@@ -62,7 +67,7 @@ WEFT_INLINE void weft_publish_depth(weft_thread_t *t, uint32_t depth) {
     weft_store_release(&t->slot->depth, depth);
     if (t->rt->otel_thread_ctx) {
         weft_signal_fence(); /* OTEP 4947: the record is complete before the pointer is seen */
-        *t->otel_ctx = depth > 0 ? &weft_frame(t, depth - 1)->ctx : NULL;
+        *t->otel_ctx = depth > 0 ? &weft_frame(t, depth - 1)->ctx : t->idle_ctx;
     }
 }
 

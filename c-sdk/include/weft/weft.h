@@ -248,6 +248,47 @@ typedef struct weft_status {
 /** Whether and how Weft runs in this process. Takes a lock. @return 0, or -EINVAL if out is NULL. */
 WEFT_API int weft_get_status(weft_status_t *out);
 
+/**
+ * OpenTelemetry contexts for profilers and other out-of-process readers (docs/architecture.md
+ * "Profilers"): the process context (OTEP 4719, a mapping named OTEL_CTX holding the Resource) and
+ * the thread context (OTEP 4947, the TLS symbol otel_thread_ctx_v1).
+ */
+typedef struct weft_otel_status {
+    uint32_t thread_ctx;               /* 1 if libweft publishes records through otel_thread_ctx_v1 */
+    uint32_t process_ctx;              /* 1 if a process context is published now */
+    uint32_t process_ctx_from_runtime; /* 1 if its Resource came from weft_process_context_set_resource */
+    uint32_t reserved;
+    uint64_t process_ctx_address;      /* the OTEL_CTX mapping, 0 if none */
+    char thread_ctx_message[1024];      /* why thread_ctx is 0 (and the fix), else "" */
+    char process_ctx_message[768];     /* why process_ctx is 0, else "" */
+} weft_otel_status_t;
+
+/** What Weft publishes for profilers, and why not. @return 0, or -EINVAL if out is NULL. */
+WEFT_API int weft_otel_get_status(weft_otel_status_t *out);
+
+/**
+ * Replaces the Resource of the process context (OTEP 4719) with a runtime's own, e.g. the JVM's
+ * (the Java SDK calls it when its collector starts): `resource` is an encoded
+ * opentelemetry.proto.resource.v1.Resource. Publishes now, whether or not Weft records (the
+ * mapping is created if there is none, else updated by the OTEP's updating protocol); kept for
+ * later starts; removed with the mapping at the last weft_shutdown. NULL, 0: back to the native
+ * Resource. Not async-signal-safe.
+ * @return 0; -EINVAL bad arguments or over 64 KiB; -EEXIST another process context is published in
+ *   this process (Weft publishes none); -ENOTSUP no memfd and no mapping names; -ENOMEM.
+ */
+WEFT_API int weft_process_context_set_resource(const uint8_t *resource, size_t size);
+
+/**
+ * Publishes `ctx` as this thread's OTEP 4947 record while no native span or attached context is
+ * open on it (native spans win while open), in thread-local storage, not in the segment: for a
+ * runtime whose current span changes without native code (the Java SDK calls it from its
+ * ContextStorage wrapper). NULL: none. The record stays until replaced or the thread exits.
+ * Not async-signal-safe with respect to another call of it on the same thread.
+ * @return 0; -EINVAL ids all zero; -ECANCELED thread context publication is off
+ *   (weft_otel_get_status says why).
+ */
+WEFT_API int weft_thread_context_publish(const weft_context_t *ctx);
+
 /** weft_init with an explicit configuration (from weft_config_from_env, then adjusted). */
 WEFT_API int weft_init_with_config(const weft_config_t *config, const char *scope_name,
                                    const char *scope_version, weft_tracer_t **tracer);

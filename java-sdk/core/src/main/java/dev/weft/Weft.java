@@ -2,6 +2,8 @@ package dev.weft;
 
 import dev.weft.internal.jni.LibraryLoader;
 import dev.weft.internal.jni.WeftJni;
+import dev.weft.internal.profiling.ProcessContextPublisher;
+import dev.weft.internal.profiling.ThreadContextStorage;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanId;
@@ -9,6 +11,7 @@ import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceId;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.ContextStorage;
 import io.opentelemetry.context.Scope;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -251,6 +254,7 @@ public final class Weft {
     try {
       LibraryLoader.ensureLoaded();
       state = AVAILABLE;
+      ProcessContextPublisher.onLibraryLoaded(); // the JVM's Resource for profilers (OTEP 4719)
       loadError = null;
       if (failedLoads > 0) {
         logger.log(Level.INFO, "weft: libweft found at " + LibraryLoader.loadedPath() + " after "
@@ -279,6 +283,60 @@ public final class Weft {
       }
       return false;
     }
+  }
+
+  // ------------------------------------------------------------ profilers
+
+  /**
+   * The switch of {@link #publishThreadContext()} in an autoconfigured SDK ({@code
+   * -Dweft.threadctx.java} / {@code WEFT_THREADCTX_JAVA}); see {@link
+   * #DEFAULT_THREAD_CONTEXT}.
+   */
+  public static final String THREAD_CONTEXT_PROPERTY = "weft.threadctx.java";
+
+  /** Whether an autoconfigured SDK publishes JVM spans to profilers unless told otherwise. */
+  public static final boolean DEFAULT_THREAD_CONTEXT = false;
+
+  /**
+   * Publishes the current span of every platform thread to profilers and other out-of-process
+   * readers, as the OpenTelemetry thread context (OTEP 4947) that libweft already publishes for
+   * native spans: from now on, each change of a platform thread's current span (an OpenTelemetry
+   * {@link ContextStorage} wrapper) updates a record in libweft's thread-local storage, and a CPU
+   * sample taken in pure Java code under a JVM span names that span. Native spans still win while
+   * they are open. Virtual threads are not published (see docs/architecture.md "Profilers").
+   *
+   * <p>Call it at the start of {@code main}, before anything uses the OpenTelemetry context: the
+   * wrapper can only be added before the context storage is first used. An autoconfigured SDK
+   * calls it when {@value #THREAD_CONTEXT_PROPERTY} is true.
+   *
+   * @return true if JVM spans are published from now on; false, with the reason and the fix
+   *     logged once, if libweft is not available, the thread context is off in libweft (another
+   *     writer of {@code otel_thread_ctx_v1}, or {@code WEFT_OTEL_THREAD_CTX=false}) or the
+   *     context storage was already in use
+   */
+  public static synchronized boolean publishThreadContext() {
+    if (ThreadContextStorage.isWrapped()) {
+      return true;
+    }
+    if (!available()) {
+      reportOnce("threadctx-unavailable", "weft: JVM spans are not published to profilers:"
+          + " libweft is not available (" + loadError + ")");
+      return false;
+    }
+    if ((WeftJni.otelStatus() & 1) == 0) {
+      reportOnce("threadctx-off", "weft: JVM spans are not published to profilers: "
+          + WeftJni.otelStatusMessage());
+      return false;
+    }
+    ContextStorage.addWrapper(ThreadContextStorage.wrapper());
+    ContextStorage.get();
+    if (!ThreadContextStorage.isWrapped()) {
+      reportOnce("threadctx-late", "weft: JVM spans are not published to profilers: the"
+          + " OpenTelemetry context storage was in use before Weft could wrap it; call"
+          + " Weft.publishThreadContext() at the start of main, before the first"
+          + " Context.current()");
+    }
+    return ThreadContextStorage.isWrapped();
   }
 
   // ------------------------------------------------------------ Java -> native

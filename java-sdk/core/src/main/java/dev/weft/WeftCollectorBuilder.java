@@ -2,6 +2,7 @@ package dev.weft;
 
 import dev.weft.internal.export.AutoConfiguredExport;
 import dev.weft.internal.CollectorEngine;
+import dev.weft.internal.profiling.ProcessContextPublisher;
 import dev.weft.internal.segment.InvalidSegmentException;
 import dev.weft.internal.SelfMetrics;
 import io.opentelemetry.api.GlobalOpenTelemetry;
@@ -210,6 +211,10 @@ public final class WeftCollectorBuilder {
       spanResource = Resource.getDefault()
           .merge(io.opentelemetry.sdk.autoconfigure.ResourceConfiguration
               .createEnvironmentResource());
+    }
+    if (path.equals(WeftCollector.defaultSegmentPath())) {
+      // this process's own native spans: profilers get the same Resource (OTEP 4719)
+      ProcessContextPublisher.publish(spanResource);
     }
     CollectorEngine.Settings settings = new CollectorEngine.Settings();
     settings.segmentPath = path;

@@ -1,5 +1,6 @@
 package dev.weft.autoconfigure;
 
+import dev.weft.Weft;
 import dev.weft.WeftCollector;
 import dev.weft.WeftClock;
 import dev.weft.WeftCollectorBuilder;
@@ -13,6 +14,7 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -80,6 +82,15 @@ public final class WeftAutoConfigurationCustomizerProvider
   @Override
   public void customize(AutoConfigurationCustomizer autoConfiguration) {
     Installation installation = new Installation();
+    autoConfiguration.addPropertiesCustomizer(config -> {
+      // as early as autoconfiguration gets: before the SDK (and usually the application) uses
+      // the context storage, which the wrapper must be added before
+      if (enabled(config) && config.getBoolean(Weft.THREAD_CONTEXT_PROPERTY,
+          Weft.DEFAULT_THREAD_CONTEXT)) {
+        Weft.publishThreadContext();
+      }
+      return Collections.emptyMap();
+    });
     autoConfiguration.addResourceCustomizer((resource, config) -> {
       installation.resource = resource;
       return resource;

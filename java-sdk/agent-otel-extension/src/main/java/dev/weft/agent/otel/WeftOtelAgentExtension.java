@@ -2,6 +2,7 @@ package dev.weft.agent.otel;
 
 import dev.weft.WeftClock;
 import dev.weft.WeftCollector;
+import dev.weft.internal.profiling.ProcessContextPublisher;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
@@ -72,6 +73,8 @@ public final class WeftOtelAgentExtension implements AutoConfigurationCustomizer
       return;
     }
     Resource r = resource != null ? resource : Resource.getDefault();
+    // no JNI in this loader: the application's side publishes the process context (OTEP 4719)
+    ProcessContextPublisher.useAgentHook();
     try {
       collector = WeftCollector.builder()
           .setSpanExporter(SpanExporter.composite(targets))

@@ -24,6 +24,14 @@ public final class WeftAgentHook {
    */
   @Nullable public static volatile Supplier<long[]> contextReader;
 
+  /**
+   * Set by the Weft extension of the OpenTelemetry Java agent: the agent's final Resource, encoded
+   * as an {@code opentelemetry.proto.resource.v1.Resource}, for the OpenTelemetry process context
+   * (OTEP 4719) that the application's side publishes through libweft when it loads it. Null
+   * without the OpenTelemetry agent.
+   */
+  @Nullable public static volatile byte[] processResource;
+
   private static final AtomicBoolean reported = new AtomicBoolean();
   private static volatile long failures;
 

@@ -88,4 +88,35 @@ public final class WeftJni {
    * @return false if Weft is not running
    */
   public static native boolean nativeStats(long[] out);
+
+  // ------------------------------------------------------------ profilers (OTEP 4947, 4719)
+
+  /**
+   * {@code weft_thread_context_publish}: publishes the JVM's current span of this (platform)
+   * thread through {@code otel_thread_ctx_v1} while no native span or attached context is open on
+   * it. The record is in libweft's thread-local storage, not in the segment.
+   *
+   * @return 0; {@code -EINVAL} ids all zero; {@code -ECANCELED} thread context publication is off
+   *     ({@link #otelStatusMessage()} says why)
+   */
+  public static native int publishThreadContext(long traceIdHigh, long traceIdLow, long spanId,
+      int traceFlags);
+
+  /** {@code weft_thread_context_publish(NULL)}: no JVM span is current on this thread. */
+  public static native int clearThreadContext();
+
+  /**
+   * {@code weft_process_context_set_resource}: the process context (OTEP 4719) carries this
+   * encoded {@code opentelemetry.proto.resource.v1.Resource} (null: the native side's own).
+   *
+   * @return 0, or a negative errno ({@code -EEXIST}: another process context is published)
+   */
+  public static native int setProcessResource(@Nullable byte[] resource);
+
+  /** Bit 0: thread context on; bit 1: a process context is published; bit 2: with the JVM's Resource. */
+  public static native int otelStatus();
+
+  /** Why thread or process context publication is off, or null. */
+  @Nullable
+  public static native String otelStatusMessage();
 }
