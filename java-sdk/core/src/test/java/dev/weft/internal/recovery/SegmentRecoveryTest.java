@@ -6,6 +6,7 @@ import dev.weft.internal.segment.Abi;
 import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.internal.segment.Segment;
 import dev.weft.internal.segment.SlotContents;
+import dev.weft.testing.CrashedSegment;
 import dev.weft.testing.SegmentWriter;
 import dev.weft.testing.SpanRecordBuilder;
 import io.opentelemetry.api.common.AttributeKey;
@@ -18,7 +19,6 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
@@ -40,57 +40,11 @@ class SegmentRecoveryTest {
 
   /** A dead creator (boot id of zeros: not this boot) with 1000 finished spans and 4 open. */
   static SegmentWriter crashed(Path path, boolean withResource) throws IOException {
-    SegmentWriter.Layout layout = new SegmentWriter.Layout().slots(2).ring(1 << 17).frames(4, 512);
-    layout.pid = 424242;
-    if (withResource) {
-      layout.withResourceArea();
-    }
-    SegmentWriter w = SegmentWriter.create(path, layout);
-    w.registerScope("codec", "2");
-    if (withResource) {
-      w.writeResource(resourceRecord(Map.of("service.name", "crashy", "host.name", "box"), 424242));
-    }
-    long id = 1;
-    for (int slot = 0; slot < 2; slot++) {
-      w.claimSlot(slot, 100 + slot, "worker-" + slot);
-      for (int i = 0; i < 500; i++, id++) {
-        assertThat(w.append(slot, SpanRecordBuilder.span().spanId(id).name("done-" + id)
-            .start(T0 + id * 1000).end(T0 + id * 1000 + 500).attr("seq", id).build())).isTrue();
-      }
-    }
-    // slot 0: two open spans, the last end (written by the 1.1 writer) is the latest activity
-    w.setCounter(0, Abi.SLOT_LAST_END_OFFSET, T0 + 9_000_000);
-    w.writeFrame(0, 0, SpanRecordBuilder.span().spanId(5001).name("outer0").start(T0 + 10)
-        .end(0).build());
-    w.writeFrame(0, 1, SpanRecordBuilder.span().spanId(5002).parentSpanId(5001).name("inner0")
-        .start(T0 + 20).end(0).build());
-    w.setDepth(0, 2);
-    // slot 1: an event in the open frame is later than the last end
-    w.setCounter(1, Abi.SLOT_LAST_END_OFFSET, T0 + 1_000_000);
-    w.writeFrame(1, 0, SpanRecordBuilder.span().spanId(5003).name("outer1").start(T0 + 30)
-        .end(0).build());
-    w.writeFrame(1, 1, SpanRecordBuilder.span().spanId(5004).parentSpanId(5003).name("inner1")
-        .start(T0 + 40).end(0).event("step", T0 + 20_000_000, 0).build());
-    w.setDepth(1, 2);
-    return w;
+    return CrashedSegment.create(path, withResource, 424242, 0, new byte[16]);
   }
 
   static byte[] resourceRecord(Map<String, String> strings, long pid) {
-    java.io.ByteArrayOutputStream items = new java.io.ByteArrayOutputStream();
-    int count = 0;
-    for (Map.Entry<String, String> e : new java.util.TreeMap<>(strings).entrySet()) {
-      items.writeBytes(SpanRecordBuilder.attribute(1, e.getKey(),
-          e.getValue().getBytes(StandardCharsets.UTF_8)));
-      count++;
-    }
-    items.writeBytes(SpanRecordBuilder.attribute(3, "process.pid", SpanRecordBuilder.le(pid)));
-    count++;
-    byte[] body = items.toByteArray();
-    ByteBuffer b = ByteBuffer.allocate(16 + body.length).order(ByteOrder.LITTLE_ENDIAN);
-    b.putInt(0, 16 + body.length).putShort(4, (short) 4).putShort(6, (short) 16)
-        .putShort(8, (short) count);
-    b.put(16, body);
-    return b.array();
+    return CrashedSegment.resourceRecord(strings, pid);
   }
 
   static SegmentRecovery recovery(SpanExporter exporter) {
