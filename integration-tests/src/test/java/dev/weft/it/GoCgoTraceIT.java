@@ -119,7 +119,11 @@ class GoCgoTraceIT {
       assertThat(callback.references()).containsExactly(
           "CHILD_OF:" + traceId + ":" + process.spanId());
       assertThat(request.serviceName()).isEqualTo(SERVICE);
-      // the C spans leave under the Go process's own Resource, read from its segment: its pid
+      // the C spans leave under the Go process's own Resource, from its segment's RESOURCE record
+      // (OTEL_SERVICE_NAME, process.pid), not weft collect's
+      assertThat(process.serviceName()).isEqualTo(SERVICE);
+      assertThat(byName.get("codec.frame")).allSatisfy(f ->
+          assertThat(f.serviceName()).isEqualTo(SERVICE));
       Map<String, JaegerQuery.JaegerSpan> one = spans.stream().collect(Collectors.toMap(
           JaegerQuery.JaegerSpan::spanId, Function.identity()));
       assertThat(one).hasSize(expected);
