@@ -18,7 +18,10 @@ class WeftCollectorRecoveryTest {
 
   private static void deadSegment(Path path, int spans) throws Exception {
     SegmentWriter.Layout layout = new SegmentWriter.Layout().ring(1 << 16);
-    layout.pid = 515151; // boot id of zeros: its creator is not of this boot, so dead
+    // a creator of another boot (boot id of zeros), whatever pid 515151 is now: dead
+    layout.pid = 515151;
+    layout.startTicks = 1;
+    layout.bootId = new byte[16];
     SegmentWriter w = SegmentWriter.create(path, layout);
     w.registerScope("lib", "");
     w.claimSlot(0, 7, "t");
