@@ -5,6 +5,7 @@ import dev.weft.internal.CollectorEngine;
 import dev.weft.internal.Counters;
 import dev.weft.internal.segment.NativeCounts;
 import dev.weft.internal.SelfMetrics;
+import dev.weft.internal.recovery.StartupRecovery;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.nio.file.Path;
 import java.util.List;
@@ -67,6 +68,7 @@ public final class WeftCollector implements AutoCloseable {
 
   @GuardedBy("lock")
   private boolean closed;
+  @Nullable private volatile StartupRecovery startupRecovery;
   private final CountDownLatch closeDone = new CountDownLatch(1);
 
   WeftCollector(CollectorEngine engine, @Nullable AutoConfiguredExport ownedExport,
@@ -192,6 +194,21 @@ public final class WeftCollector implements AutoCloseable {
     return key;
   }
 
+  /** True if a collector of this JVM reads {@code path} (recovery leaves it alone). */
+  static boolean isClaimed(Path path) {
+    return active.contains(path.toAbsolutePath().normalize());
+  }
+
+  void setStartupRecovery(StartupRecovery recovery) {
+    this.startupRecovery = recovery;
+  }
+
+  /** The start-up recovery of dead segments, if this collector runs one (for tests). */
+  @Nullable
+  StartupRecovery startupRecovery() {
+    return startupRecovery;
+  }
+
   static void release(Path path) {
     active.remove(path.toAbsolutePath().normalize());
   }
@@ -207,6 +224,11 @@ public final class WeftCollector implements AutoCloseable {
   private void closeAndExport() {
     long deadline =
         System.nanoTime() + engine.closeTimeoutNanos() + CollectorEngine.CLOSE_SLACK_NANOS;
+    StartupRecovery recovery = startupRecovery;
+    if (recovery != null) {
+      // Before the exporter shuts down; a segment it has not finished is kept for the next start.
+      recovery.stop(Math.min(engine.closeTimeoutNanos(), deadline - System.nanoTime()) / 2);
+    }
     if (!engine.close()) {
       logger.fine("weft collector thread did not finish within its close timeout");
     }

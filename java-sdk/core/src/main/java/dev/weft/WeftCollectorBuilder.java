@@ -5,6 +5,7 @@ import dev.weft.internal.CollectorEngine;
 import dev.weft.internal.profiling.ProcessContextPublisher;
 import dev.weft.internal.segment.InvalidSegmentException;
 import dev.weft.internal.SelfMetrics;
+import dev.weft.internal.recovery.StartupRecovery;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.resources.Resource;
@@ -60,6 +61,13 @@ public final class WeftCollectorBuilder {
   private Duration idleMaxPark = Duration.ofMillis(DEFAULT_IDLE_MAX_PARK_MILLIS);
   private boolean dropWhenQueueFull;
   private boolean registerShutdownHook = true;
+  @Nullable private Boolean recoveryEnabled;
+  @Nullable private Path recoveryDirectory;
+
+  /** System property turning the start-up recovery of dead segments on or off: {@value}. */
+  public static final String RECOVERY_ENABLED_PROPERTY = "weft.recovery.enabled";
+  /** Environment variable read when {@value #RECOVERY_ENABLED_PROPERTY} is not set: {@value}. */
+  public static final String RECOVERY_ENABLED_ENV = "WEFT_RECOVERY_ENABLED";
 
   WeftCollectorBuilder() {}
 
@@ -179,6 +187,47 @@ public final class WeftCollectorBuilder {
   }
 
   /**
+   * Whether the collector, once started, recovers the segments that dead processes of this user
+   * left in the shm directory (their undrained spans, and the spans open at their death marked
+   * {@code weft.span.end_reason=process_died}, each under its own process's Resource), on a
+   * thread of its own that never delays the application (docs/architecture.md "Crash
+   * recovery"). Default: the system property {@value #RECOVERY_ENABLED_PROPERTY}, else the
+   * environment variable {@value #RECOVERY_ENABLED_ENV}, else true.
+   */
+  public WeftCollectorBuilder setRecoveryEnabled(boolean recoveryEnabled) {
+    this.recoveryEnabled = recoveryEnabled;
+    return this;
+  }
+
+  /**
+   * The directory whose dead segments are recovered at start. Default {@code $WEFT_SHM_DIR}, else
+   * {@value WeftCollector#DEFAULT_SHM_DIR}.
+   */
+  public WeftCollectorBuilder setRecoveryDirectory(Path recoveryDirectory) {
+    this.recoveryDirectory = Objects.requireNonNull(recoveryDirectory, "recoveryDirectory");
+    return this;
+  }
+
+  boolean recoveryEnabled() {
+    if (recoveryEnabled != null) {
+      return recoveryEnabled;
+    }
+    String value = System.getProperty(RECOVERY_ENABLED_PROPERTY);
+    if (value == null || value.isBlank()) {
+      value = System.getenv(RECOVERY_ENABLED_ENV);
+    }
+    return value == null || value.isBlank() || !value.trim().equalsIgnoreCase("false");
+  }
+
+  Path recoveryDirectory() {
+    if (recoveryDirectory != null) {
+      return recoveryDirectory;
+    }
+    String dir = System.getenv(WeftCollector.SHM_DIR_ENV);
+    return Path.of(dir == null || dir.isEmpty() ? WeftCollector.DEFAULT_SHM_DIR : dir);
+  }
+
+  /**
    * Starts the collector thread.
    *
    * @throws IllegalStateException if a file exists at the segment path and is refused (wrong
@@ -255,6 +304,10 @@ public final class WeftCollectorBuilder {
     WeftCollector collector =
         new WeftCollector(engine, owned, selfMetrics, registerShutdownHook);
     engine.start();
+    if (recoveryEnabled()) {
+      collector.setStartupRecovery(StartupRecovery.start(recoveryDirectory(), exporter,
+          WeftCollector::isClaimed));
+    }
     return collector;
   }
 

@@ -22,6 +22,8 @@ public final class WeftSegmentSnapshot {
     INITIALIZING,
     LIVE,
     CLOSED,
+    /** ABI 1.1: a dead creator's data was exported by a recoverer; the file is about to go. */
+    RECOVERED,
     /** A value this reader does not know. */
     UNKNOWN
   }
@@ -98,6 +100,9 @@ public final class WeftSegmentSnapshot {
         break;
       case 2:
         state = State.CLOSED;
+        break;
+      case 3:
+        state = State.RECOVERED;
         break;
       default:
         state = State.UNKNOWN;

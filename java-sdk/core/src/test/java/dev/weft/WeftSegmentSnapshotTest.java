@@ -58,5 +58,8 @@ class WeftSegmentSnapshotTest {
     WeftSegmentSnapshot snapshot = WeftSegmentSnapshot.read(closed.path());
     assertThat(snapshot.state()).isEqualTo(WeftSegmentSnapshot.State.CLOSED);
     assertThat(snapshot.creatorAlive()).isFalse();
+    closed.setState(3);
+    assertThat(WeftSegmentSnapshot.read(closed.path()).state())
+        .isEqualTo(WeftSegmentSnapshot.State.RECOVERED);
   }
 }

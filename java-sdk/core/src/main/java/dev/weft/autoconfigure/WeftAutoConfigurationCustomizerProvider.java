@@ -47,7 +47,10 @@ import javax.annotation.concurrent.GuardedBy;
  *       (default {@code true}), e.g. for an application that builds its collector with
  *       {@link WeftCollector#builder()};
  *   <li>{@value #SEGMENT_PATH_PROPERTY} / {@code WEFT_COLLECTOR_SEGMENT_PATH}: the segment to read,
- *       default {@link WeftCollector#defaultSegmentPath()}.
+ *       default {@link WeftCollector#defaultSegmentPath()};
+ *   <li>{@code weft.recovery.enabled} / {@code WEFT_RECOVERY_ENABLED}: {@code false} turns off the
+ *       start-up recovery of dead processes' segments (default {@code true}, see
+ *       {@link WeftCollectorBuilder#setRecoveryEnabled}).
  * </ul>
  *
  * <p>With {@code otel.traces.exporter=none} no collector is started, and that is logged once. A
@@ -140,7 +143,9 @@ public final class WeftAutoConfigurationCustomizerProvider
       Resource spanResource = resource != null ? resource : Resource.getDefault();
       WeftCollectorBuilder builder = WeftCollector.builder()
           .setSpanExporter(targets.size() == 1 ? targets.get(0) : SpanExporter.composite(targets))
-          .setResource(spanResource);
+          .setResource(spanResource)
+          .setRecoveryEnabled(config.getBoolean(WeftCollectorBuilder.RECOVERY_ENABLED_PROPERTY,
+              true));
       String segment = config.getString(SEGMENT_PATH_PROPERTY, "").trim();
       if (!segment.isEmpty()) {
         builder.setSegmentPath(Path.of(segment));

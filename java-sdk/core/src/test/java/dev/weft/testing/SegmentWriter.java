@@ -34,6 +34,7 @@ public final class SegmentWriter implements AutoCloseable {
   private final int ringCapacity;
   private final long slotStride;
   private final long[] headCache;
+  private final int headerSize;
 
   /** Layout parameters; defaults are small. */
   public static final class Layout {
@@ -46,6 +47,14 @@ public final class SegmentWriter implements AutoCloseable {
     public byte[] bootId = new byte[16];
     public String permissions = "rw-------";
     public boolean publishMagic = true;
+    /** 4096, or 8192 (ABI 1.1) to leave room for a RESOURCE record at 4096. */
+    public int headerSize = 4096;
+
+    /** ABI 1.1: an 8192-byte header, with room for a RESOURCE record ({@link #writeResource}). */
+    public Layout withResourceArea() {
+      headerSize = 8192;
+      return this;
+    }
 
     public Layout slots(int n) {
       slotCount = n;
@@ -73,6 +82,7 @@ public final class SegmentWriter implements AutoCloseable {
     this.ringCapacity = layout.ringCapacity;
     this.slotStride = slotStride;
     this.headCache = new long[slotCount];
+    this.headerSize = layout.headerSize;
   }
 
   public static SegmentWriter create(Path path) throws IOException {
@@ -82,7 +92,7 @@ public final class SegmentWriter implements AutoCloseable {
   public static SegmentWriter create(Path path, Layout layout) throws IOException {
     long minStride = 512L + (long) layout.stackDepth * layout.frameSize + layout.ringCapacity;
     long stride = (minStride + 4095) / 4096 * 4096;
-    long size = 4096 + layout.slotCount * stride;
+    long size = layout.headerSize + layout.slotCount * stride;
     Files.deleteIfExists(path);
     Files.createFile(path, PosixFilePermissions.asFileAttribute(
         PosixFilePermissions.fromString("rw-------")));
@@ -97,10 +107,12 @@ public final class SegmentWriter implements AutoCloseable {
     }
     buffer.order(ByteOrder.LITTLE_ENDIAN);
     int uid = (Integer) Files.getAttribute(path, "unix:uid");
-    buffer.putShort(8, (short) 1).putShort(10, (short) 0).putInt(12, 4096).putLong(16, size)
+    buffer.putShort(8, (short) 1).putShort(10, (short) (layout.headerSize > 4096 ? 1 : 0))
+        .putInt(12, layout.headerSize).putLong(16, size)
         .putInt(24, 0x01020304).putInt(32, layout.pid).putInt(36, uid)
         .putLong(40, layout.startTicks).putLong(64, 1_700_000_000_000_000_000L)
-        .putInt(72, layout.slotCount).putInt(76, 512).putLong(80, 4096).putLong(88, stride)
+        .putInt(72, layout.slotCount).putInt(76, 512).putLong(80, layout.headerSize)
+        .putLong(88, stride)
         .putInt(96, layout.stackDepth).putInt(100, layout.frameSize)
         .putInt(104, layout.ringCapacity).putShort(108, (short) 256).putShort(110, (short) 128)
         .putShort(112, (short) 1024);
@@ -150,8 +162,32 @@ public final class SegmentWriter implements AutoCloseable {
     LONGS.getAndAdd(buffer, 120, n);
   }
 
+  /**
+   * ABI 1.1: writes {@code record} (a RESOURCE record, or any bytes for hostile cases) at 4096 and
+   * points {@code resource_offset}/{@code resource_length} at it (before the magic in a real
+   * writer; tests may call it at any time).
+   */
+  public void writeResource(byte[] record) {
+    buffer.put(4096, record);
+    buffer.putInt(152, 4096).putInt(156, record.length);
+  }
+
+  /** Stores the header's lease words (ABI 1.1). */
+  public void setLease(long owner, long heartbeatUnixNanos) {
+    buffer.putLong(136, heartbeatUnixNanos);
+    LONGS.setRelease(buffer, 128, owner);
+  }
+
+  public long leaseOwner() {
+    return (long) LONGS.getAcquire(buffer, 128);
+  }
+
+  public int state() {
+    return (int) INTS.getAcquire(buffer, 28);
+  }
+
   public int slotBase(int slot) {
-    return (int) (4096 + slot * slotStride);
+    return (int) (headerSize + slot * slotStride);
   }
 
   public int ringBase(int slot) {

@@ -1,0 +1,116 @@
+package dev.weft.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.weft.internal.recovery.SegmentLease;
+import dev.weft.internal.segment.ProcessLiveness;
+import dev.weft.testing.CrashedSegment;
+import dev.weft.testing.SegmentWriter;
+import dev.weft.testing.SpanRecordBuilder;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * weft collect's loop on segments whose creator is a real, running non-JVM process (a
+ * {@code sleep}), which the test then kills.
+ */
+class SegmentWatcherTest {
+  @TempDir Path dir;
+  private Process creator;
+
+  @AfterEach
+  void kill() throws Exception {
+    if (creator != null) {
+      creator.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private SegmentWriter segmentOf(Process process, String name) throws Exception {
+    int pid = (int) process.pid();
+    long ticks = ProcessLiveness.startTicks(pid);
+    assertThat(ticks).isPositive();
+    return CrashedSegment.create(dir.resolve(name), true, pid, ticks,
+        ProcessLiveness.currentBootId());
+  }
+
+  @Test
+  void drainsALiveProcessUnderItsResourceThenRecoversItsOpenSpansWhenItDies() throws Exception {
+    creator = new ProcessBuilder("sleep", "120").start();
+    int pid = (int) creator.pid();
+    SegmentWriter live = segmentOf(creator, "weft-" + pid);
+    // a second segment of the same process whose lease an in-process collector holds
+    SegmentWriter leased = segmentOf(creator, "weft-" + pid + "-leased");
+    long holder = ((ProcessLiveness.startTicks(pid) & 0xffffffffL) << 32) | pid;
+    leased.setLease(holder, System.currentTimeMillis() * 1_000_000L);
+
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (SegmentWatcher watcher = new SegmentWatcher(dir, exporter, 8, 2048, false,
+        TimeUnit.SECONDS.toNanos(10))) {
+      watcher.scan();
+      assertThat(watcher.drainedPaths()).containsExactly(live.path());
+      assertThat(live.leaseOwner()).isEqualTo(SegmentLease.self());
+      assertThat(leased.leaseOwner()).as("left to its holder").isEqualTo(holder);
+      await().atMost(Duration.ofSeconds(30))
+          .until(() -> exporter.getFinishedSpanItems().size() == 1000);
+
+      // it keeps draining what the live process records
+      for (int i = 0; i < 10; i++) {
+        live.append(0, SpanRecordBuilder.span().spanId(7000 + i).name("later").build());
+      }
+      await().atMost(Duration.ofSeconds(30))
+          .until(() -> exporter.getFinishedSpanItems().size() == 1010);
+
+      creator.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      watcher.scan();
+      assertThat(watcher.drainedPaths()).isEmpty();
+    }
+    List<SpanData> spans = exporter.getFinishedSpanItems();
+    // 1010 drained while it ran, its 4 open spans, and all 1004 of the leased segment, whose
+    // holder died with it
+    assertThat(spans).hasSize(1010 + 4 + 1004);
+    assertThat(spans.stream().filter(s -> s.getAttributes()
+        .get(AttributeKey.stringKey("weft.span.end_reason")) != null)).hasSize(8);
+    assertThat(spans).allSatisfy(s -> assertThat(
+        s.getResource().getAttribute(AttributeKey.stringKey("service.name"))).isEqualTo("crashy"));
+    assertThat(live.path()).doesNotExist();
+    assertThat(leased.path()).doesNotExist();
+  }
+
+  @Test
+  void aJvmsSegmentIsLeftToItsInProcessCollector() throws Exception {
+    assertThat(SegmentWatcher.isJvm((int) ProcessHandle.current().pid())).isTrue();
+    int self = (int) ProcessHandle.current().pid();
+    Path path = dir.resolve("weft-jvm");
+    CrashedSegment.create(path, true, self, ProcessLiveness.startTicks(self),
+        ProcessLiveness.currentBootId());
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (SegmentWatcher watcher = new SegmentWatcher(dir, exporter, 8, 2048, false,
+        TimeUnit.SECONDS.toNanos(10))) {
+      watcher.scan();
+      assertThat(watcher.drainedPaths()).isEmpty();
+    }
+    assertThat(exporter.getFinishedSpanItems()).isEmpty();
+  }
+
+  @Test
+  void noMoreThanMaxSegmentsAreDrainedAtOnce() throws Exception {
+    creator = new ProcessBuilder("sleep", "120").start();
+    segmentOf(creator, "weft-a");
+    segmentOf(creator, "weft-b");
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (SegmentWatcher watcher = new SegmentWatcher(dir, exporter, 1, 16, false,
+        TimeUnit.SECONDS.toNanos(10))) {
+      watcher.scan();
+      assertThat(watcher.drainedPaths()).containsExactly(dir.resolve("weft-a"));
+    }
+  }
+}
