@@ -15,7 +15,9 @@ import java.util.Map;
  * it bisects the highest offered rate that is held for a whole window with 0 drops:
  *
  * <ul>
- *   <li>{@code weft}: weft-loadgen (C SDK, {@code --threads} native threads, the span shape of
+ *   <li>{@code weft} (or {@code weft:<ring size>}, e.g. {@code weft:1M}, for rings other than
+ *       the C SDK's default, in the same run; {@code weft-reusable[:<ring size>]} with the SDK
+ *       exporter's {@code otel.java.exporter.memory_mode=reusable_data}): weft-loadgen (C SDK, {@code --threads} native threads, the span shape of
  *       {@code c-sdk/tools/weft_loadgen.c}) at the rate into a collector JVM
  *       ({@link CollectorProcess}: every default, started before the load, {@code -Xmx} from
  *       {@code --heap}); held when the receiver counted every span and the collector counted no
@@ -177,7 +179,7 @@ public final class CapacityBenchmark {
 
   private Trial trial(String subject, long rate) throws Exception {
     int number = ++trialNumber;
-    return subject.equals("weft") ? weftTrial(rate, number)
+    return subject.startsWith("weft") ? weftTrial(subject, rate, number)
         : sdkTrial(subject, subject.equals("sdk-tuned") ? "tuned" : "default", rate, number);
   }
 
@@ -196,7 +198,7 @@ public final class CapacityBenchmark {
     return options.logDir.resolve(name + ".log");
   }
 
-  private Trial weftTrial(long rate, int number) throws Exception {
+  private Trial weftTrial(String subject, long rate, int number) throws Exception {
     String shmName = "weft-capacity-" + ProcessHandle.current().pid() + "-" + number;
     Path segment = Path.of("/dev/shm", shmName);
     long perThread = (long) (rate * options.window / options.threads);
@@ -204,6 +206,9 @@ public final class CapacityBenchmark {
     Map<String, String> env = new LinkedHashMap<>(options.collectorEnv);
     env.put("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint());
     env.put("OTEL_SERVICE_NAME", "weft-capacity");
+    if (subject.startsWith("weft-reusable")) {
+      env.put("OTEL_JAVA_EXPORTER_MEMORY_MODE", "reusable_data");
+    }
     List<String> command = new ArrayList<>(jvm(CollectorProcess.class.getName(),
         options.collectorJvmArgs));
     command.add(segment.toString());
@@ -213,7 +218,9 @@ public final class CapacityBenchmark {
       long count0 = receiver.count();
       Map<String, String> loadEnv = new LinkedHashMap<>();
       loadEnv.put("WEFT_SHM_NAME", shmName);
-      String ring = options.collectorEnv.get("WEFT_RING_SIZE");
+      int colon = subject.indexOf(':');
+      String ring = colon > 0 ? subject.substring(colon + 1)
+          : options.collectorEnv.get("WEFT_RING_SIZE");
       if (ring != null) {
         loadEnv.put("WEFT_RING_SIZE", ring);
       }
@@ -225,7 +232,21 @@ public final class CapacityBenchmark {
           log("loadgen-" + number))) {
         loadgen.expect("segment ", 30);
         long t0 = System.nanoTime();
-        loadgen.expect("done ", options.window * 3 + 60);
+        // ring-full drops second by second: when in the window they happen (start, stalls)
+        StringBuilder dropTimes = new StringBuilder();
+        long lastDrops = 0;
+        long deadline = t0 + (long) ((options.window * 3 + 60) * 1e9);
+        while (loadgen.poll("done ", 1.0) == null) {
+          if (System.nanoTime() > deadline) {
+            throw new IOException("weft-loadgen did not finish");
+          }
+          long d = Child.longField(collector.ask("stats", "stats", 10), "nativeDrops");
+          if (d > lastDrops) {
+            dropTimes.append(String.format(Locale.ROOT, " %.0fs:+%d",
+                (System.nanoTime() - t0) / 1e9, d - lastDrops));
+            lastDrops = d;
+          }
+        }
         elapsed = (System.nanoTime() - t0) / 1e9;
         long received = waitForSpans(count0, offered);
         String after = collector.ask("stats", "stats", 10);
@@ -235,9 +256,10 @@ public final class CapacityBenchmark {
         long heapPeak = Child.longField(after, "heapPeak");
         String why = why(offered, received, drops, elapsed);
         if (drops > 0) {
-          why = why + " " + after.substring("stats ".length(), after.indexOf(" cpu="));
+          why = why + " " + after.substring("stats ".length(), after.indexOf(" cpu="))
+              + "; drops at" + dropTimes;
         }
-        return new Trial("weft", rate, offered, received, drops, elapsed, cpu, heapPeak,
+        return new Trial(subject, rate, offered, received, drops, elapsed, cpu, heapPeak,
             why.isEmpty(), why.trim());
       }
     } finally {

@@ -72,6 +72,18 @@ final class Child implements AutoCloseable {
     }
   }
 
+  /** Like {@link #expect} but null when no such line came within the timeout. */
+  String poll(String prefix, double timeoutSeconds) throws IOException, InterruptedException {
+    try {
+      return expect(prefix, timeoutSeconds);
+    } catch (IOException e) {
+      if (e.getMessage().contains("within")) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
   String ask(String command, String prefix, double timeoutSeconds)
       throws IOException, InterruptedException {
     send(command);
