@@ -257,7 +257,8 @@ public final class CapacityBenchmark {
         String why = why(offered, received, drops, elapsed);
         if (drops > 0) {
           why = why + " " + after.substring("stats ".length(), after.indexOf(" cpu="))
-              + "; drops at" + dropTimes;
+              + (dropTimes.length() > 0 ? "; drops at" + dropTimes
+                  : "; drops before the first 1 s sample");
         }
         return new Trial(subject, rate, offered, received, drops, elapsed, cpu, heapPeak,
             why.isEmpty(), why.trim());
