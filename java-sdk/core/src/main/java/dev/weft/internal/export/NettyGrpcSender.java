@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -72,16 +73,19 @@ final class NettyGrpcSender implements GrpcSender {
 
   private final ManagedChannel channel;
   private final EventLoopGroup eventLoopGroup;
+  @Nullable private final ScheduledFuture<?> reconnectBound;
   private final MethodDescriptor<MessageWriter, byte[]> method;
   private final Duration timeout;
   private final Supplier<Map<String, List<String>>> headers;
   @Nullable private final String compression;
 
   /** Owns {@code channel} and {@code eventLoopGroup} (the channel's own): shuts both down. */
-  NettyGrpcSender(ManagedChannel channel, EventLoopGroup eventLoopGroup, String fullMethodName, Duration timeout,
+  NettyGrpcSender(ManagedChannel channel, EventLoopGroup eventLoopGroup,
+      @Nullable ScheduledFuture<?> reconnectBound, String fullMethodName, Duration timeout,
       Supplier<Map<String, List<String>>> headers, @Nullable String compression) {
     this.channel = channel;
     this.eventLoopGroup = eventLoopGroup;
+    this.reconnectBound = reconnectBound;
     this.method = MethodDescriptor.<MessageWriter, byte[]>newBuilder()
         .setType(MethodDescriptor.MethodType.UNARY)
         .setFullMethodName(fullMethodName)
@@ -150,6 +154,9 @@ final class NettyGrpcSender implements GrpcSender {
    */
   @Override
   public CompletableResultCode shutdown() {
+    if (reconnectBound != null) {
+      reconnectBound.cancel(false);
+    }
     channel.shutdown();
     CompletableResultCode result = new CompletableResultCode();
     Thread waiter = new Thread(() -> {

@@ -5,6 +5,11 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.IdentityCipherSuiteFilter;
+import io.grpc.netty.shaded.io.netty.handler.ssl.JdkSslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.opentelemetry.common.ComponentLoader;
 import io.opentelemetry.sdk.common.export.Compressor;
 import io.opentelemetry.sdk.common.export.GrpcSender;
@@ -12,14 +17,17 @@ import io.opentelemetry.sdk.common.export.GrpcSenderConfig;
 import io.opentelemetry.sdk.common.export.GrpcSenderProvider;
 import io.opentelemetry.sdk.common.export.RetryPolicy;
 import java.net.URI;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.annotation.Nullable;
+import javax.net.ssl.SSLContext;
 
 /**
  * The gRPC transport of the collector's OTLP exporter: the SDK's own {@code OtlpGrpcSpanExporter}
@@ -35,10 +43,19 @@ import javax.annotation.Nullable;
  *
  * <p>The SDK's exporter picks its sender through this SPI ({@code GrpcSenderProvider}, loaded with
  * the exporter's {@link ComponentLoader}); {@link #componentLoader} hands it this provider only,
- * so the application's own exporters and their sender choice are not affected. Configurations
- * this sender does not reproduce exactly (an {@code https} endpoint, whose TLS context the SDK
- * builds from {@code OTEL_EXPORTER_OTLP_CERTIFICATE} / client keys or its defaults; a compressor
- * other than gzip) are passed to the SDK's default provider unchanged.
+ * so the application's own exporters and their sender choice are not affected. A compressor other
+ * than gzip, which grpc-java does not have, is passed to the SDK's default provider unchanged.
+ *
+ * <p>TLS ({@code https} endpoints) goes through this sender too, with Netty's TLS handler over the
+ * very {@link SSLContext} the SDK built from its settings ({@code OTEL_EXPORTER_OTLP_CERTIFICATE},
+ * {@code OTEL_EXPORTER_OTLP_CLIENT_KEY} / {@code _CLIENT_CERTIFICATE}, or the JVM's defaults), so
+ * trust and client certificates are exactly the SDK's; ALPN offers {@code h2}, and grpc-java checks
+ * the server's host name. Before, TLS fell back to the OkHttp sender and its Nagle stall.
+ *
+ * <p>The channel connects when the sender is created (the first export does not wait for a
+ * connection), and its reconnect back-off is bounded ({@link ReconnectBound},
+ * {@code weft.export.reconnect.max}, default 1 s) so that exports resume within about that after
+ * the backend comes back.
  *
  * <p>The channel runs on its own one-thread Java NIO event loop group ({@link NioTransport}), shut
  * down with the sender, and never probes Netty's native transports: no restricted-method warning
@@ -82,15 +99,13 @@ public final class NettyGrpcSenderProvider implements GrpcSenderProvider {
   public GrpcSender createSender(GrpcSenderConfig config) {
     @Nullable String compression = compression(config.getCompressor());
     boolean https = "https".equals(config.getEndpoint().getScheme());
-    if (https || "unsupported".equals(compression)) {
-      // TLS: the SDK always hands over an SSLContext (its default one, or one built from
-      // OTEL_EXPORTER_OTLP_CERTIFICATE / client keys), which its own sender uses exactly.
-      logger.log(Level.FINE, "TLS or a compressor other than gzip: using the SDK's default"
-          + " gRPC sender");
+    if ("unsupported".equals(compression)) {
+      logger.log(Level.FINE, "a compressor other than gzip: using the SDK's default gRPC sender");
       return fallback(config);
     }
+    Duration reconnectMax = ReconnectBound.configured(System.getenv());
     URI endpoint = config.getEndpoint();
-    int port = endpoint.getPort() != -1 ? endpoint.getPort() : 80;
+    int port = endpoint.getPort() != -1 ? endpoint.getPort() : https ? 443 : 80;
     // Java NIO only, and no native probe: no restricted-method warning on JDK 24+ (see there).
     NioTransport.ensureNoNativeProbe();
     EventLoopGroup group = NioTransport.newEventLoopGroup();
@@ -101,7 +116,11 @@ public final class NettyGrpcSenderProvider implements GrpcSenderProvider {
         .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis(config))
         .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE,
             Math.max(config.getMaxResponseBodySize(), 4L << 20)));
-    builder.usePlaintext();
+    if (https) {
+      builder.sslContext(sslContext(config)).useTransportSecurity();
+    } else {
+      builder.usePlaintext();
+    }
     if (config.getExecutorService() != null) {
       builder.executor(config.getExecutorService());
     }
@@ -116,8 +135,36 @@ public final class NettyGrpcSenderProvider implements GrpcSenderProvider {
       builder.disableRetry();
     }
     ManagedChannel channel = builder.build();
-    return new NettyGrpcSender(channel, group, config.getFullMethodName(), config.getTimeout(),
-        config.getHeadersSupplier(), compression);
+    // Connect now, not at the first export: at a collector's start the first export would
+    // otherwise wait for the TCP (and TLS) handshake while the native rings fill.
+    channel.getState(true);
+    ScheduledFuture<?> bound = ReconnectBound.start(channel, reconnectMax, group);
+    return new NettyGrpcSender(channel, group, bound, config.getFullMethodName(),
+        config.getTimeout(), config.getHeadersSupplier(), compression);
+  }
+
+  /**
+   * Netty's client TLS over the SDK's {@link SSLContext} (the JVM's default when the SDK has none
+   * to give), offering only {@code h2} by ALPN, with the SDK's enabled protocols if it set any.
+   */
+  static SslContext sslContext(GrpcSenderConfig config) {
+    SSLContext context = config.getSslContext();
+    if (context == null) {
+      try {
+        context = SSLContext.getDefault();
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("weft: no default TLS context in this JVM for "
+            + config.getEndpoint() + ": " + e.getMessage(), e);
+      }
+    }
+    List<String> protocols = config.getEnabledProtocols();
+    ApplicationProtocolConfig alpn = new ApplicationProtocolConfig(
+        ApplicationProtocolConfig.Protocol.ALPN,
+        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "h2");
+    return new JdkSslContext(context, true, null, IdentityCipherSuiteFilter.INSTANCE, alpn,
+        ClientAuth.NONE, protocols == null || protocols.isEmpty() ? null
+            : protocols.toArray(new String[0]), false);
   }
 
   private GrpcSender fallback(GrpcSenderConfig config) {

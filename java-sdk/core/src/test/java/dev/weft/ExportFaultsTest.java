@@ -1,0 +1,196 @@
+package dev.weft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.weft.internal.export.NettyGrpcSenderProvider;
+import dev.weft.testing.OtlpReceiver;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.common.ComponentLoader;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.sdk.resources.Resource;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 10 item 6 as CI fault tests, shortened (the sustained-capacity benchmark,
+ * java-sdk/benchmarks, measures the same at the highest rate): a collector started before a
+ * paced native load (weft-loadgen --rate, default 256 KiB rings) with the default export path
+ * (the SDK's OTLP/gRPC exporter over Weft's Netty sender, which connects when it is created)
+ * drops nothing from the first span; and after a backend outage the exports waiting in the
+ * queue go out once it is back, nothing lost or failed. Both assert exact counts; the time to
+ * resume is printed, not asserted (no timing limits in tests; docs/benchmarks.md has it).
+ */
+class ExportFaultsTest {
+  private static final Resource RESOURCE = Resource.getDefault().merge(
+      Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "weft-faults")));
+
+  @TempDir Path dir;
+  private Path loadgen;
+  private OtlpReceiver receiver;
+  private OtlpGrpcSpanExporter exporter;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    String buildDir = System.getProperty("weft.native.build.dir", "c-sdk/target/cmake");
+    loadgen = Path.of(buildDir, "tools", "weft-loadgen");
+    Assumptions.assumeTrue(Files.isExecutable(loadgen),
+        "weft-loadgen not found at " + loadgen + ": build c-sdk first (mvn verify does)");
+    receiver = new OtlpReceiver(true).start();
+    exporter = OtlpGrpcSpanExporter.builder().setEndpoint(receiver.endpoint())
+        .setComponentLoader(NettyGrpcSenderProvider.componentLoader(
+            ComponentLoader.forClassLoader(getClass().getClassLoader())))
+        .build();
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (exporter != null) {
+      exporter.shutdown().join(10, TimeUnit.SECONDS);
+    }
+    if (receiver != null) {
+      receiver.close();
+    }
+  }
+
+  /** weft-loadgen at a fixed rate into {@code dir/name}, started after the collector. */
+  private Process paced(String name, int threads, int spansPerThread, int rate)
+      throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(loadgen.toString(), "--threads",
+        Integer.toString(threads), "--spans", Integer.toString(spansPerThread), "--rate",
+        Integer.toString(rate), "--wait");
+    pb.environment().put("WEFT_SHM_DIR", dir.toString());
+    pb.environment().put("WEFT_SHM_NAME", name);
+    pb.environment().remove("WEFT_RING_SIZE"); // the default rings
+    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+    return pb.start();
+  }
+
+  private static String line(BufferedReader out, String prefix) throws IOException {
+    String line = out.readLine();
+    assertThat(line).startsWith(prefix);
+    return line;
+  }
+
+  private WeftCollector collector(Path segment) {
+    return WeftCollector.builder().setSegmentPath(segment).setSpanExporter(exporter)
+        .setResource(RESOURCE).setRegisterShutdownHook(false).build();
+  }
+
+  private static long nativeDrops(WeftStats s) {
+    return s.droppedRingFull() + s.droppedNoSlot() + s.droppedReentrant() + s.droppedTooDeep();
+  }
+
+  /** Distinct (thread, seq) pairs the receiver got: duplicates of a retried export count once. */
+  private Set<String> distinct() {
+    Set<String> seen = new HashSet<>();
+    for (OtlpReceiver.Received r : receiver.received()) {
+      long thread = -1;
+      long seq = -1;
+      for (KeyValue kv : r.span.getAttributesList()) {
+        if (kv.getKey().equals("loadgen.thread")) {
+          thread = kv.getValue().getIntValue();
+        } else if (kv.getKey().equals("loadgen.seq")) {
+          seq = kv.getValue().getIntValue();
+        }
+      }
+      seen.add(thread + "/" + seq);
+    }
+    return seen;
+  }
+
+  @Test
+  void aCollectorStartedBeforeTheLoadDropsNothingFromTheFirstSpan() throws Exception {
+    // CI: 2,000 spans/s on 2 threads for 4 s, so that a CI machine's own stalls (each default
+    // ring holds ~1 s of this) do not decide it; the benchmark does this at capacity.
+    Path segment = dir.resolve("weft-startup");
+    int threads = 2;
+    int perThread = 4_000;
+    long total = (long) threads * perThread;
+    WeftStats stats;
+    try (WeftCollector collector = collector(segment)) {
+      Process gen = paced("weft-startup", threads, perThread, 2_000);
+      try (BufferedReader out = new BufferedReader(
+          new InputStreamReader(gen.getInputStream(), StandardCharsets.UTF_8))) {
+        line(out, "segment ");
+        assertThat(line(out, "done ")).isEqualTo("done " + total);
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+          WeftStats s = collector.stats();
+          return s.spansCommitted() + nativeDrops(s) >= total
+              && s.spansExported() + s.exportFailures() + s.queueOverflow()
+                  >= s.spansCommitted();
+        });
+        stats = collector.stats();
+      } finally {
+        gen.getOutputStream().close();
+        gen.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+    assertThat(nativeDrops(stats)).as(stats.toString()).isZero();
+    assertThat(stats.spansCommitted()).isEqualTo(total);
+    assertThat(stats.spansExported()).as(stats.toString()).isEqualTo(total);
+    assertThat(stats.exportFailures()).isZero();
+    assertThat(distinct()).hasSize((int) total);
+  }
+
+  @Test
+  void exportsResumeAfterABackendOutageAndNothingIsLost() throws Exception {
+    // CI: a 3 s outage in a 6 s load of 2,000 spans/s (issue 10 asks for 60 s: the benchmark's
+    // outage mode is the long form). The queue (8,192) and the rings hold what is recorded
+    // meanwhile; exports wait for the connection, the reconnect back-off is bounded (1 s).
+    Path segment = dir.resolve("weft-outage");
+    int threads = 2;
+    int perThread = 6_000;
+    long total = (long) threads * perThread;
+    WeftStats stats;
+    long resumeMillis;
+    try (WeftCollector collector = collector(segment)) {
+      Process gen = paced("weft-outage", threads, perThread, 2_000);
+      try (BufferedReader out = new BufferedReader(
+          new InputStreamReader(gen.getInputStream(), StandardCharsets.UTF_8))) {
+        line(out, "segment ");
+        await().atMost(Duration.ofSeconds(30)).until(() -> receiver.spanCount() > 0);
+        receiver.stop();
+        long received = receiver.spanCount();
+        Thread.sleep(3_000);
+        receiver.start();
+        long back = System.nanoTime();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
+            .until(() -> receiver.spanCount() > received);
+        resumeMillis = (System.nanoTime() - back) / 1_000_000;
+        assertThat(line(out, "done ")).isEqualTo("done " + total);
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+          WeftStats s = collector.stats();
+          return s.spansCommitted() + nativeDrops(s) >= total
+              && s.spansExported() + s.exportFailures() + s.queueOverflow()
+                  >= s.spansCommitted();
+        });
+        stats = collector.stats();
+      } finally {
+        gen.getOutputStream().close();
+        gen.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+    System.out.println("ExportFaultsTest: export resumed " + resumeMillis
+        + " ms after the backend returned (3 s outage)");
+    assertThat(nativeDrops(stats)).as(stats.toString()).isZero();
+    assertThat(stats.exportFailures()).as(stats.toString()).isZero();
+    assertThat(stats.spansExported()).isEqualTo(total);
+    assertThat(distinct()).hasSize((int) total);
+  }
+}
