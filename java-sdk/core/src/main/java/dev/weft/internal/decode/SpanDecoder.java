@@ -93,10 +93,21 @@ public final class SpanDecoder {
     /** True if a key is one of the decoder's own (thread.id, thread.name, ...). */
     final boolean hasReservedKey;
 
+    /** The first and second 8 bytes of each key (little-endian, zero past its end). */
+    final long[] words0;
+    final long[] words1;
+
     Shape(byte[] tags, byte[][] keyBytes, AttributeKey<?>[] keys) {
       this.tags = tags;
       this.keyBytes = keyBytes;
       this.keys = keys;
+      this.words0 = new long[keys.length];
+      this.words1 = new long[keys.length];
+      for (int i = 0; i < keys.length; i++) {
+        byte[] k = keyBytes[i];
+        words0[i] = ByteStringCache.word(k, 0, Math.min(k.length, 8));
+        words1[i] = k.length <= 8 ? 0 : ByteStringCache.word(k, 8, Math.min(k.length - 8, 8));
+      }
       boolean reserved = false;
       for (AttributeKey<?> key : keys) {
         reserved |= isReserved(key.getKey());
@@ -115,8 +126,16 @@ public final class SpanDecoder {
         return null;
       }
       byte[] expected = keyBytes[index];
-      return expected.length == keyLength
-          && Arrays.equals(expected, 0, keyLength, record, keyOffset, keyOffset + keyLength)
+      if (expected.length != keyLength) {
+        return null;
+      }
+      if (keyLength <= 16 && keyOffset <= record.length - 16) {
+        // Two loads instead of a call: most keys are short.
+        return ByteStringCache.first8(record, keyOffset, keyLength) == words0[index]
+            && ByteStringCache.second8(record, keyOffset, keyLength) == words1[index]
+            ? keys[index] : null;
+      }
+      return Arrays.equals(expected, 0, keyLength, record, keyOffset, keyOffset + keyLength)
           ? keys[index] : null;
     }
   }
@@ -302,11 +321,16 @@ public final class SpanDecoder {
     p += nameLength;
 
     PairBuffer spanAttributes = this.spanPairs;
-    spanAttributes.clear();
     int spanAttrsSeen = 0;
-    // While every span attribute so far matches the shape of the name's last spans.
+    // While every span attribute so far matches the shape of the name's last spans, the pairs
+    // go straight into an array of their final size.
     @Nullable Shape shape = spanName.shape;
-    boolean matching = shape != null;
+    boolean matching = shape != null && shape.size() == attrCount;
+    Object[] direct = matching ? (attrCount == 0 ? PairBuffer.NONE : new Object[attrCount << 1])
+        : PairBuffer.NONE;
+    if (!matching) {
+      spanAttributes.clear();
+    }
     // Learn this record's shape if the previous record of this name missed too (or had none):
     // a name seen for the first time (new, or pushed out of the cache) learns nothing yet.
     boolean learning = spanName.misses >= 1 && attrCount <= Shape.MAX_ATTRIBUTES;
@@ -368,14 +392,16 @@ public final class SpanDecoder {
             return null;
           }
           int index = spanAttrsSeen++;
-          AttributeKey<?> key = null;
-          if (matching) {
-            key = shape.match(index, tag, record, keyOffset, keyLength);
-            matching = key != null;
-          }
+          AttributeKey<?> key = matching ? shape.match(index, tag, record, keyOffset, keyLength)
+              : null;
           if (key != null) {
-            spanAttributes.append(key, value); // distinct and not empty: see Shape
+            direct[index << 1] = key; // distinct and not empty: see Shape
+            direct[(index << 1) + 1] = value;
           } else {
+            if (matching) {
+              matching = false;
+              copyInto(spanAttributes, direct, index);
+            }
             key = key(tag, record, keyOffset, keyLength);
             spanAttributes.put(key, value);
           }
@@ -430,7 +456,7 @@ public final class SpanDecoder {
 
     // The shape: kept while it matches, replaced after two misses in a row (a shape that most
     // spans of the name have survives the occasional other one).
-    boolean matched = matching && attrCount == shape.size();
+    boolean matched = matching;
     if (matched) {
       spanName.misses = 0;
     } else if (learning && spanAttributes.size() == attrCount) {
@@ -441,8 +467,19 @@ public final class SpanDecoder {
     }
 
     Object[] threadPairs = origin.threadPairs(tid);
-    boolean ownThreadKeys = threadPairs.length > 0
-        && (matched ? shape.hasReservedKey : spanAttributes.containsAnyKeyOf(threadPairs));
+    int endedBy = flags & (Abi.SPAN_FLAG_ENDED_BY_THREAD_EXIT | Abi.SPAN_FLAG_ENDED_BY_UNWIND);
+    if (matched && endedBy == 0 && truncatedCount == 0
+        && (threadPairs.length == 0 || !shape.hasReservedKey)) {
+      Attributes attributes = direct.length == 0 && threadPairs.length == 0
+          ? NativeAttributes.EMPTY : new NativeAttributes(direct, threadPairs);
+      return span(record, spanName, kindCode, traceHi, traceLo, spanId, parentSpanId, flags,
+          statusCode, statusOffset, statusLength, start, end, attributes, eventsSeen, firstEvent,
+          events, droppedAttrCount, droppedEventCount, scope, origin);
+    }
+    if (matched) {
+      copyInto(spanAttributes, direct, attrCount);
+    }
+    boolean ownThreadKeys = threadPairs.length > 0 && spanAttributes.containsAnyKeyOf(threadPairs);
     if (ownThreadKeys) {
       // The record has a thread.* attribute of its own: ours win, as they always have.
       for (int i = 0; i < threadPairs.length; i += 2) {
@@ -459,7 +496,24 @@ public final class SpanDecoder {
       spanAttributes.put(TRUNCATED_COUNT, (long) truncatedCount);
     }
     Attributes attributes = spanAttributes.build(threadPairs);
+    return span(record, spanName, kindCode, traceHi, traceLo, spanId, parentSpanId, flags,
+        statusCode, statusOffset, statusLength, start, end, attributes, eventsSeen, firstEvent,
+        events, droppedAttrCount, droppedEventCount, scope, origin);
+  }
 
+  /** The first {@code count} pairs of {@code direct} (distinct, not empty) into {@code buffer}. */
+  private static void copyInto(PairBuffer buffer, Object[] direct, int count) {
+    buffer.clear();
+    for (int i = 0; i < count << 1; i += 2) {
+      buffer.append((AttributeKey<?>) direct[i], direct[i + 1]);
+    }
+  }
+
+  private NativeSpanData span(byte[] record, SpanName spanName, int kindCode, long traceHi,
+      long traceLo, long spanId, long parentSpanId, int flags, int statusCode, int statusOffset,
+      int statusLength, long start, long end, Attributes attributes, int eventsSeen,
+      @Nullable EventData firstEvent, @Nullable List<EventData> events, int droppedAttrCount,
+      int droppedEventCount, InstrumentationScopeInfo scope, Origin origin) {
     StatusData status = status(statusCode, record, statusOffset, statusLength);
     List<EventData> eventList = eventsSeen == 0 ? Collections.emptyList()
         : eventsSeen == 1 ? Collections.singletonList(firstEvent)
