@@ -155,7 +155,9 @@ public final class WeftCollectorBuilder {
   /**
    * The idle strategy once the rings are empty: spin {@code maxSpins} times, yield
    * {@code maxYields} times, then park for periods doubling from {@code minPark} to
-   * {@code maxPark}. Any work resets it.
+   * {@code maxPark}. A pass that drained rings filled past a quarter of their capacity resets
+   * it to spinning; a pass that drained less keeps parking, with a period that adapts to how
+   * full the rings were (so a trickle of spans costs about one wake-up per {@code maxPark}).
    */
   public WeftCollectorBuilder setIdleStrategy(int maxSpins, int maxYields, Duration minPark,
       Duration maxPark) {

@@ -68,6 +68,54 @@ class WeftCollectorTest {
   }
 
   @Test
+  void aBurstAfterATrickleIsDrainedWhole() throws Exception {
+    // A trickle puts the idle strategy into long parks (it no longer spins after every span);
+    // a burst that fills the ring must still be drained whole, and the stream after it too.
+    Path path = dir.resolve("weft-burst");
+    SegmentWriter writer = SegmentWriter.create(path, new SegmentWriter.Layout().ring(1 << 16));
+    writer.registerScope("lib", "2.0");
+    writer.claimSlot(0, 1, "t");
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (WeftCollector collector = builder(path, exporter).setMaxQueueSize(100_000)
+        .setMaxExportBatchSize(512).build()) {
+      long accepted = 0;
+      long refused = 0;
+      for (int i = 0; i < 30; i++) {
+        assertThat(writer.append(0, SpanRecordBuilder.span().spanId(++accepted).build())).isTrue();
+        long drained = accepted;
+        await().until(() -> collector.stats().spansDrained() == drained);
+      }
+      // The burst: fill the ring to the brim at once.
+      while (writer.append(0, SpanRecordBuilder.span().spanId(accepted + 1).build())) {
+        accepted++;
+      }
+      refused++;
+      long ringFull = accepted - 30;
+      assertThat(ringFull).isGreaterThan(100);
+      // Then five more ringfuls as fast as the collector frees space.
+      for (long i = 0; i < 5 * ringFull; i++) {
+        while (!writer.append(0, SpanRecordBuilder.span().spanId(accepted + 1).build())) {
+          refused++;
+          Thread.onSpinWait();
+        }
+        accepted++;
+      }
+      long total = accepted;
+      await().until(() -> collector.stats().spansExported() == total);
+      WeftStats stats = collector.stats();
+      assertThat(stats.spansDrained()).isEqualTo(total);
+      assertThat(stats.spansCommitted()).isEqualTo(total);
+      assertThat(stats.corruptRecords()).isZero();
+      // Every refused append was counted by the producer, as the C writer counts a dropped span.
+      long refusedAppends = refused;
+      await().until(() -> collector.stats().droppedRingFull() == refusedAppends);
+      assertThat(exporter.getFinishedSpanItems()).hasSize((int) total);
+      assertThat(exporter.getFinishedSpanItems().stream().map(SpanData::getSpanId).distinct()
+          .count()).isEqualTo(total);
+    }
+  }
+
+  @Test
   void closeDrainsAndExportsWhatIsLeft() throws Exception {
     Path path = dir.resolve("weft-close");
     SegmentWriter writer = SegmentWriter.create(path, new SegmentWriter.Layout().ring(1 << 16));

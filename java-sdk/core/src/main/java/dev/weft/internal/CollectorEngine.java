@@ -88,8 +88,11 @@ public final class CollectorEngine {
     this.pipeline = new ExportPipeline(settings.exporter, counters, settings.maxQueueSize,
         settings.maxExportBatchSize, settings.maxConcurrentExports, settings.scheduleDelayNanos,
         settings.dropWhenQueueFull);
+    // Records may wait in the rings for a fraction of the batch delay (they wait that long in
+    // the batch anyway), and never longer than the segment poll interval.
     this.idle = new BackoffIdleStrategy(settings.idleMaxSpins, settings.idleMaxYields,
-        settings.idleMinParkNanos, settings.idleMaxParkNanos);
+        settings.idleMinParkNanos, settings.idleMaxParkNanos,
+        Math.min(settings.segmentPollNanos, settings.scheduleDelayNanos / 2));
     this.segmentPollNanos = settings.segmentPollNanos;
     this.closeTimeoutNanos = settings.closeTimeoutNanos;
     this.thread = new Thread(this::run, threadName);
@@ -271,7 +274,8 @@ public final class CollectorEngine {
             continue;
           }
         }
-        int work = attached.drain(pipeline);
+        double fill = attached.maxFill();
+        int work = idle.drainDue(fill, System.nanoTime()) ? attached.drain(pipeline) : 0;
         long now = System.nanoTime();
         if (work > 0 || now - nextCountsNanos >= 0) {
           publishCounts(attached, now);
@@ -283,7 +287,7 @@ public final class CollectorEngine {
           nextSegmentCheckNanos = now + segmentPollNanos;
           checkReplaced(attached);
         }
-        idle.idle(work);
+        idle.idle(work, fill);
       } catch (InternalError | IndexOutOfBoundsException e) {
         // The file was truncated under the mapping (SIGBUS, delivered by the JVM as an
         // InternalError, possibly after the access that faulted), or the mapping is otherwise

@@ -17,20 +17,36 @@ import javax.annotation.concurrent.Immutable;
  * stay in record order. Lookups are linear, which is faster than a map for the handful of
  * attributes a span has.
  *
+ * <p>The pairs every span of a thread carries (thread.id, thread.name) are not copied into each span's
+ * array: they are one shared tail array per thread, whose keys the decoder checked are not among the
+ * span's own.
+ *
  * <p>{@code equals} and {@code hashCode} are those of {@link #asMap()}, so two instances with the
  * same pairs are equal whatever their order, and one equals an SDK {@code Attributes} with the same
  * pairs (the SDK's own {@code equals} only accepts its own class, so that direction says false).
  */
 @Immutable
 final class NativeAttributes implements Attributes {
-  static final NativeAttributes EMPTY = new NativeAttributes(new Object[0]);
+  private static final Object[] NONE = new Object[0];
+  static final NativeAttributes EMPTY = new NativeAttributes(NONE);
 
   /** key0, value0, key1, value1, ...; never modified after construction. */
   private final Object[] pairs;
+  /**
+   * More pairs after {@link #pairs}, shared by every span of one thread (thread.id, thread.name):
+   * never modified, and no key in it is also in {@link #pairs}.
+   */
+  private final Object[] tail;
 
   /** Takes ownership of {@code pairs}. */
   NativeAttributes(Object[] pairs) {
+    this(pairs, NONE);
+  }
+
+  /** Takes ownership of {@code pairs}; {@code tail} is shared, never modified, keys disjoint. */
+  NativeAttributes(Object[] pairs, Object[] tail) {
     this.pairs = pairs;
+    this.tail = tail;
   }
 
   @Override
@@ -40,10 +56,16 @@ final class NativeAttributes implements Attributes {
     if (key == null) {
       return null;
     }
+    Object found = find(pairs, key);
+    return (T) (found != null ? found : find(tail, key));
+  }
+
+  @Nullable
+  private static Object find(Object[] pairs, AttributeKey<?> key) {
     for (int i = 0; i < pairs.length; i += 2) {
       Object k = pairs[i];
       if (k == key || k.equals(key)) {
-        return (T) pairs[i + 1];
+        return pairs[i + 1];
       }
     }
     return null;
@@ -51,24 +73,29 @@ final class NativeAttributes implements Attributes {
 
   @Override
   public void forEach(BiConsumer<? super AttributeKey<?>, ? super Object> consumer) {
+    Object[] pairs = this.pairs;
     for (int i = 0; i < pairs.length; i += 2) {
       consumer.accept((AttributeKey<?>) pairs[i], pairs[i + 1]);
+    }
+    Object[] tail = this.tail;
+    for (int i = 0; i < tail.length; i += 2) {
+      consumer.accept((AttributeKey<?>) tail[i], tail[i + 1]);
     }
   }
 
   @Override
   public int size() {
-    return pairs.length >> 1;
+    return (pairs.length + tail.length) >> 1;
   }
 
   @Override
   public boolean isEmpty() {
-    return pairs.length == 0;
+    return pairs.length == 0 && tail.length == 0;
   }
 
   @Override
   public Map<AttributeKey<?>, Object> asMap() {
-    Map<AttributeKey<?>, Object> map = new LinkedHashMap<>(pairs.length);
+    Map<AttributeKey<?>, Object> map = new LinkedHashMap<>(pairs.length + tail.length);
     forEach(map::put);
     return Collections.unmodifiableMap(map);
   }
@@ -87,9 +114,10 @@ final class NativeAttributes implements Attributes {
       return false;
     }
     Attributes other = (Attributes) o;
-    if (other.size() != size()) {
-      return false;
-    }
+    return other.size() == size() && containedIn(pairs, other) && containedIn(tail, other);
+  }
+
+  private static boolean containedIn(Object[] pairs, Attributes other) {
     for (int i = 0; i < pairs.length; i += 2) {
       if (!pairs[i + 1].equals(other.get((AttributeKey<?>) pairs[i]))) {
         return false;
@@ -100,7 +128,11 @@ final class NativeAttributes implements Attributes {
 
   @Override
   public int hashCode() {
-    int hash = 0; // Map.hashCode: the sum of key ^ value over the entries
+    return hash(pairs) + hash(tail); // Map.hashCode: the sum of key ^ value over the entries
+  }
+
+  private static int hash(Object[] pairs) {
+    int hash = 0;
     for (int i = 0; i < pairs.length; i += 2) {
       hash += pairs[i].hashCode() ^ pairs[i + 1].hashCode();
     }
@@ -110,12 +142,12 @@ final class NativeAttributes implements Attributes {
   @Override
   public String toString() {
     StringBuilder b = new StringBuilder("{");
-    for (int i = 0; i < pairs.length; i += 2) {
-      if (i > 0) {
+    forEach((key, value) -> {
+      if (b.length() > 1) {
         b.append(", ");
       }
-      b.append(((AttributeKey<?>) pairs[i]).getKey()).append('=').append(pairs[i + 1]);
-    }
+      b.append(key.getKey()).append('=').append(value);
+    });
     return b.append('}').toString();
   }
 }

@@ -2,7 +2,11 @@ package dev.weft.internal.decode;
 
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceId;
+import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.sdk.common.InstrumentationLibraryInfo;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
@@ -12,45 +16,67 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
 import java.util.Collections;
 import java.util.List;
+import javax.annotation.Nullable;
 import javax.annotation.concurrent.Immutable;
 
 /**
  * A span decoded from a native record: an immutable {@link SpanData} that holds the decoded
- * values directly (no builder, no second copy). Every field is final and every collection it
- * hands out is unmodifiable.
+ * values directly (no builder, no second copy). Every field is final except the hex id strings,
+ * built on first use and kept (a racy but safe single check: Strings are immutable); every
+ * collection it hands out is unmodifiable.
+ *
+ * <p>It is also its own {@link SpanContext} ({@link #getSpanContext()} returns {@code this}): the
+ * record's ids are fields here rather than in a second object, which saves an allocation per span.
+ * The two interfaces agree wherever they overlap ({@code getTraceId()}, {@code getSpanId()} are
+ * the span's own), and {@code equals}/{@code hashCode} are those of a SpanContext: two spans with
+ * the same ids are equal, as an exporter deduplicating by context would expect.
  */
 @Immutable
-final class NativeSpanData implements SpanData {
+final class NativeSpanData implements SpanData, SpanContext {
+  private static final SpanKind[] KINDS = SpanKind.values();
+
   private final String name;
-  private final SpanKind kind;
-  private final SpanContext spanContext;
   private final SpanContext parentSpanContext;
   private final StatusData status;
-  private final long startEpochNanos;
-  private final long endEpochNanos;
   private final Attributes attributes;
   private final List<EventData> events;
-  private final int totalAttributeCount;
-  private final int totalRecordedEvents;
   private final InstrumentationScopeInfo scope;
   private final Resource resource;
+  @Nullable private String traceIdHex;
+  @Nullable private String spanIdHex;
+  private final long traceHi;
+  private final long traceLo;
+  private final long spanId;
+  private final long startEpochNanos;
+  private final long endEpochNanos;
+  private final char droppedAttributes;
+  private final char droppedEvents;
+  private final byte kind;
+  private final byte traceFlags;
 
-  NativeSpanData(String name, SpanKind kind, SpanContext spanContext,
-      SpanContext parentSpanContext, StatusData status, long startEpochNanos,
-      long endEpochNanos, Attributes attributes, List<EventData> events,
-      int totalAttributeCount, int totalRecordedEvents, InstrumentationScopeInfo scope,
-      Resource resource) {
+  /**
+   * @param kind 0 for {@link SpanKind#INTERNAL}, in the order of {@link SpanKind#values()}
+   * @param parentSpanId 0 for none; else the parent context shares this span's trace id and flags
+   */
+  NativeSpanData(String name, int kind, long traceHi, long traceLo, long spanId, byte traceFlags,
+      long parentSpanId, boolean parentRemote, StatusData status, long startEpochNanos,
+      long endEpochNanos, Attributes attributes, List<EventData> events, int droppedAttributes,
+      int droppedEvents, InstrumentationScopeInfo scope, Resource resource) {
     this.name = name;
-    this.kind = kind;
-    this.spanContext = spanContext;
-    this.parentSpanContext = parentSpanContext;
+    this.kind = (byte) kind;
+    this.traceHi = traceHi;
+    this.traceLo = traceLo;
+    this.spanId = spanId;
+    this.traceFlags = traceFlags;
+    this.parentSpanContext = parentSpanId == 0 ? SpanContext.getInvalid()
+        : new NativeSpanContext(this, parentSpanId, parentRemote);
     this.status = status;
     this.startEpochNanos = startEpochNanos;
     this.endEpochNanos = endEpochNanos;
     this.attributes = attributes;
     this.events = events;
-    this.totalAttributeCount = totalAttributeCount;
-    this.totalRecordedEvents = totalRecordedEvents;
+    this.droppedAttributes = (char) droppedAttributes;
+    this.droppedEvents = (char) droppedEvents;
     this.scope = scope;
     this.resource = resource;
   }
@@ -62,12 +88,12 @@ final class NativeSpanData implements SpanData {
 
   @Override
   public SpanKind getKind() {
-    return kind;
+    return KINDS[kind];
   }
 
   @Override
   public SpanContext getSpanContext() {
-    return spanContext;
+    return this;
   }
 
   @Override
@@ -113,7 +139,7 @@ final class NativeSpanData implements SpanData {
 
   @Override
   public int getTotalRecordedEvents() {
-    return totalRecordedEvents;
+    return events.size() + droppedEvents;
   }
 
   @Override
@@ -123,7 +149,7 @@ final class NativeSpanData implements SpanData {
 
   @Override
   public int getTotalAttributeCount() {
-    return totalAttributeCount;
+    return attributes.size() + droppedAttributes;
   }
 
   @Override
@@ -144,13 +170,81 @@ final class NativeSpanData implements SpanData {
     return resource;
   }
 
+  // SpanContext: this span's own context (never remote; ids checked non-zero, so valid).
+
+  @Override
+  public String getTraceId() {
+    String hex = traceIdHex;
+    if (hex == null) {
+      hex = TraceId.fromLongs(traceHi, traceLo);
+      traceIdHex = hex;
+    }
+    return hex;
+  }
+
+  @Override
+  public String getSpanId() {
+    String hex = spanIdHex;
+    if (hex == null) {
+      hex = SpanId.fromLong(spanId);
+      spanIdHex = hex;
+    }
+    return hex;
+  }
+
+  @Override
+  public byte[] getTraceIdBytes() {
+    byte[] bytes = new byte[16];
+    SpanContexts.putLong(bytes, 0, traceHi);
+    SpanContexts.putLong(bytes, 8, traceLo);
+    return bytes;
+  }
+
+  @Override
+  public byte[] getSpanIdBytes() {
+    byte[] bytes = new byte[8];
+    SpanContexts.putLong(bytes, 0, spanId);
+    return bytes;
+  }
+
+  @Override
+  public TraceFlags getTraceFlags() {
+    return TraceFlags.fromByte(traceFlags);
+  }
+
+  @Override
+  public TraceState getTraceState() {
+    return TraceState.getDefault();
+  }
+
+  @Override
+  public boolean isValid() {
+    return true;
+  }
+
+  @Override
+  public boolean isRemote() {
+    return false;
+  }
+
+  /** SpanContext equality: see the class comment. */
+  @Override
+  public boolean equals(Object o) {
+    return SpanContexts.equal(this, o);
+  }
+
+  @Override
+  public int hashCode() {
+    return SpanContexts.hash(this);
+  }
+
   @Override
   public String toString() {
-    return "NativeSpanData{name=" + name + ", kind=" + kind + ", spanContext=" + spanContext
-        + ", parentSpanContext=" + parentSpanContext + ", status=" + status
-        + ", startEpochNanos=" + startEpochNanos + ", endEpochNanos=" + endEpochNanos
+    return "NativeSpanData{name=" + name + ", kind=" + getKind() + ", spanContext="
+        + SpanContexts.toString(this) + ", parentSpanContext=" + parentSpanContext + ", status="
+        + status + ", startEpochNanos=" + startEpochNanos + ", endEpochNanos=" + endEpochNanos
         + ", attributes=" + attributes + ", events=" + events
-        + ", totalAttributeCount=" + totalAttributeCount
-        + ", totalRecordedEvents=" + totalRecordedEvents + ", scope=" + scope + "}";
+        + ", totalAttributeCount=" + getTotalAttributeCount()
+        + ", totalRecordedEvents=" + getTotalRecordedEvents() + ", scope=" + scope + "}";
   }
 }

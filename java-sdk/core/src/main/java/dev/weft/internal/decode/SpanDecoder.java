@@ -4,9 +4,6 @@ import dev.weft.internal.segment.Abi;
 import dev.weft.internal.segment.ScopeTable;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.EventData;
@@ -48,12 +45,8 @@ public final class SpanDecoder {
   private static final VarHandle SHORT_LE =
       MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
-  private static final SpanKind[] KINDS = {
-    null, SpanKind.INTERNAL, SpanKind.SERVER, SpanKind.CLIENT, SpanKind.PRODUCER,
-    SpanKind.CONSUMER
-  };
-
-  private final ByteStringCache<String> names = new ByteStringCache<>(512, s -> s);
+  private final ByteStringCache<SpanName> spanNames = new ByteStringCache<>(512, SpanName::new);
+  private final ByteStringCache<String> eventNames = new ByteStringCache<>(256, s -> s);
   private final ByteStringCache<AttributeKey<String>> stringKeys =
       new ByteStringCache<>(256, AttributeKey::stringKey);
   private final ByteStringCache<AttributeKey<Boolean>> boolKeys =
@@ -65,6 +58,92 @@ public final class SpanDecoder {
 
   private final PairBuffer spanPairs = new PairBuffer();
   private final PairBuffer eventPairs = new PairBuffer();
+  /** What the span attributes of the record being decoded were, to learn its shape. */
+  private final byte[] seenTags = new byte[Shape.MAX_ATTRIBUTES];
+  private final int[] seenKeyOffsets = new int[Shape.MAX_ATTRIBUTES];
+  private final AttributeKey<?>[] seenKeys = new AttributeKey<?>[Shape.MAX_ATTRIBUTES];
+  /** The last status message and its status, reused while the next one has the same bytes. */
+  @Nullable private StatusData lastStatus;
+
+  /** A span name, and the layout of the span attributes last seen in spans of that name. */
+  static final class SpanName {
+    final String name;
+    @Nullable Shape shape;
+    /** Records in a row whose attributes did not match {@link #shape}. */
+    int misses;
+
+    SpanName(String name) {
+      this.name = name;
+    }
+  }
+
+  /**
+   * The span attributes of a record, in order: each one's item tag and key bytes, and the key
+   * they decode to. Spans of one name are mostly recorded by one call site, so the next record
+   * of that name usually has exactly these: the decoder then checks each key's bytes against the
+   * shape's (no hash, no cache probe) and, since a shape's keys are distinct and not empty, needs
+   * no last-one-wins scan. Any difference falls back to the general path for the rest of the
+   * record. Immutable.
+   */
+  static final class Shape {
+    static final int MAX_ATTRIBUTES = 64;
+    final byte[] tags;
+    final byte[][] keyBytes;
+    final AttributeKey<?>[] keys;
+    /** True if a key is one of the decoder's own (thread.id, thread.name, ...). */
+    final boolean hasReservedKey;
+
+    /** The first and second 8 bytes of each key (little-endian, zero past its end). */
+    final long[] words0;
+    final long[] words1;
+
+    Shape(byte[] tags, byte[][] keyBytes, AttributeKey<?>[] keys) {
+      this.tags = tags;
+      this.keyBytes = keyBytes;
+      this.keys = keys;
+      this.words0 = new long[keys.length];
+      this.words1 = new long[keys.length];
+      for (int i = 0; i < keys.length; i++) {
+        byte[] k = keyBytes[i];
+        words0[i] = ByteStringCache.word(k, 0, Math.min(k.length, 8));
+        words1[i] = k.length <= 8 ? 0 : ByteStringCache.word(k, 8, Math.min(k.length - 8, 8));
+      }
+      boolean reserved = false;
+      for (AttributeKey<?> key : keys) {
+        reserved |= isReserved(key.getKey());
+      }
+      this.hasReservedKey = reserved;
+    }
+
+    int size() {
+      return keys.length;
+    }
+
+    /** The key of attribute {@code index} if the record's item matches it, else null. */
+    @Nullable
+    AttributeKey<?> match(int index, int tag, byte[] record, int keyOffset, int keyLength) {
+      if (index >= keys.length || tags[index] != tag) {
+        return null;
+      }
+      byte[] expected = keyBytes[index];
+      if (expected.length != keyLength) {
+        return null;
+      }
+      if (keyLength <= 16 && keyOffset <= record.length - 16) {
+        // Two loads instead of a call: most keys are short.
+        return ByteStringCache.first8(record, keyOffset, keyLength) == words0[index]
+            && ByteStringCache.second8(record, keyOffset, keyLength) == words1[index]
+            ? keys[index] : null;
+      }
+      return Arrays.equals(expected, 0, keyLength, record, keyOffset, keyOffset + keyLength)
+          ? keys[index] : null;
+    }
+  }
+
+  static boolean isReserved(String key) {
+    return key.equals(THREAD_ID.getKey()) || key.equals(THREAD_NAME.getKey())
+        || key.equals(ENDED_BY.getKey()) || key.equals(TRUNCATED_COUNT.getKey());
+  }
 
   /**
    * Key/value pairs being decoded, reused from record to record: a key already present is
@@ -72,6 +151,7 @@ public final class SpanDecoder {
    * {@link #build} copies the pairs out once, at their exact size.
    */
   static final class PairBuffer {
+    private static final Object[] NONE = new Object[0];
     private Object[] pairs = new Object[32];
     private int length;
 
@@ -104,9 +184,43 @@ public final class SpanDecoder {
       pairs[length++] = value;
     }
 
+    /** Adds a pair whose key is known to be new and not empty (no scan). */
+    void append(AttributeKey<?> key, Object value) {
+      if (length == pairs.length) {
+        pairs = Arrays.copyOf(pairs, length * 2);
+      }
+      pairs[length++] = key;
+      pairs[length++] = value;
+    }
+
+    int size() {
+      return length >> 1;
+    }
+
+    /** True if a key named like one of {@code tail}'s is present. */
+    boolean containsAnyKeyOf(Object[] tail) {
+      for (int t = 0; t < tail.length; t += 2) {
+        String name = ((AttributeKey<?>) tail[t]).getKey();
+        for (int i = 0; i < length; i += 2) {
+          if (((AttributeKey<?>) pairs[i]).getKey().equals(name)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+
     NativeAttributes build() {
       return length == 0 ? NativeAttributes.EMPTY
           : new NativeAttributes(Arrays.copyOf(pairs, length));
+    }
+
+    /** The pairs, then {@code tail} (shared; no key of it among the pairs). */
+    NativeAttributes build(Object[] tail) {
+      if (tail.length == 0) {
+        return build();
+      }
+      return new NativeAttributes(length == 0 ? NONE : Arrays.copyOf(pairs, length), tail);
     }
   }
 
@@ -116,7 +230,7 @@ public final class SpanDecoder {
     final ScopeTable scopes;
     @Nullable private String threadName;
     private int cachedTid;
-    @Nullable private Long cachedTidValue;
+    @Nullable private Object[] tail;
 
     public Origin(Resource resource, ScopeTable scopes, @Nullable String threadName) {
       this.resource = resource;
@@ -127,16 +241,28 @@ public final class SpanDecoder {
     /** The name of the thread that now owns the slot (read from the slot header). */
     public void setThreadName(@Nullable String threadName) {
       this.threadName = threadName;
+      this.tail = null;
     }
 
-    Long threadId(int tid) {
-      Long value = cachedTidValue;
-      if (value == null || cachedTid != tid) {
-        value = Integer.toUnsignedLong(tid);
+    /** thread.id (unless {@code tid} is 0) and thread.name (if known) as shared pairs. */
+    Object[] threadPairs(int tid) {
+      Object[] pairs = tail;
+      if (pairs == null || cachedTid != tid) {
+        boolean named = threadName != null && !threadName.isEmpty();
+        pairs = new Object[(tid != 0 ? 2 : 0) + (named ? 2 : 0)];
+        int i = 0;
+        if (tid != 0) {
+          pairs[i++] = THREAD_ID;
+          pairs[i++] = Integer.toUnsignedLong(tid);
+        }
+        if (named) {
+          pairs[i++] = THREAD_NAME;
+          pairs[i] = threadName;
+        }
         cachedTid = tid;
-        cachedTidValue = value;
+        tail = pairs;
       }
-      return value;
+      return pairs;
     }
   }
 
@@ -191,17 +317,29 @@ public final class SpanDecoder {
     if (nameLength > length - p) {
       return null;
     }
-    String name = names.get(record, p, nameLength);
+    SpanName spanName = spanNames.get(record, p, nameLength);
     p += nameLength;
 
     PairBuffer spanAttributes = this.spanPairs;
-    spanAttributes.clear();
     int spanAttrsSeen = 0;
+    // While every span attribute so far matches the shape of the name's last spans, the pairs
+    // go straight into an array of their final size.
+    @Nullable Shape shape = spanName.shape;
+    boolean matching = shape != null && shape.size() == attrCount;
+    Object[] direct = matching ? (attrCount == 0 ? PairBuffer.NONE : new Object[attrCount << 1])
+        : PairBuffer.NONE;
+    if (!matching) {
+      spanAttributes.clear();
+    }
+    // Learn this record's shape if the previous record of this name missed too (or had none):
+    // a name seen for the first time (new, or pushed out of the cache) learns nothing yet.
+    boolean learning = spanName.misses >= 1 && attrCount <= Shape.MAX_ATTRIBUTES;
     // Events: at most one per 24 bytes of what is left, whatever event_count claims.
-    List<EventData> events =
-        eventCount == 0 ? Collections.emptyList()
-            : new ArrayList<>(Math.min(eventCount, (length - p) / Abi.EVENT_PREFIX_SIZE + 1));
-    @Nullable String statusMessage = null;
+    @Nullable EventData firstEvent = null;
+    @Nullable List<EventData> events = null;
+    int eventsSeen = 0;
+    int statusOffset = -1;
+    int statusLength = 0;
 
     // The event being read: its attributes follow it.
     int eventAttrsPending = 0;
@@ -220,28 +358,61 @@ public final class SpanDecoder {
         return null;
       }
       if (tag >= Abi.ITEM_ATTR_STRING && tag <= Abi.ITEM_ATTR_DOUBLE) {
-        PairBuffer target;
+        if (itemLength < Abi.ATTR_PREFIX_SIZE) {
+          return null;
+        }
+        int keyLength = u16(record, p + Abi.ITEM_HEADER_SIZE);
+        int valueLength = itemLength - Abi.ATTR_PREFIX_SIZE - keyLength;
+        if (valueLength < 0) {
+          return null;
+        }
+        int keyOffset = p + Abi.ATTR_PREFIX_SIZE;
+        int valueOffset = keyOffset + keyLength;
+        Object value = attributeValue(record, tag, valueOffset, valueLength);
+        if (value == null) {
+          return null;
+        }
         if (eventAttrsPending > 0) {
-          target = eventAttributes;
           eventAttrsPending--;
+          eventAttributes.put(key(tag, record, keyOffset, keyLength), value);
+          if (eventAttrsPending == 0) {
+            Attributes built = eventAttributes.build();
+            eventAttributes.clear();
+            EventData event = EventData.create(eventTime, eventName, built,
+                built.size() + eventDropped);
+            if (eventsSeen++ == 0) {
+              firstEvent = event;
+            } else {
+              events = addEvent(events, firstEvent, event, eventCount);
+            }
+            eventAttributes = null;
+          }
         } else {
           if (spanAttrsSeen == attrCount) {
             return null;
           }
-          spanAttrsSeen++;
-          target = spanAttributes;
-        }
-        if (!readAttribute(record, p, itemLength, tag, target)) {
-          return null;
-        }
-        if (eventAttributes != null && eventAttrsPending == 0) {
-          Attributes built = eventAttributes.build();
-          eventAttributes.clear();
-          events.add(EventData.create(eventTime, eventName, built, built.size() + eventDropped));
-          eventAttributes = null;
+          int index = spanAttrsSeen++;
+          AttributeKey<?> key = matching ? shape.match(index, tag, record, keyOffset, keyLength)
+              : null;
+          if (key != null) {
+            direct[index << 1] = key; // distinct and not empty: see Shape
+            direct[(index << 1) + 1] = value;
+          } else {
+            if (matching) {
+              matching = false;
+              copyInto(spanAttributes, direct, index);
+            }
+            key = key(tag, record, keyOffset, keyLength);
+            spanAttributes.put(key, value);
+          }
+          if (learning) {
+            seenTags[index] = (byte) tag;
+            seenKeyOffsets[index] = keyOffset;
+            seenKeys[index] = key;
+          }
         }
       } else if (tag == Abi.ITEM_EVENT) {
-        if (eventAttrsPending > 0 || events.size() == eventCount
+        if (eventAttrsPending > 0 || eventsSeen == eventCount
             || itemLength < Abi.EVENT_PREFIX_SIZE) {
           return null;
         }
@@ -250,13 +421,18 @@ public final class SpanDecoder {
         if (eventNameLength != itemLength - Abi.EVENT_PREFIX_SIZE) {
           return null;
         }
-        eventName = names.get(record, p + Abi.EVENT_PREFIX_SIZE, eventNameLength);
+        eventName = eventNames.get(record, p + Abi.EVENT_PREFIX_SIZE, eventNameLength);
         eventTime = (long) LONG_LE.get(record, p + Abi.EVENT_TIME_OFFSET);
         eventDropped = u16(record, p + Abi.EVENT_DROPPED_ATTR_COUNT_OFFSET);
         eventAttrsPending = u16(record, p + Abi.EVENT_ATTR_COUNT_OFFSET);
         if (eventAttrsPending == 0) {
-          events.add(EventData.create(eventTime, eventName, NativeAttributes.EMPTY,
-              eventDropped));
+          EventData event = EventData.create(eventTime, eventName, NativeAttributes.EMPTY,
+              eventDropped);
+          if (eventsSeen++ == 0) {
+            firstEvent = event;
+          } else {
+            events = addEvent(events, firstEvent, event, eventCount);
+          }
         } else {
           eventAttributes = this.eventPairs;
           eventAttributes.clear();
@@ -265,8 +441,8 @@ public final class SpanDecoder {
         if (eventAttrsPending > 0) {
           return null;
         }
-        statusMessage = new String(record, p + Abi.ITEM_HEADER_SIZE,
-            itemLength - Abi.ITEM_HEADER_SIZE, StandardCharsets.UTF_8);
+        statusOffset = p + Abi.ITEM_HEADER_SIZE; // the last one wins
+        statusLength = itemLength - Abi.ITEM_HEADER_SIZE;
       } else if (eventAttrsPending > 0) {
         // An event's attribute items must follow it directly.
         return null;
@@ -274,16 +450,42 @@ public final class SpanDecoder {
       // Unknown tags are skipped by their length.
       p += itemLength;
     }
-    if (eventAttrsPending > 0 || spanAttrsSeen != attrCount || events.size() != eventCount) {
+    if (eventAttrsPending > 0 || spanAttrsSeen != attrCount || eventsSeen != eventCount) {
       return null;
     }
 
-    if (tid != 0) {
-      spanAttributes.put(THREAD_ID, origin.threadId(tid));
+    // The shape: kept while it matches, replaced after two misses in a row (a shape that most
+    // spans of the name have survives the occasional other one).
+    boolean matched = matching;
+    if (matched) {
+      spanName.misses = 0;
+    } else if (learning && spanAttributes.size() == attrCount) {
+      spanName.shape = learnShape(record, attrCount);
+      spanName.misses = 0;
+    } else if (spanName.misses < Integer.MAX_VALUE) {
+      spanName.misses++;
     }
-    String threadName = origin.threadName;
-    if (threadName != null && !threadName.isEmpty()) {
-      spanAttributes.put(THREAD_NAME, threadName);
+
+    Object[] threadPairs = origin.threadPairs(tid);
+    int endedBy = flags & (Abi.SPAN_FLAG_ENDED_BY_THREAD_EXIT | Abi.SPAN_FLAG_ENDED_BY_UNWIND);
+    if (matched && endedBy == 0 && truncatedCount == 0
+        && (threadPairs.length == 0 || !shape.hasReservedKey)) {
+      Attributes attributes = direct.length == 0 && threadPairs.length == 0
+          ? NativeAttributes.EMPTY : new NativeAttributes(direct, threadPairs);
+      return span(record, spanName, kindCode, traceHi, traceLo, spanId, parentSpanId, flags,
+          statusCode, statusOffset, statusLength, start, end, attributes, eventsSeen, firstEvent,
+          events, droppedAttrCount, droppedEventCount, scope, origin);
+    }
+    if (matched) {
+      copyInto(spanAttributes, direct, attrCount);
+    }
+    boolean ownThreadKeys = threadPairs.length > 0 && spanAttributes.containsAnyKeyOf(threadPairs);
+    if (ownThreadKeys) {
+      // The record has a thread.* attribute of its own: ours win, as they always have.
+      for (int i = 0; i < threadPairs.length; i += 2) {
+        spanAttributes.put((AttributeKey<?>) threadPairs[i], threadPairs[i + 1]);
+      }
+      threadPairs = PairBuffer.NONE;
     }
     if ((flags & Abi.SPAN_FLAG_ENDED_BY_THREAD_EXIT) != 0) {
       spanAttributes.put(ENDED_BY, ENDED_BY_THREAD_EXIT);
@@ -293,25 +495,100 @@ public final class SpanDecoder {
     if (truncatedCount != 0) {
       spanAttributes.put(TRUNCATED_COUNT, (long) truncatedCount);
     }
-    Attributes attributes = spanAttributes.build();
-
-    TraceFlags traceFlags = TraceFlags.fromByte(record[Abi.SPAN_TRACE_FLAGS_OFFSET]);
-    // Hex ids are built when an exporter asks for them (the OTLP marshaler does, once).
-    NativeSpanContext context =
-        new NativeSpanContext(traceHi, traceLo, spanId, traceFlags, false, null);
-    SpanContext parent = parentSpanId == 0 ? SpanContext.getInvalid()
-        : new NativeSpanContext(traceHi, traceLo, parentSpanId, traceFlags,
-            (flags & Abi.SPAN_FLAG_PARENT_REMOTE) != 0, context);
-    StatusData status = status(statusCode, statusMessage);
-    List<EventData> eventList = events.isEmpty() ? Collections.emptyList()
-        : Collections.unmodifiableList(events);
-    return new NativeSpanData(name, KINDS[kindCode], context, parent, status, start, end,
-        attributes, eventList, attributes.size() + droppedAttrCount,
-        events.size() + droppedEventCount, scope, origin.resource);
+    Attributes attributes = spanAttributes.build(threadPairs);
+    return span(record, spanName, kindCode, traceHi, traceLo, spanId, parentSpanId, flags,
+        statusCode, statusOffset, statusLength, start, end, attributes, eventsSeen, firstEvent,
+        events, droppedAttrCount, droppedEventCount, scope, origin);
   }
 
-  private static StatusData status(int code, @Nullable String message) {
-    if (message == null || message.isEmpty()) {
+  /** The first {@code count} pairs of {@code direct} (distinct, not empty) into {@code buffer}. */
+  private static void copyInto(PairBuffer buffer, Object[] direct, int count) {
+    buffer.clear();
+    for (int i = 0; i < count << 1; i += 2) {
+      buffer.append((AttributeKey<?>) direct[i], direct[i + 1]);
+    }
+  }
+
+  private NativeSpanData span(byte[] record, SpanName spanName, int kindCode, long traceHi,
+      long traceLo, long spanId, long parentSpanId, int flags, int statusCode, int statusOffset,
+      int statusLength, long start, long end, Attributes attributes, int eventsSeen,
+      @Nullable EventData firstEvent, @Nullable List<EventData> events, int droppedAttrCount,
+      int droppedEventCount, InstrumentationScopeInfo scope, Origin origin) {
+    StatusData status = status(statusCode, record, statusOffset, statusLength);
+    List<EventData> eventList = eventsSeen == 0 ? Collections.emptyList()
+        : eventsSeen == 1 ? Collections.singletonList(firstEvent)
+        : Collections.unmodifiableList(events);
+    // Hex ids are built when an exporter asks for them (the OTLP marshaler does, once).
+    return new NativeSpanData(spanName.name, kindCode - 1, traceHi, traceLo, spanId,
+        record[Abi.SPAN_TRACE_FLAGS_OFFSET], parentSpanId,
+        (flags & Abi.SPAN_FLAG_PARENT_REMOTE) != 0, status, start, end, attributes, eventList,
+        droppedAttrCount, droppedEventCount, scope, origin.resource);
+  }
+
+  /** A second or later event: a list (the first is kept apart: most spans have at most one). */
+  private static List<EventData> addEvent(@Nullable List<EventData> events, EventData first,
+      EventData event, int eventCount) {
+    if (events == null) {
+      // At most one per 24 bytes of the record, whatever event_count claims (bounded above).
+      events = new ArrayList<>(Math.min(eventCount, 64));
+      events.add(first);
+    }
+    events.add(event);
+    return events;
+  }
+
+  private Shape learnShape(byte[] record, int count) {
+    byte[] tags = Arrays.copyOf(seenTags, count);
+    byte[][] keyBytes = new byte[count][];
+    AttributeKey<?>[] keys = Arrays.copyOf(seenKeys, count);
+    for (int i = 0; i < count; i++) {
+      int keyOffset = seenKeyOffsets[i];
+      keyBytes[i] = Arrays.copyOfRange(record, keyOffset,
+          keyOffset + u16(record, keyOffset - 2));
+    }
+    Arrays.fill(seenKeys, 0, count, null);
+    return new Shape(tags, keyBytes, keys);
+  }
+
+  private AttributeKey<?> key(int tag, byte[] record, int keyOffset, int keyLength) {
+    switch (tag) {
+      case Abi.ITEM_ATTR_STRING:
+        return stringKeys.get(record, keyOffset, keyLength);
+      case Abi.ITEM_ATTR_BOOL:
+        return boolKeys.get(record, keyOffset, keyLength);
+      case Abi.ITEM_ATTR_INT64:
+        return longKeys.get(record, keyOffset, keyLength);
+      default:
+        return doubleKeys.get(record, keyOffset, keyLength);
+    }
+  }
+
+  /** An attribute item's value, or null if it is malformed. */
+  @Nullable
+  private static Object attributeValue(byte[] record, int tag, int offset, int length) {
+    switch (tag) {
+      case Abi.ITEM_ATTR_STRING:
+        return new String(record, offset, length, StandardCharsets.UTF_8);
+      case Abi.ITEM_ATTR_BOOL:
+        // Exactly one byte, 0 or 1: anything else is corruption, not "true".
+        if (length != 1 || (record[offset] & 0xfe) != 0) {
+          return null;
+        }
+        return record[offset] != 0 ? Boolean.TRUE : Boolean.FALSE;
+      case Abi.ITEM_ATTR_INT64:
+        return length != 8 ? null : (Object) (long) LONG_LE.get(record, offset);
+      default:
+        return length != 8 ? null
+            : (Object) Double.longBitsToDouble((long) LONG_LE.get(record, offset));
+    }
+  }
+
+  /**
+   * The status; a message equal to the previous one (compared as ASCII bytes, no allocation)
+   * reuses its StatusData, as error messages tend to repeat.
+   */
+  private StatusData status(int code, byte[] record, int messageOffset, int messageLength) {
+    if (messageOffset < 0 || messageLength == 0) {
       switch (code) {
         case 1:
           return StatusData.ok();
@@ -321,56 +598,34 @@ public final class SpanDecoder {
           return StatusData.unset();
       }
     }
-    switch (code) {
-      case 1:
-        return StatusData.create(io.opentelemetry.api.trace.StatusCode.OK, message);
-      case 2:
-        return StatusData.create(io.opentelemetry.api.trace.StatusCode.ERROR, message);
-      default:
-        return StatusData.create(io.opentelemetry.api.trace.StatusCode.UNSET, message);
+    StatusData last = lastStatus;
+    if (last != null && last.getStatusCode().ordinal() == code
+        && sameAscii(last.getDescription(), record, messageOffset, messageLength)) {
+      return last;
     }
+    String message = new String(record, messageOffset, messageLength, StandardCharsets.UTF_8);
+    StatusData status = StatusData.create(STATUS_CODES[code], message);
+    lastStatus = status;
+    return status;
   }
 
-  /** Reads one attribute item at {@code p} into {@code target}; false if it does not fit. */
-  private boolean readAttribute(byte[] record, int p, int itemLength, int tag,
-      PairBuffer target) {
-    if (itemLength < Abi.ATTR_PREFIX_SIZE) {
+  private static final io.opentelemetry.api.trace.StatusCode[] STATUS_CODES = {
+    io.opentelemetry.api.trace.StatusCode.UNSET, io.opentelemetry.api.trace.StatusCode.OK,
+    io.opentelemetry.api.trace.StatusCode.ERROR
+  };
+
+  /** True if {@code bytes} are ASCII and spell {@code s}. */
+  private static boolean sameAscii(String s, byte[] bytes, int offset, int length) {
+    if (s.length() != length) {
       return false;
     }
-    int keyLength = u16(record, p + Abi.ITEM_HEADER_SIZE);
-    int valueLength = itemLength - Abi.ATTR_PREFIX_SIZE - keyLength;
-    if (valueLength < 0) {
-      return false;
+    for (int i = 0; i < length; i++) {
+      int b = bytes[offset + i];
+      if (b < 0 || b != s.charAt(i)) {
+        return false;
+      }
     }
-    int keyOffset = p + Abi.ATTR_PREFIX_SIZE;
-    int valueOffset = keyOffset + keyLength;
-    switch (tag) {
-      case Abi.ITEM_ATTR_STRING:
-        target.put(stringKeys.get(record, keyOffset, keyLength),
-            new String(record, valueOffset, valueLength, StandardCharsets.UTF_8));
-        return true;
-      case Abi.ITEM_ATTR_BOOL:
-        // Exactly one byte, 0 or 1: anything else is corruption, not "true".
-        if (valueLength != 1 || (record[valueOffset] & 0xfe) != 0) {
-          return false;
-        }
-        target.put(boolKeys.get(record, keyOffset, keyLength), record[valueOffset] != 0);
-        return true;
-      case Abi.ITEM_ATTR_INT64:
-        if (valueLength != 8) {
-          return false;
-        }
-        target.put(longKeys.get(record, keyOffset, keyLength),
-            (long) LONG_LE.get(record, valueOffset));
-        return true;
-      default:
-        if (valueLength != 8) {
-          return false;
-        }
-        target.put(doubleKeys.get(record, keyOffset, keyLength),
-            Double.longBitsToDouble((long) LONG_LE.get(record, valueOffset)));
-        return true;
-    }
+    return true;
   }
 
   private static int u16(byte[] record, int offset) {

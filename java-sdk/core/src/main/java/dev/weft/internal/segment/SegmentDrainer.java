@@ -126,6 +126,25 @@ public final class SegmentDrainer {
     return true;
   }
 
+  /**
+   * How full the fullest ring is now, as a fraction of its capacity: the bytes between the
+   * producer's tail and the head released to it, which the producer cannot overwrite yet (1 for
+   * positions no writer produces). Two loads per slot, no system call: the idle strategy paces
+   * its wake-ups with it.
+   */
+  public double maxFill() {
+    long max = 0;
+    for (int slot = 0; slot < heads.length; slot++) {
+      int base = segment.slotBase(slot);
+      long used = segment.tailAcquire(base) - segment.headAcquire(base);
+      if (used < 0 || used > capacity) {
+        return 1;
+      }
+      max = Math.max(max, used);
+    }
+    return (double) max / capacity;
+  }
+
   private int drainSlot(int slot, int base, long head, long tail, SpanSink sink) {
     long drained = 0;
     long corrupt = 0;

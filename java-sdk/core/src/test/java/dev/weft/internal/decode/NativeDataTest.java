@@ -65,23 +65,58 @@ class NativeDataTest {
   void spanContextEqualsTheSdksOwn() {
     long hi = 0x0102030405060708L;
     long lo = 0x090a0b0c0d0e0f10L;
-    NativeSpanContext child = new NativeSpanContext(hi, lo, 0x1112131415161718L,
-        TraceFlags.getSampled(), false, null);
-    NativeSpanContext parent = new NativeSpanContext(hi, lo, 0x2122232425262728L,
-        TraceFlags.getSampled(), true, child);
+    NativeSpanData child = span(hi, lo, 0x1112131415161718L, 0x2122232425262728L, true);
+    SpanContext parent = child.getParentSpanContext();
     SpanContext sdkChild = SpanContext.create(TraceId.fromLongs(hi, lo),
         SpanId.fromLong(0x1112131415161718L), TraceFlags.getSampled(), TraceState.getDefault());
     SpanContext sdkParent = SpanContext.createFromRemoteParent(TraceId.fromLongs(hi, lo),
         SpanId.fromLong(0x2122232425262728L), TraceFlags.getSampled(), TraceState.getDefault());
+    assertThat(child.getSpanContext()).isSameAs(child);
     assertThat(child).isEqualTo(sdkChild).hasSameHashCodeAs(sdkChild);
+    assertThat(parent).isInstanceOf(NativeSpanContext.class);
     assertThat(parent).isEqualTo(sdkParent).hasSameHashCodeAs(sdkParent);
-    assertThat(child).isNotEqualTo(sdkParent);
+    assertThat((Object) child).isNotEqualTo(sdkParent);
+    assertThat(parent).isNotEqualTo(sdkChild);
     assertThat(child.getTraceId()).isEqualTo("0102030405060708090a0b0c0d0e0f10");
     assertThat(parent.getTraceId()).isSameAs(child.getTraceId());
     assertThat(child.getTraceIdBytes()).isEqualTo(sdkChild.getTraceIdBytes());
     assertThat(child.getSpanIdBytes()).isEqualTo(sdkChild.getSpanIdBytes());
+    assertThat(parent.getSpanIdBytes()).isEqualTo(sdkParent.getSpanIdBytes());
     assertThat(child.isValid()).isTrue();
     assertThat(child.isSampled()).isTrue();
+    assertThat(child.isRemote()).isFalse();
     assertThat(parent.isRemote()).isTrue();
+    assertThat(parent.getTraceFlags()).isEqualTo(TraceFlags.getSampled());
+  }
+
+  @Test
+  void aSpanWithoutParentHasTheInvalidContextAsParent() {
+    NativeSpanData span = span(1, 2, 3, 0, false);
+    assertThat(span.getParentSpanContext()).isSameAs(SpanContext.getInvalid());
+    assertThat(span.getParentSpanId()).isEqualTo(SpanId.getInvalid());
+    // Two decodes of one span are equal (SpanContext equality); another span is not.
+    assertThat(span).isEqualTo(span(1, 2, 3, 0, false)).isNotEqualTo(span(1, 2, 4, 0, false));
+  }
+
+  @Test
+  void attributesWithASharedTail() {
+    Object[] tail = {L, 7L, B, false};
+    NativeAttributes a = new NativeAttributes(new Object[] {S, "x"}, tail);
+    Attributes sdk = Attributes.of(S, "x", L, 7L, B, false);
+    assertThat(a.size()).isEqualTo(3);
+    assertThat(a.get(L)).isEqualTo(7L);
+    assertThat(a.get(S)).isEqualTo("x");
+    assertThat(a).isEqualTo(sdk).hasSameHashCodeAs(sdk.asMap());
+    assertThat(a.asMap()).isEqualTo(sdk.asMap());
+    assertThat(a.toString()).isEqualTo("{s=x, l=7, b=false}");
+    assertThat(new NativeAttributes(new Object[0], tail).size()).isEqualTo(2);
+  }
+
+  private static NativeSpanData span(long hi, long lo, long id, long parent, boolean remote) {
+    return new NativeSpanData("s", 0, hi, lo, id, TraceFlags.getSampled().asByte(), parent, remote,
+        io.opentelemetry.sdk.trace.data.StatusData.unset(), 1, 2, Attributes.empty(),
+        java.util.List.of(), 0, 0,
+        io.opentelemetry.sdk.common.InstrumentationScopeInfo.create("t"),
+        io.opentelemetry.sdk.resources.Resource.empty());
   }
 }

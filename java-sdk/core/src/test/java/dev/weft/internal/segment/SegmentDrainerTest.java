@@ -237,6 +237,31 @@ class SegmentDrainerTest {
   }
 
   @Test
+  void maxFillIsTheFullestRingsShareOfItsCapacity() throws Exception {
+    SegmentWriter two = SegmentWriter.create(dir.resolve("two"),
+        new SegmentWriter.Layout().slots(2).ring(1 << 16));
+    two.registerScope("weft-test", "1.0.0");
+    two.claimSlot(0, 1, "a");
+    two.claimSlot(1, 2, "b");
+    SegmentDrainer d = new SegmentDrainer(Segment.open(two.path()), RESOURCE, new Counters());
+    assertThat(d.maxFill()).isZero();
+    byte[] record = SpanRecordBuilder.span().build();
+    assertThat(two.append(1, record)).isTrue();
+    assertThat(two.append(1, record)).isTrue();
+    assertThat(two.append(0, record)).isTrue();
+    assertThat(d.maxFill()).isEqualTo((double) two.tail(1) / two.ringCapacity());
+    while (two.append(0, record)) {
+      // until full
+    }
+    assertThat(d.maxFill()).isGreaterThan(1 - (double) record.length / two.ringCapacity());
+    d.drain(sink);
+    assertThat(d.maxFill()).isZero(); // the head was released
+    // Positions no writer produces (head past tail) read as full: the collector then hurries.
+    two.setHead(0, two.tail(0) + 8);
+    assertThat(d.maxFill()).isEqualTo(1.0);
+  }
+
+  @Test
   void backPressureLeavesRecordsInTheRing() {
     for (int i = 0; i < 5; i++) {
       writer.append(0, SpanRecordBuilder.span().build());
