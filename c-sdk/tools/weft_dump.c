@@ -32,19 +32,19 @@ static void print_hex(const uint8_t *p, size_t n) {
 }
 
 static void print_item(const weft_item_view_t *item) {
+    const char *indent = item->in_event ? "  " : ""; /* an event's attribute */
     switch (item->tag) {
     case WEFT_ABI_ITEM_ATTR_STRING:
-        printf(" %s%.*s=\"%.*s\"", item->in_event ? "  " : "", item->key_length, item->key, (int)item->string_length,
-               item->string_value);
+        printf(" %s%.*s=\"%.*s\"", indent, item->key_length, item->key, (int)item->string_length, item->string_value);
         break;
     case WEFT_ABI_ITEM_ATTR_BOOL:
-        printf(" %.*s=%s", item->key_length, item->key, item->bool_value ? "true" : "false");
+        printf(" %s%.*s=%s", indent, item->key_length, item->key, item->bool_value ? "true" : "false");
         break;
     case WEFT_ABI_ITEM_ATTR_INT64:
-        printf(" %.*s=%" PRId64, item->key_length, item->key, item->int64_value);
+        printf(" %s%.*s=%" PRId64, indent, item->key_length, item->key, item->int64_value);
         break;
     case WEFT_ABI_ITEM_ATTR_DOUBLE:
-        printf(" %.*s=%g", item->key_length, item->key, item->double_value);
+        printf(" %s%.*s=%g", indent, item->key_length, item->key, item->double_value);
         break;
     case WEFT_ABI_ITEM_EVENT:
         printf(" event:%.*s", item->key_length, item->key);
