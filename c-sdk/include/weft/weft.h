@@ -129,6 +129,7 @@ typedef enum weft_sampler {
  * | WEFT_FRAME_SIZE         | frame_size       | 2048              |
  * | WEFT_MAX_VALUE_LENGTH   | max_value_length | 1024              |
  * | WEFT_OTEL_THREAD_CTX    | otel_thread_ctx  | true              |
+ * | WEFT_CLOCK              | (read at init)   | auto (tsc, monotonic) |
  * | OTEL_TRACES_SAMPLER     | sampler          | parentbased_always_on |
  * | OTEL_TRACES_SAMPLER_ARG | sampler_ratio    | 1.0               |
  * | TRACEPARENT             | parent of root spans (remote)        |
