@@ -30,11 +30,13 @@ int weft_current_context(weft_context_t *out) {
     return -ENOENT;
 }
 
-int weft_context_attach(const weft_context_t *ctx) {
+/** Token bit: the context was already the innermost one (same ids): nothing was pushed. */
+#define WEFT_TOKEN_SHARED 0x40000000
+
+/** ids in the frame layout (trace id big-endian as in the ABI); ids already checked non-zero. */
+WEFT_INLINE int weft_attach(const uint8_t trace_id[16], const uint8_t span_id[8], uint8_t trace_flags,
+                            bool remote) {
     weft_thread_t *t = weft_self();
-    if (ctx == NULL || weft_is_zero(ctx->trace_id, 16) || weft_is_zero(ctx->span_id, 8)) {
-        return -EINVAL;
-    }
     if (t->busy) {
         return -EAGAIN;
     }
@@ -44,6 +46,15 @@ int weft_context_attach(const weft_context_t *ctx) {
     if (weft_thread_for_recording(t, false) == NULL) {
         /* binding starts Weft lazily if it never ran; still no runtime: it is not running */
         result = weft_load_relaxed(&weft_global.runtime) == NULL ? -ECANCELED : -EAGAIN;
+    } else if (t->depth > 0 && weft_frame(t, t->depth - 1)->header.type == WEFT_ABI_RECORD_CONTEXT &&
+               memcmp(weft_frame(t, t->depth - 1)->ctx.trace_id, trace_id, 16) == 0 &&
+               memcmp(weft_frame(t, t->depth - 1)->ctx.span_id, span_id, 8) == 0 &&
+               weft_frame(t, t->depth - 1)->ctx.trace_flags == trace_flags &&
+               (weft_frame(t, t->depth - 1)->flags & WEFT_ABI_SPAN_PARENT_REMOTE) ==
+                   (remote ? WEFT_ABI_SPAN_PARENT_REMOTE : 0)) {
+        /* The same context is already attached and innermost (a stitched native method called
+         * inside an enterNative scope of the same span): share it instead of pushing a copy. */
+        result = (int)(t->depth - 1u) | WEFT_TOKEN_SHARED;
     } else if (t->depth >= t->stack_depth) {
         result = -ENOSPC;
     } else {
@@ -52,11 +63,11 @@ int weft_context_attach(const weft_context_t *ctx) {
         frame->header.length = WEFT_ABI_CONTEXT_FIXED_SIZE;
         frame->header.type = WEFT_ABI_RECORD_CONTEXT;
         frame->header.fixed_size = WEFT_ABI_CONTEXT_FIXED_SIZE;
-        memcpy(frame->ctx.trace_id, ctx->trace_id, 16);
-        memcpy(frame->ctx.span_id, ctx->span_id, 8);
+        memcpy(frame->ctx.trace_id, trace_id, 16);
+        memcpy(frame->ctx.span_id, span_id, 8);
         frame->ctx.valid = 1;
-        frame->ctx.trace_flags = ctx->trace_flags;
-        frame->flags = ctx->is_remote ? WEFT_ABI_SPAN_PARENT_REMOTE : 0;
+        frame->ctx.trace_flags = trace_flags;
+        frame->flags = remote ? WEFT_ABI_SPAN_PARENT_REMOTE : 0;
         result = (int)t->depth;
         weft_publish_depth(t, t->depth + 1);
     }
@@ -65,8 +76,30 @@ int weft_context_attach(const weft_context_t *ctx) {
     return result;
 }
 
+int weft_context_attach(const weft_context_t *ctx) {
+    if (ctx == NULL || weft_is_zero(ctx->trace_id, 16) || weft_is_zero(ctx->span_id, 8)) {
+        return -EINVAL;
+    }
+    return weft_attach(ctx->trace_id, ctx->span_id, ctx->trace_flags, ctx->is_remote != 0);
+}
+
+int weft_context_attach_ids(uint64_t trace_id_high, uint64_t trace_id_low, uint64_t span_id, uint32_t trace_flags) {
+    if ((trace_id_high | trace_id_low) == 0 || span_id == 0) {
+        return -EINVAL;
+    }
+    uint8_t trace[16], span[8];
+    const uint64_t high = __builtin_bswap64(trace_id_high), low = __builtin_bswap64(trace_id_low),
+                   id = __builtin_bswap64(span_id); /* the ABI's byte order: big-endian, as the hex form */
+    memcpy(trace, &high, 8);
+    memcpy(trace + 8, &low, 8);
+    memcpy(span, &id, 8);
+    return weft_attach(trace, span, (uint8_t)trace_flags, false);
+}
+
 int weft_context_detach(int token) {
     weft_thread_t *t = weft_self();
+    const bool shared = token >= 0 && (token & WEFT_TOKEN_SHARED) != 0;
+    token &= ~WEFT_TOKEN_SHARED;
     if (token < 0 || t->busy || t->epoch != weft_load_relaxed(&weft_global.epoch) || (uint32_t)token >= t->depth ||
         weft_frame(t, (uint32_t)token)->header.type != WEFT_ABI_RECORD_CONTEXT) {
         return -EINVAL;
@@ -77,7 +110,9 @@ int weft_context_detach(int token) {
         /* spans left open above the context (an exception skipped their ends): end them now */
         weft_unwind_to(t, (uint32_t)token, weft_now(), WEFT_ABI_SPAN_ENDED_BY_UNWIND);
     }
-    weft_pop_frame(t, (uint32_t)token, 0, 0);
+    if (!shared) {
+        weft_pop_frame(t, (uint32_t)token, 0, 0); /* a shared token's context stays for its owner */
+    }
     weft_signal_fence();
     t->busy = 0;
     return 0;

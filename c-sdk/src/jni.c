@@ -14,24 +14,13 @@
 #include <stdio.h>
 #include <string.h>
 
-static void weft_put_be64(uint8_t *p, uint64_t v) {
-    for (int i = 7; i >= 0; i--) {
-        p[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
 JNIEXPORT jint JNICALL Java_dev_weft_internal_jni_WeftJni_attach(JNIEnv *env, jclass cls, jlong trace_id_high,
                                                                    jlong trace_id_low, jlong span_id,
                                                                    jint trace_flags) {
     (void)env;
     (void)cls;
-    weft_context_t ctx = {0};
-    weft_put_be64(ctx.trace_id, (uint64_t)trace_id_high);
-    weft_put_be64(ctx.trace_id + 8, (uint64_t)trace_id_low);
-    weft_put_be64(ctx.span_id, (uint64_t)span_id);
-    ctx.trace_flags = (uint8_t)trace_flags;
-    return weft_context_attach(&ctx);
+    return weft_context_attach_ids((uint64_t)trace_id_high, (uint64_t)trace_id_low, (uint64_t)span_id,
+                                   (uint32_t)trace_flags);
 }
 
 JNIEXPORT jint JNICALL Java_dev_weft_internal_jni_WeftJni_detach(JNIEnv *env, jclass cls, jint token) {

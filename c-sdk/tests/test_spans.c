@@ -206,6 +206,57 @@ static void explicit_parent_and_end_time(void) {
     weft_shutdown();
 }
 
+/** The ids form the JVM uses, and attaching the innermost context again (a stitched native method
+ * inside an enterNative scope of the same span): shared, not pushed twice. */
+static void attaching_the_innermost_context_again_shares_it(void) {
+    weft_config_t config = weft_test_config();
+    weft_tracer_t *tracer = weft_test_start(&config);
+    weft_reader_t *reader = weft_test_reader();
+    const uint64_t high = UINT64_C(0xA0A1A2A3A4A5A6A7), low = UINT64_C(0xA8A9AAABACADAEAF),
+                   span = UINT64_C(0x1011121314151617);
+    const int outer = weft_context_attach_ids(high, low, span, 1);
+    CHECK_EQ(outer, 0);
+    weft_context_t current;
+    CHECK_EQ(weft_current_context(&current), 0);
+    CHECK_EQ(current.trace_id[0], 0xA0); /* big-endian: the hex form's order */
+    CHECK_EQ(current.trace_id[15], 0xAF);
+    CHECK_EQ(current.span_id[7], 0x17);
+    const int again = weft_context_attach_ids(high, low, span, 1);
+    CHECK(again >= 0 && again != outer);
+    weft_span_t *left_open = weft_span_begin(tracer, "left-open", WEFT_SPAN_KIND_INTERNAL);
+    CHECK(left_open != NULL);
+    CHECK_EQ(weft_context_detach(again), 0); /* ends the span above it, keeps the context */
+    CHECK_EQ(weft_current_context(&current), 0);
+    CHECK_EQ(current.span_id[7], 0x17);
+    weft_span_t *after = weft_span_begin(tracer, "after-inner-detach", WEFT_SPAN_KIND_INTERNAL);
+    weft_span_end(after);
+    /* another span or other flags: a real push */
+    const int other = weft_context_attach_ids(high, low, span + 1, 1);
+    CHECK_EQ(other, 1);
+    CHECK_EQ(weft_context_detach(other), 0);
+    const int unsampled = weft_context_attach_ids(high, low, span, 0);
+    CHECK_EQ(unsampled, 1);
+    CHECK_EQ(weft_context_detach(unsampled), 0);
+    CHECK_EQ(weft_context_detach(outer), 0);
+    CHECK_EQ(weft_current_context(&current), -ENOENT);
+    CHECK_EQ(weft_context_attach_ids(0, 0, span, 1), -EINVAL);
+    CHECK_EQ(weft_context_attach_ids(high, low, 0, 1), -EINVAL);
+
+    weft_test_spans_t spans = {0};
+    CHECK_EQ(weft_test_drain(reader, &spans), 2);
+    weft_test_span_t *l = find(&spans, "left-open"), *a = find(&spans, "after-inner-detach");
+    CHECK(l != NULL && a != NULL);
+    if (l != NULL && a != NULL) {
+        CHECK(l->fixed.flags & WEFT_ABI_SPAN_ENDED_BY_UNWIND);
+        CHECK_EQ(l->fixed.parent_span_id[7], 0x17);
+        CHECK_EQ(a->fixed.parent_span_id[7], 0x17);
+        CHECK_EQ(a->fixed.ctx.trace_id[0], 0xA0);
+    }
+    weft_test_spans_free(&spans);
+    weft_test_reader_free(reader);
+    weft_shutdown();
+}
+
 static void attached_context_is_the_parent_and_detach_unwinds(void) {
     weft_config_t config = weft_test_config();
     weft_tracer_t *tracer = weft_test_start(&config);
@@ -556,6 +607,7 @@ int main(void) {
         TEST_CASE(nested_spans_are_children_and_unwind),
         TEST_CASE(explicit_parent_and_end_time),
         TEST_CASE(attached_context_is_the_parent_and_detach_unwinds),
+        TEST_CASE(attaching_the_innermost_context_again_shares_it),
         TEST_CASE(long_strings_are_cut_at_character_boundaries),
         TEST_CASE(a_full_frame_drops_and_counts_attributes),
         TEST_CASE(otel_thread_ctx_points_at_the_current_span),

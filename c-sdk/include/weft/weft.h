@@ -129,6 +129,7 @@ typedef enum weft_sampler {
  * | WEFT_FRAME_SIZE         | frame_size       | 2048              |
  * | WEFT_MAX_VALUE_LENGTH   | max_value_length | 1024              |
  * | WEFT_OTEL_THREAD_CTX    | otel_thread_ctx  | true              |
+ * | WEFT_CLOCK              | (read at init)   | auto (tsc, monotonic) |
  * | OTEL_TRACES_SAMPLER     | sampler          | parentbased_always_on |
  * | OTEL_TRACES_SAMPLER_ARG | sampler_ratio    | 1.0               |
  * | TRACEPARENT             | parent of root spans (remote)        |
@@ -423,7 +424,8 @@ WEFT_API int weft_current_context(weft_context_t *out);
 /**
  * Make `ctx` the parent of spans begun next on this thread, until
  * weft_context_detach(token). Used by the JVM before a native call and by
- * worker threads adopting a context captured on another thread. Nests.
+ * worker threads adopting a context captured on another thread. Nests; the
+ * same context attached again while it is innermost is shared, not copied.
  * In a process where weft_init was never called, the first attach starts Weft
  * (see "Without weft_init" above).
  * @return a token >= 0; -EINVAL ctx NULL or invalid ids; -ENOSPC nesting too
@@ -431,6 +433,16 @@ WEFT_API int weft_current_context(weft_context_t *out);
  *   disabled, or its start on the first span or attach failed).
  */
 WEFT_API int weft_context_attach(const weft_context_t *ctx);
+
+/**
+ * weft_context_attach with the ids as integers, the form the JVM has them in: the trace id as its
+ * high and low 64 bits (the first and last 16 hex digits), the span id as one (its 16 hex
+ * digits), not remote. Attaching the context that is already the innermost one on this thread
+ * (same ids and flags) pushes nothing: the token shares it, and its detach only ends the spans
+ * left open above it. Same results as weft_context_attach.
+ */
+WEFT_API int weft_context_attach_ids(uint64_t trace_id_high, uint64_t trace_id_low, uint64_t span_id,
+                                     uint32_t trace_flags);
 
 /**
  * Undo the weft_context_attach that returned `token`. Spans still open above

@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
@@ -44,6 +45,10 @@ public class StitchBenchmark {
   private Span parent;
   private Scope parentScope;
   private int x;
+
+  /** Whether a JVM span is current (false: what enterNative costs where there is nothing to stitch). */
+  @Param({"true"})
+  public boolean currentSpan;
 
   private static final class NoopExporter implements SpanExporter {
     @Override
@@ -72,7 +77,7 @@ public class StitchBenchmark {
         .setRegisterShutdownHook(false).build();
     tracer = provider.get("bench");
     parent = tracer.spanBuilder("parent").startSpan();
-    parentScope = parent.makeCurrent();
+    parentScope = currentSpan ? parent.makeCurrent() : Scope.noop();
   }
 
   @TearDown(Level.Trial)

@@ -1,6 +1,6 @@
 package dev.weft;
 
-import dev.weft.internal.jni.WeftJni;
+import dev.weft.internal.jni.Boundary;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -47,7 +47,7 @@ public final class NativeScope implements AutoCloseable {
       return;
     }
     token = -1;
-    if (WeftJni.detach(t) != 0 && warnedWrongThread.compareAndSet(false, true)) {
+    if (Boundary.detach(t) != 0 && warnedWrongThread.compareAndSet(false, true)) {
       logger.log(Level.WARNING, "weft: a NativeScope was closed on another OS thread than the"
           + " one it was opened on (a virtual thread that blocked inside the scope and moved"
           + " to another carrier?); keep only native calls inside Weft.enterNative() scopes");

@@ -1,5 +1,6 @@
 package dev.weft;
 
+import dev.weft.internal.jni.Boundary;
 import dev.weft.internal.jni.LibraryLoader;
 import dev.weft.internal.jni.WeftJni;
 import dev.weft.internal.profiling.ProcessContextPublisher;
@@ -364,7 +365,7 @@ public final class Weft {
       ids = new ParsedIds(spanContext);
       lastIds = ids;
     }
-    int token = WeftJni.attach(ids.traceIdHigh, ids.traceIdLow, ids.spanId, ids.flags);
+    int token = Boundary.attach(ids.traceIdHigh, ids.traceIdLow, ids.spanId, ids.flags);
     if (token < 0) {
       attachFailed(token);
     } else if (!attachedOnce) {
@@ -416,7 +417,11 @@ public final class Weft {
     if (spanId == 0 || !available()) {
       return NativeScope.NOOP;
     }
-    return new NativeScope(WeftJni.attach(traceIdHigh, traceIdLow, spanId, traceFlags));
+    int token = Boundary.attach(traceIdHigh, traceIdLow, spanId, traceFlags);
+    if (token < 0) {
+      attachFailed(token);
+    }
+    return new NativeScope(token);
   }
 
   /** Runs {@code nativeCall} inside {@link #enterNative()}. */
