@@ -112,6 +112,16 @@ JNIEXPORT jint JNICALL Java_dev_weft_internal_jni_WeftJni_publishThreadContext(J
     return weft_thread_context_publish(&ctx);
 }
 
+/**
+ * weft_thread_context_record: this thread's runtime record (28 bytes) as a direct ByteBuffer that
+ * the JVM updates in place, or NULL if thread context publication is off.
+ */
+JNIEXPORT jobject JNICALL Java_dev_weft_internal_jni_WeftJni_threadContextRecord(JNIEnv *env, jclass cls) {
+    (void)cls;
+    void *record = weft_thread_context_record();
+    return record != NULL ? (*env)->NewDirectByteBuffer(env, record, (jlong)sizeof(weft_abi_thread_ctx_t)) : NULL;
+}
+
 /** weft_thread_context_publish(NULL): no JVM span current on this thread. */
 JNIEXPORT jint JNICALL Java_dev_weft_internal_jni_WeftJni_clearThreadContext(JNIEnv *env, jclass cls) {
     (void)env;

@@ -522,7 +522,8 @@ static void sample(int truth_fd, const tls_symbol_t *sym, int slot, counts_t *c)
             if (!remote_read(pointer, record, sizeof record)) {
                 die("reading the record of %d at 0x%" PRIx64, (int)tid, pointer);
             }
-            have_record = true;
+            /* OTEP 4947: valid 0 is a record being written or detached, which readers ignore */
+            have_record = record[24] != 0;
         }
     }
     ptrace(PTRACE_DETACH, tid, NULL, NULL);
