@@ -167,7 +167,7 @@ JNIEXPORT jstring JNICALL Java_dev_weft_internal_jni_WeftJni_otelStatusMessage(J
     if (weft_otel_get_status(&status) != 0) {
         return NULL;
     }
-    char message[2048];
+    char message[2200];
     snprintf(message, sizeof message, "%s%s%s", status.thread_ctx_message,
              status.thread_ctx_message[0] != '\0' && status.process_ctx_message[0] != '\0' ? "; " : "",
              status.process_ctx_message);

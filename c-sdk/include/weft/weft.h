@@ -259,7 +259,7 @@ typedef struct weft_otel_status {
     uint32_t process_ctx_from_runtime; /* 1 if its Resource came from weft_process_context_set_resource */
     uint32_t reserved;
     uint64_t process_ctx_address;      /* the OTEL_CTX mapping, 0 if none */
-    char thread_ctx_message[1024];      /* why thread_ctx is 0 (and the fix), else "" */
+    char thread_ctx_message[1280];      /* why thread_ctx is 0 (and the fix), else "" */
     char process_ctx_message[768];     /* why process_ctx is 0, else "" */
 } weft_otel_status_t;
 
