@@ -117,6 +117,16 @@ JNIEXPORT jint JNICALL Java_dev_weft_internal_jni_WeftJni_publishThreadContext(J
     return weft_thread_context_publish(&ctx);
 }
 
+/**
+ * weft_thread_context_record: this thread's runtime record (28 bytes) as a direct ByteBuffer that
+ * the JVM updates in place, or NULL if thread context publication is off.
+ */
+JNIEXPORT jobject JNICALL Java_dev_weft_internal_jni_WeftJni_threadContextRecord(JNIEnv *env, jclass cls) {
+    (void)cls;
+    void *record = weft_thread_context_record();
+    return record != NULL ? (*env)->NewDirectByteBuffer(env, record, (jlong)sizeof(weft_abi_thread_ctx_t)) : NULL;
+}
+
 /** weft_thread_context_publish(NULL): no JVM span current on this thread. */
 JNIEXPORT jint JNICALL Java_dev_weft_internal_jni_WeftJni_clearThreadContext(JNIEnv *env, jclass cls) {
     (void)env;
@@ -162,7 +172,7 @@ JNIEXPORT jstring JNICALL Java_dev_weft_internal_jni_WeftJni_otelStatusMessage(J
     if (weft_otel_get_status(&status) != 0) {
         return NULL;
     }
-    char message[2048];
+    char message[2200];
     snprintf(message, sizeof message, "%s%s%s", status.thread_ctx_message,
              status.thread_ctx_message[0] != '\0' && status.process_ctx_message[0] != '\0' ? "; " : "",
              status.process_ctx_message);

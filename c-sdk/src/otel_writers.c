@@ -210,7 +210,7 @@ bool weft_find_other_process_ctx(const void *ours, char *where, size_t where_siz
 
 static pthread_once_t weft_thread_ctx_once = PTHREAD_ONCE_INIT;
 static bool weft_thread_ctx_on;
-static char weft_thread_ctx_why[1024];
+static char weft_thread_ctx_why[1280];
 
 static void weft_thread_ctx_decide(void) {
     const char *v = getenv("WEFT_OTEL_THREAD_CTX");
@@ -218,7 +218,7 @@ static void weft_thread_ctx_decide(void) {
         snprintf(weft_thread_ctx_why, sizeof weft_thread_ctx_why, "turned off by WEFT_OTEL_THREAD_CTX=%s", v);
         return;
     }
-    char who[256];
+    char who[512];
     bool interposed = false;
     if (weft_find_other_thread_ctx(who, sizeof who, &interposed)) {
         snprintf(weft_thread_ctx_why, sizeof weft_thread_ctx_why,

@@ -37,10 +37,10 @@ typedef struct weft_thread {
     const _Atomic uint32_t *fence; /* the segment header's fence (1.1), read at every span end */
     uint8_t *frames;
     uint8_t *ring;
-    /* weft_thread_context_publish (thread_ctx.c): two records, written alternately so that the
-     * one published is never the one being written */
-    weft_abi_thread_ctx_t runtime_ctx[2];
-    uint8_t runtime_ctx_next;
+    /* a runtime's record (thread_ctx.c): fixed per thread, updated in place with OTEP 4947's
+     * valid-flag protocol (valid = 0, the ids, valid = 1), by weft_thread_context_publish or by the
+     * JVM directly through the direct ByteBuffer weft_thread_context_record gives it */
+    _Alignas(8) weft_abi_thread_ctx_t runtime_ctx;
 } weft_thread_t;
 
 /** Defined in thread.c; hidden, so every access stays inside libweft. */

@@ -1,7 +1,10 @@
 /*
  * thread_ctx.c - a runtime's current span in the OpenTelemetry thread context (OTEP 4947): the
  * JVM's current span of a platform thread, published through otel_thread_ctx_v1 while no native
- * span is open on the thread. The record is in this thread's TLS, not in the segment.
+ * span is open on the thread. The record is in this thread's TLS, not in the segment, one per
+ * thread, updated in place with the OTEP's valid-flag protocol; native frames are published by
+ * switching the pointer (weft_publish_depth), which comes back to this record when the native
+ * stack empties.
  * Internal to libweft; not installed.
  */
 #define _GNU_SOURCE
@@ -10,32 +13,42 @@
 
 #include <errno.h>
 
-int weft_thread_context_publish(const weft_context_t *ctx) {
+void *weft_thread_context_record(void) {
     weft_thread_t *t = weft_self();
+    const weft_runtime_t *rt = weft_load_acquire(&weft_global.runtime);
+    if (!weft_thread_ctx_allowed() || (rt != NULL && !rt->otel_thread_ctx)) {
+        return NULL;
+    }
+    if (t->idle_ctx == NULL) {
+        t->runtime_ctx.valid = 0; /* nothing yet: readers ignore it */
+        weft_signal_fence();
+        t->idle_ctx = &t->runtime_ctx;
+        weft_signal_fence();
+        if (!(t->epoch == weft_load_relaxed(&weft_global.epoch) && t->depth > 0)) {
+            otel_thread_ctx_v1 = &t->runtime_ctx;
+        }
+    }
+    return &t->runtime_ctx;
+}
+
+int weft_thread_context_publish(const weft_context_t *ctx) {
     if (ctx != NULL && (weft_is_zero(ctx->trace_id, 16) || weft_is_zero(ctx->span_id, 8))) {
         return -EINVAL;
     }
-    const weft_runtime_t *rt = weft_load_acquire(&weft_global.runtime);
-    if (!weft_thread_ctx_allowed() || (rt != NULL && !rt->otel_thread_ctx)) {
+    weft_abi_thread_ctx_t *record = weft_thread_context_record();
+    if (record == NULL) {
         return -ECANCELED;
     }
-    weft_abi_thread_ctx_t *record = NULL;
+    volatile weft_abi_thread_ctx_t *r = record;
+    r->valid = 0; /* OTEP 4947: a reader that stops the thread now ignores the record */
+    weft_signal_fence();
     if (ctx != NULL) {
-        /* the record not published now: a reader that stops the thread mid-write sees the other */
-        record = &t->runtime_ctx[t->runtime_ctx_next & 1u];
-        t->runtime_ctx_next ^= 1u;
         memcpy(record->trace_id, ctx->trace_id, 16);
         memcpy(record->span_id, ctx->span_id, 8);
-        record->trace_flags = ctx->trace_flags;
-        record->attrs_size = 0;
-        record->valid = 1;
-    }
-    weft_signal_fence(); /* OTEP 4947: the record is complete before the pointer is seen */
-    t->idle_ctx = record;
-    weft_signal_fence(); /* a signal handler's span that ends now publishes the new record */
-    bool frame_open = t->epoch == weft_load_relaxed(&weft_global.epoch) && t->depth > 0;
-    if (!frame_open) {
-        otel_thread_ctx_v1 = record;
+        r->trace_flags = ctx->trace_flags;
+        r->attrs_size = 0;
+        weft_signal_fence(); /* complete before it is valid again */
+        r->valid = 1;
     }
     return 0;
 }

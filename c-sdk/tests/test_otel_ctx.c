@@ -97,8 +97,12 @@ static void a_runtime_resource_replaces_the_native_one_and_updates_it(void) {
     weft_test_start(&config);
     h = published();
     CHECK(h != NULL && payload_has(h, "jvm-svc"));
-    /* a fork child has neither the mapping nor the parent's Resource; its start publishes its own */
-    pid_t child = fork();
+    /* a fork child has neither the mapping nor the parent's Resource; its start publishes its own
+     * (not under qemu-user, which ignores MADV_DONTFORK) */
+    pid_t child = getenv("WEFT_TEST_EMULATOR") != NULL ? -1 : fork();
+    if (child < 0) {
+        printf("  (fork part skipped: under an emulator, which ignores MADV_DONTFORK)\n");
+    }
     if (child == 0) {
         int code = mapped_otel_ctx() ? 3 : published() != NULL ? 4 : 0;
         weft_shutdown(); /* the parent's reference: nothing of the parent's is touched */
@@ -113,8 +117,10 @@ static void a_runtime_resource_replaces_the_native_one_and_updates_it(void) {
         _exit(code);
     }
     int st = 0;
-    CHECK_EQ(waitpid(child, &st, 0), child);
-    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    if (child > 0) {
+        CHECK_EQ(waitpid(child, &st, 0), child);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
     CHECK_EQ(weft_process_context_set_resource(NULL, 0), 0); /* back to the native Resource */
     CHECK(payload_has(h, "telemetry.sdk.name"));
     CHECK_EQ(weft_shutdown(), 0);
@@ -152,12 +158,13 @@ static void a_runtime_span_is_published_between_native_spans(void) {
     CHECK(memcmp(otel_thread_ctx_v1->span_id, actx.span_id, 8) == 0);
     weft_span_end(a);
     CHECK(otel_thread_ctx_v1 != NULL && memcmp(otel_thread_ctx_v1->span_id, jvm2.span_id, 8) == 0);
-    /* the record published is never the one written next */
-    weft_abi_thread_ctx_t *shown = otel_thread_ctx_v1;
+    /* one record per thread, updated in place; none = the record marked invalid */
+    CHECK(otel_thread_ctx_v1 == record);
+    CHECK(weft_thread_context_record() == record);
     CHECK_EQ(weft_thread_context_publish(&jvm), 0);
-    CHECK(otel_thread_ctx_v1 != shown && memcmp(shown->span_id, jvm2.span_id, 8) == 0);
+    CHECK(otel_thread_ctx_v1 == record && memcmp(record->span_id, jvm.span_id, 8) == 0 && record->valid == 1);
     CHECK_EQ(weft_thread_context_publish(NULL), 0);
-    CHECK(otel_thread_ctx_v1 == NULL);
+    CHECK(otel_thread_ctx_v1 == record && record->valid == 0);
     weft_context_t zero = {0};
     CHECK_EQ(weft_thread_context_publish(&zero), -EINVAL);
     CHECK_EQ(weft_shutdown(), 0);
@@ -165,7 +172,8 @@ static void a_runtime_span_is_published_between_native_spans(void) {
     config.otel_thread_ctx = false;
     weft_test_start(&config);
     CHECK_EQ(weft_thread_context_publish(&jvm), -ECANCELED);
-    CHECK(otel_thread_ctx_v1 == NULL);
+    CHECK(weft_thread_context_record() == NULL);
+    CHECK(otel_thread_ctx_v1 == NULL || otel_thread_ctx_v1->valid == 0); /* readers ignore an invalid record */
     CHECK_EQ(weft_shutdown(), 0);
 }
 

@@ -260,7 +260,7 @@ typedef struct weft_otel_status {
     uint32_t process_ctx_from_runtime; /* 1 if its Resource came from weft_process_context_set_resource */
     uint32_t reserved;
     uint64_t process_ctx_address;      /* the OTEL_CTX mapping, 0 if none */
-    char thread_ctx_message[1024];      /* why thread_ctx is 0 (and the fix), else "" */
+    char thread_ctx_message[1280];      /* why thread_ctx is 0 (and the fix), else "" */
     char process_ctx_message[768];     /* why process_ctx is 0, else "" */
 } weft_otel_status_t;
 
@@ -282,13 +282,23 @@ WEFT_API int weft_process_context_set_resource(const uint8_t *resource, size_t s
 /**
  * Publishes `ctx` as this thread's OTEP 4947 record while no native span or attached context is
  * open on it (native spans win while open), in thread-local storage, not in the segment: for a
- * runtime whose current span changes without native code (the Java SDK calls it from its
- * ContextStorage wrapper). NULL: none. The record stays until replaced or the thread exits.
- * Not async-signal-safe with respect to another call of it on the same thread.
+ * runtime whose current span changes without native code. NULL: none. The record is one per
+ * thread, updated in place (valid = 0, the ids, valid = 1); it stays until replaced or the thread
+ * exits. Not async-signal-safe with respect to another call of it on the same thread.
  * @return 0; -EINVAL ids all zero; -ECANCELED thread context publication is off
  *   (weft_otel_get_status says why).
  */
 WEFT_API int weft_thread_context_publish(const weft_context_t *ctx);
+
+/**
+ * The calling thread's runtime record (the one weft_thread_context_publish writes), registered
+ * so that otel_thread_ctx_v1 points at it whenever no native frame is open: a runtime may then
+ * update it in place itself, by OTEP 4947's valid-flag protocol, on this thread only (the Java
+ * SDK writes it through a direct ByteBuffer: no JNI call per context change). Valid until the
+ * thread exits. NULL if thread context publication is off. The record is a
+ * weft_abi_thread_ctx_t (weft/weft_abi.h): trace id, span id, valid, trace flags, attrs size.
+ */
+WEFT_API void *weft_thread_context_record(void);
 
 /** weft_init with an explicit configuration (from weft_config_from_env, then adjusted). */
 WEFT_API int weft_init_with_config(const weft_config_t *config, const char *scope_name,

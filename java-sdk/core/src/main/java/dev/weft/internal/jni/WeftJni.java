@@ -102,6 +102,16 @@ public final class WeftJni {
   public static native int publishThreadContext(long traceIdHigh, long traceIdLow, long spanId,
       int traceFlags);
 
+  /**
+   * {@code weft_thread_context_record}: this thread's OTEP 4947 record (28 bytes: trace id, span
+   * id, valid, trace flags, attrs size), registered so that {@code otel_thread_ctx_v1} points at
+   * it whenever no native frame is open, as a direct buffer over libweft's thread-local storage
+   * that this thread alone updates in place (valid = 0, the ids, valid = 1). Valid while the OS
+   * thread lives. Null if thread context publication is off.
+   */
+  @Nullable
+  public static native java.nio.ByteBuffer threadContextRecord();
+
   /** {@code weft_thread_context_publish(NULL)}: no JVM span is current on this thread. */
   public static native int clearThreadContext();
 

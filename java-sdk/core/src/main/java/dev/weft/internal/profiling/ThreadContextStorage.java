@@ -9,6 +9,9 @@ import io.opentelemetry.context.Scope;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -17,8 +20,9 @@ import javax.annotation.Nullable;
 /**
  * A {@link ContextStorage} wrapper ({@link ContextStorage#addWrapper}) that publishes the current
  * span of each platform thread in the OpenTelemetry thread context (OTEP 4947) whenever it changes:
- * a JNI call to libweft, which writes a record in its thread-local storage (not in the segment)
- * and points {@code otel_thread_ctx_v1} at it while no native span is open on the thread (native
+ * it writes the thread's record in libweft's thread-local storage (not in the segment) through a
+ * direct buffer libweft gave the thread once ({@code WeftJni.threadContextRecord}; no JNI call per
+ * change); libweft points {@code otel_thread_ctx_v1} at it while no native span is open (native
  * spans win while open; they are children of the JVM span anyway when attached by {@code
  * Weft.enterNative}). An attach that does not change the span (baggage only, or the same span
  * again) makes no call.
@@ -32,9 +36,24 @@ public final class ThreadContextStorage implements ContextStorage {
   @Nullable private static final MethodHandle IS_VIRTUAL = isVirtualHandle();
   private static volatile boolean off;
   private static volatile boolean wrapped;
-  /** What this thread's record says now (what the last attach or close of this wrapper published). */
-  private static final ThreadLocal<Published> PUBLISHED =
-      ThreadLocal.withInitial(() -> Published.NONE);
+  private static final ThreadLocal<PerThread> PER_THREAD = ThreadLocal.withInitial(PerThread::new);
+  private static final byte[] HEX = new byte[128];
+
+  static {
+    java.util.Arrays.fill(HEX, (byte) 0);
+    for (int i = 0; i < 10; i++) {
+      HEX['0' + i] = (byte) i;
+    }
+    for (int i = 0; i < 6; i++) {
+      HEX['a' + i] = (byte) (10 + i);
+      HEX['A' + i] = (byte) (10 + i);
+    }
+  }
+  private static final VarHandle ID =
+      MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+  private static final VarHandle TAIL =
+      MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final int TAIL_OFFSET = 24;
 
   private final ContextStorage delegate;
 
@@ -62,14 +81,14 @@ public final class ThreadContextStorage implements ContextStorage {
       return scope;
     }
     SpanContext now = Span.fromContext(toAttach).getSpanContext();
-    Published was = PUBLISHED.get();
+    PerThread self = PER_THREAD.get();
+    Published was = self.current;
     if (was.spanContext == now || (!was.valid && !now.isValid())) {
       return scope; // the span did not change (baggage only, or the same span again)
     }
-    Published next = now.isValid() ? new Published(now) : Published.NONE;
-    publish(next);
-    PUBLISHED.set(next);
-    return new RestoringScope(scope, was);
+    Published next = self.parsed(now);
+    publish(self, next);
+    return new RestoringScope(scope, self, was);
   }
 
   @Override
@@ -83,15 +102,43 @@ public final class ThreadContextStorage implements ContextStorage {
     return delegate.root();
   }
 
-  private static void publish(Published ids) {
-    int rc = ids.valid
-        ? WeftJni.publishThreadContext(ids.traceIdHigh, ids.traceIdLow, ids.spanId, ids.flags)
-        : WeftJni.clearThreadContext();
-    if (rc != 0 && !off) {
+  /**
+   * Writes this thread's record in libweft's TLS in place, by OTEP 4947's valid-flag protocol:
+   * valid = 0 (and a store-store fence), the ids, then valid = 1 with a release store, so that a
+   * reader that stops the thread at any instant sees the old span, nothing, or the new span,
+   * never a mix. The thread owns the record: no other thread ever writes it.
+   */
+  private static void publish(PerThread self, Published ids) {
+    self.current = ids;
+    ByteBuffer record = self.record;
+    if (record == null) {
+      return;
+    }
+    TAIL.setOpaque(record, TAIL_OFFSET, 0); // valid = 0: readers ignore the record
+    VarHandle.storeStoreFence();
+    if (ids.valid) {
+      ID.setOpaque(record, 0, ids.traceIdHigh);
+      ID.setOpaque(record, 8, ids.traceIdLow);
+      ID.setOpaque(record, 16, ids.spanId);
+      // valid = 1, trace flags, attrs_size = 0 (bytes 24..27, little-endian int)
+      TAIL.setRelease(record, TAIL_OFFSET, 1 | (ids.flags << 8));
+    }
+  }
+
+  @Nullable
+  private static ByteBuffer register() {
+    ByteBuffer record = null;
+    try {
+      record = WeftJni.threadContextRecord();
+    } catch (LinkageError e) {
+      record = null;
+    }
+    if (record == null && !off) {
       off = true;
       logger.log(Level.WARNING, "weft: JVM spans are not published to profilers"
-          + " (weft.threadctx.java): " + WeftJni.otelStatusMessage() + " (" + rc + ")");
+          + " (weft.threadctx.java): " + WeftJni.otelStatusMessage());
     }
+    return record;
   }
 
   private static boolean isVirtual(Thread thread) {
@@ -118,10 +165,37 @@ public final class ThreadContextStorage implements ContextStorage {
   private static long hexToLong(String hex, int offset) {
     long value = 0;
     for (int i = offset; i < offset + 16; i++) {
-      char c = hex.charAt(i);
-      value = (value << 4) | (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+      value = (value << 4) | HEX[hex.charAt(i) & 0x7f];
     }
     return value;
+  }
+
+  /**
+   * This thread's state: its record in libweft's TLS (null: publication is off), what the record
+   * says now, and the last span contexts parsed (a span made current again, or restored, is not
+   * parsed again).
+   */
+  private static final class PerThread {
+    @Nullable final ByteBuffer record = register();
+    Published current = Published.NONE;
+    private Published recent0 = Published.NONE;
+    private Published recent1 = Published.NONE;
+
+    Published parsed(SpanContext spanContext) {
+      if (!spanContext.isValid()) {
+        return Published.NONE;
+      }
+      if (recent0.spanContext == spanContext) {
+        return recent0;
+      }
+      if (recent1.spanContext == spanContext) {
+        return recent1;
+      }
+      Published p = new Published(spanContext);
+      recent1 = recent0;
+      recent0 = p;
+      return p;
+    }
   }
 
   /** A span context's ids as libweft takes them, parsed once per change. */
@@ -155,10 +229,12 @@ public final class ThreadContextStorage implements ContextStorage {
   /** Closes the scope, then publishes again the span that was current before it. */
   private static final class RestoringScope implements Scope {
     private final Scope scope;
+    private final PerThread self;
     private final Published restored;
 
-    RestoringScope(Scope scope, Published restored) {
+    RestoringScope(Scope scope, PerThread self, Published restored) {
       this.scope = scope;
+      this.self = self;
       this.restored = restored;
     }
 
@@ -166,8 +242,7 @@ public final class ThreadContextStorage implements ContextStorage {
     public void close() {
       scope.close();
       if (!off) {
-        publish(restored);
-        PUBLISHED.set(restored);
+        publish(self, restored);
       }
     }
   }
