@@ -143,6 +143,19 @@ final class SegmentWatcher implements AutoCloseable {
     if (state == Abi.SEGMENT_LIVE && !alive && samePath) {
       SegmentRecovery.Result result = recovery.recover(d.path, d.lease);
       log(result);
+    } else if (state == Abi.SEGMENT_CLOSED && samePath) {
+      // weft_shutdown with a collector holding the lease leaves the file to it (docs/shm-abi.md
+      // "Lease"): drained above, it is removed here.
+      boolean removed = false;
+      try {
+        Files.deleteIfExists(d.path);
+        removed = true;
+      } catch (IOException e) {
+        logger.warning("weft collect: " + d.path + " was closed and drained but cannot be"
+            + " removed: " + e);
+      }
+      logger.info("weft collect: " + d.path + " was closed by pid " + d.pid + "; drained"
+          + (removed ? " and removed" : ""));
     } else {
       logger.info("weft collect: " + d.path + " " + (state == Abi.SEGMENT_CLOSED
           ? "was closed by pid " + d.pid : "was removed or replaced") + "; let go");

@@ -86,6 +86,27 @@ class SegmentWatcherTest {
   }
 
   @Test
+  void aSegmentClosedWhileLeasedIsDrainedThenRemoved() throws Exception {
+    creator = new ProcessBuilder("sleep", "120").start();
+    SegmentWriter w = segmentOf(creator, "weft-" + creator.pid());
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (SegmentWatcher watcher = new SegmentWatcher(dir, exporter, 8, 2048, false,
+        TimeUnit.SECONDS.toNanos(10))) {
+      watcher.scan();
+      assertThat(watcher.drainedPaths()).containsExactly(w.path());
+      // weft_shutdown of the 1.1 writer: fence, CLOSED, and the file left to the lease holder
+      w.append(0, SpanRecordBuilder.span().spanId(8000).name("last").build());
+      w.setState(dev.weft.internal.segment.Abi.SEGMENT_CLOSED);
+      watcher.scan();
+      assertThat(watcher.drainedPaths()).isEmpty();
+    }
+    assertThat(w.path()).doesNotExist();
+    // every finished span, the last one included; the open ones are not exported: the process
+    // closed its segment and still runs
+    assertThat(exporter.getFinishedSpanItems()).hasSize(1001);
+  }
+
+  @Test
   void aJvmsSegmentIsLeftToItsInProcessCollector() throws Exception {
     assertThat(SegmentWatcher.isJvm((int) ProcessHandle.current().pid())).isTrue();
     int self = (int) ProcessHandle.current().pid();
