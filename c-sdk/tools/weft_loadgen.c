@@ -2,11 +2,13 @@
  * weft-loadgen - records a known set of spans on several threads, for the
  * Java end-to-end tests and for trying a collector by hand.
  *
- *   weft-loadgen --threads T --spans N [--ring-size BYTES] [--wait]
+ *   weft-loadgen --threads T --spans N [--ring-size BYTES] [--rate SPANS_PER_S] [--wait]
  *
  * Prints "segment <path>" once the segment exists, records N spans on each
  * of T threads (content below), prints "done <spans ended>", then with
- * --wait keeps the segment until standard input reaches end of file.
+ * --wait keeps the segment until standard input reaches end of file. --rate
+ * paces each thread to about that many spans per second (in steps of 1 ms),
+ * so that a fault test can act while spans are being recorded.
  *
  * Each span: name "loadgen.span", kind CLIENT; attributes loadgen.thread
  * (int64, thread index), loadgen.seq (int64, sequence within the thread),
@@ -14,6 +16,7 @@
  * loadgen.even (bool seq%2==0); an event "tick" with int64 "n"=seq when
  * seq%10==0; status ERROR "seq divisible by 7" when seq%7==0.
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep */
 #include <weft/weft.h>
 
 #include <errno.h>
@@ -22,18 +25,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct worker {
     pthread_t thread;
     weft_tracer_t *tracer;
     long index;
     long spans;
+    long rate;
 } worker_t;
+
+static long long now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Sleeps until span seq is due at the thread's rate (off the recording path). */
+static void pace(const worker_t *w, long seq, long long start) {
+    if (w->rate <= 0 || seq % (w->rate / 1000 + 1) != 0) {
+        return;
+    }
+    long long due = start + (long long)((double)seq * 1e9 / (double)w->rate);
+    long long wait = due - now_ns();
+    if (wait > 0) {
+        struct timespec ts = {.tv_sec = wait / 1000000000LL, .tv_nsec = wait % 1000000000LL};
+        nanosleep(&ts, NULL);
+    }
+}
 
 static void *record(void *arg) {
     worker_t *w = arg;
     char text[32];
+    long long start = now_ns();
     for (long seq = 0; seq < w->spans; seq++) {
+        pace(w, seq, start);
         weft_span_t *span = weft_span_begin(w->tracer, "loadgen.span", WEFT_SPAN_KIND_CLIENT);
         weft_span_set_int64(span, "loadgen.thread", w->index);
         weft_span_set_int64(span, "loadgen.seq", seq);
@@ -65,7 +91,7 @@ static long parse_long(const char *flag, const char *text, long min, long max) {
 }
 
 int main(int argc, char **argv) {
-    long threads = 1, spans = 1000, ring_size = 0;
+    long threads = 1, spans = 1000, ring_size = 0, rate = 0;
     int wait = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
@@ -74,10 +100,13 @@ int main(int argc, char **argv) {
             spans = parse_long("--spans", argv[++i], 0, LONG_MAX);
         } else if (strcmp(argv[i], "--ring-size") == 0 && i + 1 < argc) {
             ring_size = parse_long("--ring-size", argv[++i], 1024, 1L << 30);
+        } else if (strcmp(argv[i], "--rate") == 0 && i + 1 < argc) {
+            rate = parse_long("--rate", argv[++i], 1, 100000000);
         } else if (strcmp(argv[i], "--wait") == 0) {
             wait = 1;
         } else {
-            fprintf(stderr, "usage: weft-loadgen --threads T --spans N [--ring-size BYTES] [--wait]\n");
+            fprintf(stderr, "usage: weft-loadgen --threads T --spans N [--ring-size BYTES]"
+                            " [--rate SPANS_PER_S] [--wait]\n");
             return 2;
         }
     }
@@ -108,7 +137,7 @@ int main(int argc, char **argv) {
 
     worker_t *workers = calloc((size_t)threads, sizeof *workers);
     for (long i = 0; i < threads; i++) {
-        workers[i] = (worker_t){.tracer = tracer, .index = i, .spans = spans};
+        workers[i] = (worker_t){.tracer = tracer, .index = i, .spans = spans, .rate = rate};
         pthread_create(&workers[i].thread, NULL, record, &workers[i]);
     }
     for (long i = 0; i < threads; i++) {

@@ -137,7 +137,8 @@ class SegmentFileRaceTest {
   }
 
   private static SegmentWriter fresh(Path path) throws IOException {
-    SegmentWriter writer = SegmentWriter.create(path);
+    // A dead creator's: only such a segment is replaced by a successor at the same path.
+    SegmentWriter writer = SegmentWriter.create(path, new SegmentWriter.Layout().deadCreator());
     writer.registerScope("lib", "1.0");
     writer.claimSlot(0, 3, "native");
     return writer;

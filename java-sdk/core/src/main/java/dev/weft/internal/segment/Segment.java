@@ -509,6 +509,52 @@ public final class Segment implements java.io.Closeable {
     LONGS.setRelease(buffer, slotBase + Abi.SLOT_HEAD_OFFSET, head);
   }
 
+  /**
+   * Read position, release (1.1): the records in {@code [head, position)} were read and handed
+   * to an exporter, not yet acknowledged. Published before they are exported.
+   */
+  void readPositionRelease(int slotBase, long position) {
+    LONGS.setRelease(buffer, slotBase + Abi.SLOT_READ_POSITION_OFFSET, position);
+  }
+
+  /** Read position, acquire: where the previous reader's unacknowledged reads ended. */
+  long readPositionAcquire(int slotBase) {
+    return (long) LONGS.getAcquire(buffer, slotBase + Abi.SLOT_READ_POSITION_OFFSET);
+  }
+
+  /** The lease word, acquire (1.1; 0 = no collector). */
+  long leaseOwnerAcquire() {
+    return (long) LONGS.getAcquire(buffer, Abi.LEASE_OWNER_OFFSET);
+  }
+
+  /** CAS of the lease word, acq_rel (volatile): true if it held {@code expected}. */
+  boolean leaseOwnerCompareAndSet(long expected, long owner) {
+    return LONGS.compareAndSet(buffer, Abi.LEASE_OWNER_OFFSET, expected, owner);
+  }
+
+  long leaseHeartbeat() {
+    return (long) LONGS.getOpaque(buffer, Abi.LEASE_HEARTBEAT_OFFSET);
+  }
+
+  void leaseHeartbeat(long unixNanos) {
+    LONGS.setOpaque(buffer, Abi.LEASE_HEARTBEAT_OFFSET, unixNanos);
+  }
+
+  /** Fence, acquire (1.1): 1 once recording is fenced. */
+  public int fence() {
+    return (int) INTS.getAcquire(buffer, Abi.FENCE_OFFSET);
+  }
+
+  /** Closes the fence (release): writers that end a span after seeing it count it as dropped. */
+  public void closeFence() {
+    INTS.setRelease(buffer, Abi.FENCE_OFFSET, Abi.FENCE_CLOSED);
+  }
+
+  /** Stores the segment state, release (the collector's CLOSED at a clean exit). */
+  public void stateRelease(int state) {
+    INTS.setRelease(buffer, Abi.STATE_OFFSET, state);
+  }
+
   /** Relaxed (opaque) read of a slot counter, exact once the slot is quiescent. */
   long slotCounter(int slotBase, int counterOffset) {
     return (long) LONGS.getOpaque(buffer, slotBase + counterOffset);
