@@ -88,6 +88,12 @@ public final class CollectorEngine {
 
   @GuardedBy("lock")
   private NativeCounts retired = NativeCounts.ZERO;
+  /** The file detached last and its counters in {@link #retired}: attached again, not twice. */
+  @GuardedBy("lock")
+  @Nullable
+  private Object lastRetiredKey;
+  @GuardedBy("lock")
+  private NativeCounts lastRetired = NativeCounts.ZERO;
   /** The current segment's counters as last read by the collector thread. */
   @GuardedBy("lock")
   private NativeCounts current = NativeCounts.ZERO;
@@ -105,8 +111,12 @@ public final class CollectorEngine {
   @Nullable private SegmentDrainer leaseOf;
   /** The holder that refused us last (logged once per holder). */
   private int refusedBy = -1;
-  /** A file whose data ended (closed, or its creator died, and drained): not attached again. */
+  /**
+   * A file whose data ended (its creator died, and it was drained): not attached again while it
+   * is the same (same inode and the tails as they were; an inode number may be reused).
+   */
   @Nullable private Object endedFileKey;
+  private long endedTails;
   private static final long OWN_START_TICKS =
       ProcessLiveness.startTicks((int) ProcessHandle.current().pid());
 
@@ -334,9 +344,10 @@ public final class CollectorEngine {
         }
         if (!holdLease(attached, System.nanoTime())) {
           if (drainer == attached) {
-            // Waiting for another process's collector: look again at the next poll.
+            // Waiting for another process's collector: look again at the next poll. Its
+            // counters are still read (read-only), so that stats show what is recorded.
             pipeline.poll(System.nanoTime());
-            publishDetached();
+            publishCounts(attached, System.nanoTime());
             runPeriodicTask(System.nanoTime());
             LockSupport.parkNanos(this, segmentPollNanos);
           }
@@ -416,6 +427,12 @@ public final class CollectorEngine {
     Lease.Refusal refusal = l.tryAcquire(now);
     deliverPendingFault();
     if (refusal != null) {
+      Segment segment = attached.segment();
+      if (!segment.fileKey().equals(fileKeyAtPath()) || truncated(segment)) {
+        // Replaced, removed or truncated while we waited: attach to what the path holds now.
+        detach(attached, false, null);
+        return false;
+      }
       if (refusal.holderPid != refusedBy) {
         refusedBy = refusal.holderPid;
         logger.warning("weft: " + refusal.message);
@@ -449,14 +466,20 @@ public final class CollectorEngine {
   private SegmentDrainer tryAttach() {
     try {
       Segment opened = Segment.open(path);
-      if (opened.fileKey().equals(endedFileKey)
-          || opened.state() == Abi.SEGMENT_RECOVERED) {
+      if (opened.state() == Abi.SEGMENT_RECOVERED || (opened.fileKey().equals(endedFileKey)
+          && SegmentDrainer.tailSum(opened) == endedTails)) {
         // Its data ended and was drained (or a recoverer exported it): nothing to read.
+        deliverPendingFault();
         opened.close();
         return null;
       }
       SegmentDrainer attached = new SegmentDrainer(opened, resource, counters);
       synchronized (lock) {
+        if (opened.fileKey().equals(lastRetiredKey)) {
+          // The same file again (after a lost lease or a fault): its counters count once.
+          retired = retired.minus(lastRetired);
+          lastRetiredKey = null;
+        }
         current = NativeCounts.ZERO;
         drainer = attached;
       }
@@ -514,14 +537,16 @@ public final class CollectorEngine {
     }
     // Still the file at the path: its end of data, once closed or its creator is dead.
     if (closed) {
-      endedFileKey = key;
       if (current.isAcknowledged()) {
+        releaseLease(current);
         unlinkIf(segment, key);
       }
       logger.fine("segment " + path + " is closed and drained; detached");
       detach(current, true, null);
     } else if (!creatorAlive) {
       endedFileKey = key;
+      endedTails = current.tailSum();
+      deliverPendingFault();
       detach(current, true, null);
       SegmentEndListener listener = segmentEndListener;
       if (listener != null) {
@@ -536,6 +561,14 @@ public final class CollectorEngine {
             + " exported, the spans it left open are left in the file for crash recovery (`weft"
             + " recover`)");
       }
+    }
+  }
+
+  /** Gives the lease up now (while the file is still at the path, before it is removed). */
+  private void releaseLease(SegmentDrainer attached) {
+    if (lease != null && leaseOf == attached) {
+      lease.release();
+      deliverPendingFault();
     }
   }
 
@@ -591,7 +624,9 @@ public final class CollectorEngine {
     }
     synchronized (lock) {
       if (drainer == attached) {
-        retired = retired.plus(last != null ? last : current);
+        lastRetired = last != null ? last : current;
+        lastRetiredKey = attached.segment().fileKey();
+        retired = retired.plus(lastRetired);
         current = NativeCounts.ZERO;
         published = retired;
         drainer = null;
@@ -699,8 +734,10 @@ public final class CollectorEngine {
     if (done && ours) {
       segment.stateRelease(Abi.SEGMENT_CLOSED);
       deliverPendingFault();
+      releaseLease(attached);
       unlinkIf(segment, key);
     } else if (done && closed) {
+      releaseLease(attached);
       unlinkIf(segment, key);
     } else if (!done && (ours || creatorGone || closed)) {
       logger.warning("weft: segment " + path + " keeps spans that were read but not exported"

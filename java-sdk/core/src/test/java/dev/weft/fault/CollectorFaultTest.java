@@ -165,10 +165,19 @@ class CollectorFaultTest {
 
     /** Spans the child drained, as it last printed. */
     long drained() {
+      return stat(1);
+    }
+
+    /** Spans the child exported, as it last printed. */
+    long exported() {
+      return stat(2);
+    }
+
+    private long stat(int field) {
       for (int i = lines.size() - 1; i >= 0; i--) {
         String l = lines.get(i);
         if (l.startsWith("stats ")) {
-          return Long.parseLong(l.split(" ")[1]);
+          return Long.parseLong(l.split(" ")[field]);
         }
       }
       return 0;
@@ -243,9 +252,12 @@ class CollectorFaultTest {
       Path segment = dir.resolve("weft-kill-" + run);
       Child child = new Child(segment);
       child.awaitReady();
-      int spans = 30_000;
-      try (Loadgen gen = new Loadgen("weft-kill-" + run, 2, spans, 20_000)) {
-        long killAfter = 200 + random.nextInt(1200);
+      int spans = 20_000;
+      try (Loadgen gen = new Loadgen("weft-kill-" + run, 2, spans, 10_000)) {
+        // At a random point once the child exports: spans in flight, read, queued.
+        await().atMost(Duration.ofSeconds(60)).until(() -> child.exported() > 0
+            || !child.process.isAlive());
+        long killAfter = random.nextInt(800);
         Thread.sleep(killAfter);
         child.process.destroyForcibly(); // SIGKILL
         child.exit(Duration.ofSeconds(30));
@@ -272,7 +284,7 @@ class CollectorFaultTest {
     Child child = new Child(segment);
     child.awaitReady();
     try (Loadgen gen = new Loadgen("weft-term", 2, 40_000, 20_000)) {
-      await().atMost(Duration.ofSeconds(30)).until(() -> child.drained() > 1000);
+      await().atMost(Duration.ofSeconds(60)).until(() -> child.exported() > 1000);
       child.process.destroy(); // SIGTERM: the shutdown hook closes the collector
       int code = child.exit(Duration.ofSeconds(30));
       assertThat(code).as("stderr:%n%s", child.stderrText()).isEqualTo(143);
@@ -352,7 +364,17 @@ class CollectorFaultTest {
     // exporter's own retries, then the collector's, while the rings fill and drop).
     receiver.stop();
     Path segment = dir.resolve("weft-outage");
-    WeftCollector collector = collector(segment);
+    // Without the exporter's own retries (1 s, 1.5 s, ... over about 8 s) and with a 1 s
+    // timeout (the sender waits for a connection until then), so that the collector's retry is
+    // what brings the export back.
+    OtlpGrpcSpanExporter noRetry = OtlpGrpcSpanExporter.builder()
+        .setEndpoint(receiver.endpoint()).setRetryPolicy(null).setTimeout(Duration.ofSeconds(1))
+        .setComponentLoader(NettyGrpcSenderProvider.componentLoader(
+            ComponentLoader.forClassLoader(getClass().getClassLoader())))
+        .build();
+    WeftCollector collector = WeftCollector.builder().setSegmentPath(segment)
+        .setSpanExporter(noRetry).setResource(RESOURCE).setRegisterShutdownHook(false)
+        .setScheduleDelay(Duration.ofMillis(20)).build();
     try (Loadgen gen = new Loadgen("weft-outage", 2, 40_000, 5_000)) {
       Thread.sleep(5_000);
       assertThat(receiver.spanCount()).isZero();
@@ -367,6 +389,7 @@ class CollectorFaultTest {
       assertThat(last.exportRetries()).isPositive();
       assertThat(receiver.spanCount()).as("nothing twice").isEqualTo(uniqueIds().size());
       assertAccounted(ended, last, 0);
+      noRetry.shutdown().join(10, TimeUnit.SECONDS);
       System.out.printf("outage 5 s: export resumed %d ms after the receiver came back; ended %d,"
           + " committed %d, ring-full %d, retried %d, received %d%n", resumedMillis, ended,
           last.spansCommitted(), last.droppedRingFull(), last.exportRetries(),

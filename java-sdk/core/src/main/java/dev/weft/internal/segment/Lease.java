@@ -10,9 +10,11 @@ import javax.annotation.Nullable;
 /**
  * The segment's lease (docs/shm-abi.md "Lease: one collector per segment"): one collector per
  * segment, across processes. The word is {@code (start_ticks & 0xffffffff) << 32 | pid} of the
- * holder; it is taken by CAS from 0, or from a holder that is dead (its pid no longer runs with
- * those start ticks) or silent (heartbeat older than the timeout). Collector thread only: every
- * method reads or writes the mapping.
+ * holder; it is taken by compare-and-set ({@link Segment#leaseOwnerCompareAndSet}: under an fcntl
+ * lock, never a CPU CAS on the mapping, which a truncated file would turn into a JVM crash) from
+ * 0, or from a holder that is dead (its pid no longer runs with those start ticks, or is a
+ * zombie) or silent (heartbeat older than the timeout). Collector thread only: every method
+ * reads or writes the mapping.
  */
 public final class Lease {
   /** A holder whose heartbeat is older than this may be taken over: {@value} ms. */

@@ -43,6 +43,13 @@ public final class NativeCounts {
         shutdown);
   }
 
+  public NativeCounts minus(NativeCounts other) {
+    return new NativeCounts(spansCommitted - other.spansCommitted,
+        droppedRingFull - other.droppedRingFull, droppedReentrant - other.droppedReentrant,
+        droppedTooDeep - other.droppedTooDeep, droppedNoSlot - other.droppedNoSlot,
+        droppedShutdown - other.droppedShutdown);
+  }
+
   public NativeCounts plus(NativeCounts other) {
     return new NativeCounts(spansCommitted + other.spansCommitted,
         droppedRingFull + other.droppedRingFull, droppedReentrant + other.droppedReentrant,

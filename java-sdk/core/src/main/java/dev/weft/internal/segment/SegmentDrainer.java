@@ -214,8 +214,13 @@ public final class SegmentDrainer implements Acknowledgeable {
 
   /** The sum of every slot's tail (acquire): unchanged while nothing is committed. */
   public long tailSum() {
+    return tailSum(segment);
+  }
+
+  /** The sum of every slot's tail of a mapped segment (acquire). Reads the mapping. */
+  public static long tailSum(Segment segment) {
     long sum = 0;
-    for (int slot = 0; slot < heads.length; slot++) {
+    for (int slot = 0; slot < segment.slotCount(); slot++) {
       sum += segment.tailAcquire(segment.slotBase(slot));
     }
     return sum;
