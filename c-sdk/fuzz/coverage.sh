@@ -22,7 +22,7 @@ fi
 profdata=$(command -v llvm-profdata-14 || command -v llvm-profdata)
 cov=$(command -v llvm-cov-14 || command -v llvm-cov)
 clang -std=c11 -O0 -g -DWEFT_FUZZ_REPLAY -fprofile-instr-generate -fcoverage-mapping -I"$sdk/include" -I"$sdk/src" \
-  "$here/fuzz_reader.c" "$sdk/src/reader.c" "$sdk/src/segment.c" -o "$out/replay" -lpthread
+  "$here/fuzz_reader.c" "$sdk/src/reader.c" "$sdk/src/segment.c" "$sdk/src/resource.c" -o "$out/replay" -lpthread
 LLVM_PROFILE_FILE="$out/replay.profraw" "$out/replay" "$inputs" >/dev/null
 "$profdata" merge -sparse "$out/replay.profraw" -o "$out/replay.profdata"
 "$cov" report "$out/replay" -instr-profile="$out/replay.profdata" "$sdk/src/reader.c"

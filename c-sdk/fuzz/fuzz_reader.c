@@ -13,7 +13,9 @@
  * report, no hang":
  *   - the work is bounded: every record counted (read, corrupt or unknown)
  *     consumed at least 8 bytes of the input;
- *   - a second drain finds nothing: the first left every slot consistent.
+ *   - a second drain finds nothing: the first left every slot consistent;
+ *   - (1.1) the RESOURCE record is counted corrupt exactly when it is refused,
+ *     and a valid one yields no more attributes than it declares.
  *
  * Built by run-fuzz.sh with clang -fsanitize=fuzzer,address,undefined, and,
  * with WEFT_FUZZ_REPLAY, into a plain program that runs the corpus through
@@ -22,6 +24,7 @@
 #define _GNU_SOURCE
 #include <weft/weft_reader.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +100,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         weft_stats_t stats;
         weft_reader_native_stats(&reader, &stats);
         sink += stats.spans_committed;
+        /* 1.1: the Resource, validated at open, and the header and slot words */
+        weft_resource_view_t resource;
+        const int resource_rc = weft_reader_resource(&reader, &resource);
+        if ((resource_rc == -EBADMSG) != (reader.counters.corrupt_resource == 1)) {
+            abort(); /* an invalid Resource is counted, a valid or absent one is not */
+        }
+        if (resource_rc == 0) {
+            weft_item_cursor_t cursor = {0};
+            weft_item_view_t item;
+            size_t attrs = 0;
+            while (weft_resource_item_next(&resource, &cursor, &item)) {
+                touch(item.key, item.key_length);
+                if (item.tag == WEFT_ABI_ITEM_ATTR_STRING) {
+                    touch(item.string_value, item.string_length);
+                }
+                if (++attrs > resource.attr_count) {
+                    abort(); /* validation counted exactly attr_count attributes */
+                }
+            }
+        }
+        weft_segment_status_t status;
+        weft_reader_status(&reader, &status);
+        sink += status.unacknowledged_bytes + status.dropped_shutdown;
         weft_reader_close(&reader);
     } else {
         sink += strlen(error);

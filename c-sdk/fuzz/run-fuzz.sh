@@ -32,7 +32,7 @@ if ! command -v "$cc" >/dev/null; then
 fi
 flags=(-std=c11 -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
   -fno-sanitize-recover=all -I"$sdk/include" -I"$sdk/src")
-sources=("$here/fuzz_reader.c" "$sdk/src/reader.c" "$sdk/src/segment.c")
+sources=("$here/fuzz_reader.c" "$sdk/src/reader.c" "$sdk/src/segment.c" "$sdk/src/resource.c")
 if ! "$cc" "${flags[@]}" "${sources[@]}" -o "$out/fuzz_reader" -lpthread 2>"$out/build.log"; then
   if grep -q -e 'libclang_rt.fuzzer' -e 'fsanitize=fuzzer' "$out/build.log"; then
     cat "$out/build.log" >&2

@@ -185,13 +185,13 @@ int weft_config_from_env(weft_config_t *config) {
         }
         uint64_t stride = ((uint64_t)WEFT_ABI_SLOT_HEADER_SIZE + (uint64_t)config->stack_depth * config->frame_size +
                            config->ring_size + 4095u) & ~(uint64_t)4095u;
-        if (n < WEFT_ABI_HEADER_SIZE + stride) {
+        if (n < WEFT_HEADER_AREA + stride) {
             snprintf(weft_error, sizeof weft_error,
                      "weft: WEFT_SEGMENT_SIZE=%s does not hold one thread's slot (%llu bytes)", v,
-                     (unsigned long long)(WEFT_ABI_HEADER_SIZE + stride));
+                     (unsigned long long)(WEFT_HEADER_AREA + stride));
             return -EINVAL;
         }
-        uint64_t slots = (n - WEFT_ABI_HEADER_SIZE) / stride;
+        uint64_t slots = (n - WEFT_HEADER_AREA) / stride;
         config->max_threads = (uint32_t)(slots > 65536 ? 65536 : slots);
     }
     if ((v = getenv("OTEL_TRACES_SAMPLER")) != NULL && v[0] != '\0' &&

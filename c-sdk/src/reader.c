@@ -184,6 +184,66 @@ int weft_item_next(const weft_span_view_t *span, weft_item_cursor_t *cursor, wef
     }
 }
 
+/* ------------------------------------------------------------- resource */
+
+int weft_resource_validate(const uint8_t *record, size_t length, weft_resource_view_t *out) {
+    memset(out, 0, sizeof *out);
+    if (length < WEFT_ABI_RESOURCE_FIXED_SIZE || length > WEFT_ABI_RESOURCE_MAX) {
+        return -EBADMSG;
+    }
+    weft_abi_record_header_t header;
+    memcpy(&header, record, sizeof header);
+    if (header.length != length || header.type != WEFT_ABI_RECORD_RESOURCE ||
+        header.fixed_size < WEFT_ABI_RESOURCE_FIXED_SIZE || header.fixed_size > length) {
+        return -EBADMSG;
+    }
+    const uint16_t attr_count = weft_get_u16(record + WEFT_ABI_RESOURCE_ATTR_COUNT_OFFSET);
+    out->items = record + header.fixed_size;
+    out->items_length = length - header.fixed_size;
+    /* The items rules of a span: every length in bounds, attributes well formed, as many as declared;
+     * any other tag is skipped by its length (a Resource has no events or status). */
+    uint32_t attrs = 0;
+    size_t p = 0;
+    while (p < out->items_length) {
+        if (out->items_length - p < 4) {
+            return -EBADMSG;
+        }
+        const uint8_t *item = out->items + p;
+        const uint16_t item_length = weft_get_u16(item + 2);
+        if (item_length < 4 || item_length > out->items_length - p) {
+            return -EBADMSG;
+        }
+        if (weft_is_attr_tag(item[0])) {
+            if (!weft_attr_item_ok(item, item_length)) {
+                return -EBADMSG;
+            }
+            attrs++;
+        }
+        p += item_length;
+    }
+    if (attrs != attr_count) {
+        return -EBADMSG;
+    }
+    out->attr_count = attr_count;
+    out->dropped_attr_count = weft_get_u16(record + WEFT_ABI_RESOURCE_DROPPED_ATTR_COUNT_OFFSET);
+    return 0;
+}
+
+int weft_resource_item_next(const weft_resource_view_t *resource, weft_item_cursor_t *cursor, weft_item_view_t *out) {
+    weft_span_view_t items;
+    memset(&items, 0, sizeof items);
+    items.items = resource->items;
+    items.items_length = resource->items_length;
+    for (;;) {
+        int more = weft_item_next(&items, cursor, out);
+        cursor->event_attrs_left = 0; /* no events in a Resource: every attribute is the Resource's */
+        if (more == 0 || weft_is_attr_tag(out->tag)) {
+            out->in_event = false;
+            return more;
+        }
+    }
+}
+
 /* ----------------------------------------------------------------- open */
 
 /** How a reader holds the segment's bytes (weft_reader_t.storage). */
@@ -249,6 +309,33 @@ static int weft_check_header(const weft_abi_header_t *h, uint64_t magic, uint64_
     return 0;
 }
 
+/**
+ * 1.1: copy the RESOURCE record out of the header area and validate it (docs/shm-abi.md, validation table,
+ * "RESOURCE record"). Written before magic and never changed, but read once and kept: a shared mapping
+ * could change under a second look. An invalid one is counted once and not used.
+ */
+static void weft_reader_adopt_resource(weft_reader_t *r, uint32_t offset, uint32_t length, uint64_t header_size) {
+    r->resource_length = 0;
+    if (offset == 0 && length == 0) {
+        r->resource_rc = -ENOENT; /* a 1.0 writer, or none */
+        return;
+    }
+    weft_resource_view_t view;
+    if (offset < WEFT_ABI_HEADER_SIZE || offset % 8 != 0 || length < WEFT_ABI_RESOURCE_FIXED_SIZE ||
+        length > WEFT_ABI_RESOURCE_MAX || (uint64_t)offset + length > header_size ||
+        (uint64_t)offset + length > r->size) {
+        r->resource_rc = -EBADMSG;
+    } else {
+        memcpy(r->resource, r->base + offset, length);
+        r->resource_length = length;
+        r->resource_rc = weft_resource_validate((const uint8_t *)r->resource, length, &view);
+    }
+    if (r->resource_rc != 0) {
+        r->counters.corrupt_resource = 1;
+        r->resource_length = 0;
+    }
+}
+
 /** Validate the header of the bytes a reader now holds and take its geometry. */
 static int weft_reader_adopt(weft_reader_t *r, const char *name, char *error, size_t error_size) {
     r->header = (const weft_abi_header_t *)(const void *)r->base;
@@ -284,6 +371,7 @@ static int weft_reader_adopt(weft_reader_t *r, const char *name, char *error, si
     r->stack_depth = h.stack_depth;
     r->frame_size = h.frame_size;
     r->ring_capacity = h.ring_capacity;
+    weft_reader_adopt_resource(r, src->resource_offset, src->resource_length, h.header_size);
     return 0;
 }
 
@@ -500,16 +588,49 @@ size_t weft_reader_drain(weft_reader_t *r, weft_span_handler_t handler, void *cl
             }
             head += aligned;
         }
+        /* 1.1: what was read ends at head; release: a collector that takes over sees it (an exporter that
+         * acknowledges later would store head after its acknowledgement; this reader hands out synchronously) */
+        weft_store_release(&slot->read_position, head);
         /* release: we are done with everything before head; the producer may overwrite it */
         weft_store_release(&slot->head, head);
     }
     return delivered;
 }
 
+/** Frame `i` of a slot, validated into the reader's copy. @return 0 (a span), 1 (not a span), -1 (corrupt length). */
+static int weft_reader_frame(weft_reader_t *r, weft_abi_slot_t *slot, uint32_t i, uint32_t scope_count,
+                             weft_span_view_t *view) {
+    const uint8_t *frame = (const uint8_t *)slot + r->slot_header_size + (size_t)i * r->frame_size;
+    weft_abi_record_header_t header;
+    memcpy(&header, frame, sizeof header);
+    if (header.type != WEFT_ABI_RECORD_SPAN) {
+        return 1; /* an attached context, not a span */
+    }
+    if (header.length < sizeof header || header.length > r->frame_size) {
+        return -1;
+    }
+    uint8_t *copy = (uint8_t *)r->record;
+    memcpy(copy, frame, header.length);
+    /* unsampled frames carry no name; torn frames of a live writer fail here */
+    return weft_span_validate(copy, header.length, scope_count, view) == 0 ? 0 : 1;
+}
+
+/** The latest start or event time of a validated span. */
+static uint64_t weft_span_latest_time(const weft_span_view_t *view) {
+    uint64_t latest = view->fixed->start_unix_nanos;
+    weft_item_cursor_t cursor = {0};
+    weft_item_view_t item;
+    while (weft_item_next(view, &cursor, &item)) {
+        if (item.tag == WEFT_ABI_ITEM_EVENT && item.event_time_unix_nanos > latest) {
+            latest = item.event_time_unix_nanos;
+        }
+    }
+    return latest;
+}
+
 size_t weft_reader_open_spans(weft_reader_t *r, weft_span_handler_t handler, void *clientd) {
     size_t visited = 0;
     const uint32_t scope_count = weft_reader_scope_count(r);
-    uint8_t *copy = (uint8_t *)r->record;
     for (uint32_t s = 0; s < r->slot_count; s++) {
         weft_abi_slot_t *slot = weft_reader_slot(r, s);
         if (weft_load_acquire(&slot->state) != WEFT_ABI_SLOT_ACTIVE) {
@@ -521,24 +642,26 @@ size_t weft_reader_open_spans(weft_reader_t *r, weft_span_handler_t handler, voi
             r->counters.corrupt_records++;
             depth = r->stack_depth;
         }
+        /* First pass: the slot's last activity (1.1), from its last end and every open span's times. */
+        uint64_t last_activity = weft_load_relaxed(&slot->last_end_unix_nanos);
+        weft_span_view_t view;
         for (uint32_t i = 0; i < depth; i++) {
-            const uint8_t *frame = (const uint8_t *)slot + r->slot_header_size + (size_t)i * r->frame_size;
-            weft_abi_record_header_t header;
-            memcpy(&header, frame, sizeof header);
-            if (header.type != WEFT_ABI_RECORD_SPAN) {
-                continue; /* an attached context, not a span */
+            int rc = weft_reader_frame(r, slot, i, scope_count, &view);
+            if (rc < 0) {
+                r->counters.corrupt_records++; /* counted once, here */
+            } else if (rc == 0) {
+                uint64_t latest = weft_span_latest_time(&view);
+                last_activity = latest > last_activity ? latest : last_activity;
             }
-            if (header.length < sizeof header || header.length > r->frame_size) {
-                r->counters.corrupt_records++;
+        }
+        /* Second pass: deliver (each frame validated again: the copy buffer holds one record). */
+        for (uint32_t i = 0; i < depth; i++) {
+            if (weft_reader_frame(r, slot, i, scope_count, &view) != 0) {
                 continue;
-            }
-            memcpy(copy, frame, header.length);
-            weft_span_view_t view;
-            if (weft_span_validate(copy, header.length, scope_count, &view) != 0) {
-                continue; /* unsampled frames carry no name; torn frames of a live writer fail here */
             }
             view.slot = s;
             view.frame_index = i;
+            view.last_activity_unix_nanos = last_activity;
             visited++;
             if (handler != NULL) {
                 handler(&view, clientd);
@@ -578,4 +701,65 @@ void weft_reader_native_stats(const weft_reader_t *r, weft_stats_t *out) {
 
 bool weft_reader_creator_alive(const weft_reader_t *r) {
     return weft_creator_running(r->header);
+}
+
+/* ------------------------------------------------------------------ 1.1 */
+
+int weft_reader_resource(const weft_reader_t *r, weft_resource_view_t *out) {
+    memset(out, 0, sizeof *out);
+    if (r->resource_rc != 0) {
+        return r->resource_rc;
+    }
+    return weft_resource_validate((const uint8_t *)r->resource, r->resource_length, out);
+}
+
+bool weft_lease_owner_running(uint64_t lease_owner) {
+    return weft_lease_holder_running(lease_owner);
+}
+
+int weft_reader_slot_status(const weft_reader_t *r, uint32_t index, weft_slot_status_t *out) {
+    memset(out, 0, sizeof *out);
+    if (index >= r->slot_count) {
+        return -EINVAL;
+    }
+    weft_abi_slot_t *slot = weft_reader_slot(r, index);
+    out->state = weft_load_acquire(&slot->state);
+    out->generation = slot->generation;
+    out->tid = slot->tid;
+    out->depth = weft_load_acquire(&slot->depth);
+    out->head = weft_load_acquire(&slot->head);
+    out->read_position = weft_load_acquire(&slot->read_position);
+    out->tail = weft_load_acquire(&slot->tail);
+    out->read_position_valid = out->head <= out->read_position && out->read_position <= out->tail;
+    out->spans_committed = weft_load_relaxed(&slot->spans_committed);
+    out->dropped_ring_full = weft_load_relaxed(&slot->dropped_ring_full);
+    out->dropped_reentrant = weft_load_relaxed(&slot->dropped_reentrant);
+    out->dropped_too_deep = weft_load_relaxed(&slot->dropped_too_deep);
+    out->dropped_shutdown = weft_load_relaxed(&slot->dropped_shutdown);
+    out->last_end_unix_nanos = weft_load_relaxed(&slot->last_end_unix_nanos);
+    return 0;
+}
+
+void weft_reader_status(const weft_reader_t *r, weft_segment_status_t *out) {
+    memset(out, 0, sizeof *out);
+    weft_abi_header_t *h = (weft_abi_header_t *)(void *)r->base;
+    out->version_minor = h->version_minor;
+    out->state = weft_load_acquire(&h->state);
+    out->lease_owner = weft_load_acquire(&h->lease_owner);
+    out->lease_pid = (uint32_t)out->lease_owner;
+    out->lease_start_ticks_low = (uint32_t)(out->lease_owner >> 32);
+    out->lease_heartbeat_unix_nanos = weft_load_relaxed(&h->lease_heartbeat_unix_nanos);
+    out->lease_holder_running = weft_lease_holder_running(out->lease_owner);
+    out->fence = weft_load_acquire(&h->fence);
+    for (uint32_t s = 0; s < r->slot_count; s++) {
+        weft_slot_status_t slot;
+        weft_reader_slot_status(r, s, &slot);
+        out->dropped_shutdown += slot.dropped_shutdown;
+        if (slot.read_position_valid) {
+            out->unacknowledged_bytes += slot.read_position - slot.head;
+        } else if (slot.read_position != 0) {
+            /* outside [head, tail]: ignored, nothing counted possibly duplicated (0 is a 1.0 consumer's: none) */
+            out->bad_read_positions++;
+        }
+    }
 }

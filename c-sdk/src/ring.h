@@ -10,6 +10,12 @@
 
 /** Copy a finished record into the ring, or count it dropped. Never waits. */
 WEFT_INLINE void weft_commit(weft_thread_t *t, const weft_abi_span_t *record) {
+    /* 1.1 fence: once a collector (or weft_shutdown) closed it, spans are counted, not recorded. Relaxed: a
+     * span that ends just as the fence closes may still be recorded, and the final drain reads it. */
+    if (WEFT_UNLIKELY(weft_load_relaxed(t->fence) != WEFT_ABI_FENCE_OPEN)) {
+        weft_counter_inc(&t->slot->dropped_shutdown);
+        return;
+    }
     const uint32_t length = record->header.length;
     const uint64_t aligned = weft_align8(length);
     const uint64_t capacity = t->ring_mask + 1u;
@@ -37,8 +43,10 @@ WEFT_INLINE void weft_commit(weft_thread_t *t, const weft_abi_span_t *record) {
     memcpy(t->ring + index + aligned - 8, &zero, 8);
     memcpy(t->ring + index, record, length);
     weft_counter_inc(&t->slot->spans_committed);
+    /* 1.1: the slot's last activity, for the post-mortem end of the spans still open on it (same line as tail) */
+    weft_store_relaxed(&t->slot->last_end_unix_nanos, record->end_unix_nanos);
     t->tail += aligned;
-    /* release: publishes the record bytes (and the padding and the counter) written above */
+    /* release: publishes the record bytes (and the padding, the counter and last_end) written above */
     weft_store_release(&t->slot->tail, t->tail);
 }
 

@@ -4,12 +4,16 @@
  * The file is created owner-only (0600) with O_EXCL | O_NOFOLLOW, so it is
  * never opened through a symbolic link and never shared with another user.
  * Whatever is already at the path is judged without being opened unless it
- * is a regular file of ours (docs/shm-abi.md, "The file"): only a dead
- * creator's Weft segment is replaced; anything else -- a FIFO, socket,
- * device, directory, link, another user's file, a file that is not a Weft
- * segment -- is refused and left untouched.
+ * is a regular file of ours (docs/shm-abi.md, "The file"): a dead creator's
+ * Weft segment that was CLOSED or RECOVERED is replaced; one that was not
+ * (its process crashed or never shut down: its spans are still in it) is
+ * renamed to weft-<pid>.dead-<start ticks> for a recoverer, never deleted;
+ * anything else -- a FIFO, socket, device, directory, link, another user's
+ * file, a file that is not a Weft segment, a live process's segment -- is
+ * refused and left untouched.
  */
 #define _GNU_SOURCE
+#include "resource.h"
 #include "weft_internal.h"
 
 #include <errno.h>
@@ -144,14 +148,31 @@ static const char *weft_not_a_segment(const weft_abi_header_t *h, ssize_t header
     return NULL;
 }
 
+/** What weft_judge_existing found: a segment that may go, and how. */
+typedef struct weft_existing {
+    bool keep;                    /* not CLOSED or RECOVERED: rename it for a recoverer, never delete it */
+    uint32_t creator_pid;
+    uint64_t creator_start_ticks;
+    dev_t dev;
+    ino_t ino;
+} weft_existing_t;
+
+/** Whether the header says this very process made it (a re-init after weft_shutdown). */
+static bool weft_made_by_us(const weft_abi_header_t *h) {
+    uint64_t ticks;
+    return h->creator_pid == (uint32_t)getpid() && weft_read_start_ticks((int)getpid(), &ticks) == 0 &&
+           ticks == h->creator_start_ticks;
+}
+
 /**
  * Something is at `path` already. It is judged without side effects: through an O_PATH descriptor first (a
  * FIFO is not opened, so nothing blocks; a device is not opened, so nothing acts), and only a regular file of
- * ours with mode 0600 is opened (O_NONBLOCK) and its header read. Nothing but a dead creator's Weft segment
- * may be replaced; whatever else is there is left exactly as it was.
- * @return 0 if it is a dead creator's segment; -EAGAIN if it vanished (create again); a refusal otherwise.
+ * ours with mode 0600 is opened (O_NONBLOCK) and its header read. Nothing but a Weft segment whose creator
+ * is gone (or is this process, and closed it) may make way; whatever else is there is left exactly as it was.
+ * @return 0 if it may make way (`*found` says whether it must be kept); -EAGAIN if it vanished (create
+ *   again); a refusal otherwise.
  */
-static int weft_judge_existing(const char *path, char *error, size_t error_size) {
+static int weft_judge_existing(const char *path, weft_existing_t *found, char *error, size_t error_size) {
     int probe = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (probe < 0) {
         int e = errno;
@@ -207,8 +228,78 @@ static int weft_judge_existing(const char *path, char *error, size_t error_size)
                  path, problem);
         return -EEXIST;
     }
-    if (weft_creator_running(&header)) {
+    const uint32_t state = header.state;
+    const bool finished = state == WEFT_ABI_SEGMENT_CLOSED || state == WEFT_ABI_SEGMENT_RECOVERED;
+    if (weft_creator_running(&header) && !(finished && weft_made_by_us(&header))) {
         snprintf(error, error_size, "weft: %s is the live segment of another process; set WEFT_SHM_NAME", path);
+        return -EEXIST;
+    }
+    found->keep = !finished;
+    found->creator_pid = header.creator_pid;
+    found->creator_start_ticks = header.creator_start_ticks;
+    found->dev = now.st_dev;
+    found->ino = now.st_ino;
+    return 0;
+}
+
+/** rename without replacing: renameat2(RENAME_NOREPLACE), or link + unlink where the file system lacks it. */
+static int weft_rename_noreplace(const char *from, const char *to) {
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0) {
+        return 0;
+    }
+    if (errno != EINVAL && errno != ENOSYS) {
+        return -errno;
+    }
+    if (link(from, to) != 0) {
+        return -errno;
+    }
+    return unlink(from) == 0 || errno == ENOENT ? 0 : -errno;
+}
+
+/**
+ * Move a dead creator's unrecovered segment out of the way, keeping its data: to
+ * <dir>/weft-<creator pid>.dead-<creator start ticks> (then -1, -2, ... if that name is taken).
+ * @return 0; -EAGAIN if the path no longer held that file; a refusal otherwise.
+ */
+static int weft_keep_dead_segment(const char *path, const weft_existing_t *found, char *error, size_t error_size) {
+    char dir[WEFT_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL) {
+        snprintf(dir, sizeof dir, ".");
+    } else {
+        *slash = '\0';
+    }
+    char target[WEFT_PATH_MAX];
+    int rc = -EEXIST;
+    for (int attempt = 0; attempt < 100 && rc == -EEXIST; attempt++) {
+        int n = attempt == 0 ? snprintf(target, sizeof target, "%s/weft-%u.dead-%llu", dir, found->creator_pid,
+                                        (unsigned long long)found->creator_start_ticks)
+                             : snprintf(target, sizeof target, "%s/weft-%u.dead-%llu-%d", dir, found->creator_pid,
+                                        (unsigned long long)found->creator_start_ticks, attempt);
+        if (n < 0 || (size_t)n >= sizeof target) {
+            snprintf(error, error_size, "weft: cannot keep the dead segment %s: its new name is too long", path);
+            return -ENAMETOOLONG;
+        }
+        rc = weft_rename_noreplace(path, target);
+    }
+    if (rc == -ENOENT) {
+        return -EAGAIN;
+    }
+    if (rc != 0) {
+        snprintf(error, error_size,
+                 "weft: %s holds the unrecovered spans of process %u, which is gone, and cannot be moved aside to "
+                 "%s (%s): refusing to replace it; run `weft recover`, or set WEFT_SHM_NAME",
+                 path, found->creator_pid, target, strerror(-rc));
+        return rc;
+    }
+    /* The path could have been replaced between the judgement and the rename: what moved must be what was
+     * judged. If it is not, it goes back where it was (without replacing anything) and we refuse. */
+    struct stat moved;
+    if (stat(target, &moved) != 0 || moved.st_dev != found->dev || moved.st_ino != found->ino) {
+        (void)weft_rename_noreplace(target, path);
+        snprintf(error, error_size, "weft: %s changed while it was moved aside: refusing it; set WEFT_SHM_NAME",
+                 path);
         return -EEXIST;
     }
     return 0;
@@ -226,17 +317,26 @@ static int weft_open_exclusive(const char *path, char *error, size_t error_size)
             snprintf(error, error_size, "weft: cannot create %s: %s", path, strerror(e));
             return -e;
         }
-        int rc = weft_judge_existing(path, error, error_size);
+        weft_existing_t found;
+        int rc = weft_judge_existing(path, &found, error, error_size);
         if (rc == -EAGAIN) {
             continue;
         }
         if (rc != 0) {
             return rc;
         }
-        /* A dead creator's segment of ours: replaced, as before (issue 10 will want it kept for recovery). */
+        if (found.keep) {
+            /* A crash's spans (finished and open) are in it: kept under another name for a recoverer. */
+            rc = weft_keep_dead_segment(path, &found, error, error_size);
+            if (rc != 0 && rc != -EAGAIN) {
+                return rc;
+            }
+            continue;
+        }
+        /* CLOSED or RECOVERED: everything in it was drained or recovered; replaced. */
         if (unlink(path) != 0 && errno != ENOENT) {
             e = errno;
-            snprintf(error, error_size, "weft: cannot remove stale %s: %s", path, strerror(e));
+            snprintf(error, error_size, "weft: cannot remove the closed segment %s: %s", path, strerror(e));
             return -e;
         }
     }
@@ -261,7 +361,7 @@ int weft_segment_create(weft_segment_t *segment, const weft_config_t *config, ch
     const uint64_t stride = ((uint64_t)WEFT_ABI_SLOT_HEADER_SIZE + (uint64_t)config->stack_depth * config->frame_size +
                              config->ring_size + 4095u) &
                             ~(uint64_t)4095u;
-    const uint64_t size = WEFT_ABI_HEADER_SIZE + stride * config->max_threads;
+    const uint64_t size = WEFT_HEADER_AREA + stride * config->max_threads;
 
     int fd = weft_open_exclusive(segment->path, error, error_size);
     if (fd < 0) {
@@ -309,7 +409,7 @@ int weft_segment_create(weft_segment_t *segment, const weft_config_t *config, ch
     weft_abi_header_t *h = segment->header; /* the file is new, so all zero */
     h->version_major = WEFT_ABI_VERSION_MAJOR;
     h->version_minor = WEFT_ABI_VERSION_MINOR;
-    h->header_size = WEFT_ABI_HEADER_SIZE;
+    h->header_size = WEFT_HEADER_AREA;
     h->segment_size = size;
     h->byte_order_mark = WEFT_ABI_BYTE_ORDER_MARK;
     h->creator_pid = (uint32_t)pid;
@@ -321,7 +421,7 @@ int weft_segment_create(weft_segment_t *segment, const weft_config_t *config, ch
     h->created_unix_nanos = (uint64_t)now.tv_sec * UINT64_C(1000000000) + (uint64_t)now.tv_nsec;
     h->slot_count = config->max_threads;
     h->slot_header_size = WEFT_ABI_SLOT_HEADER_SIZE;
-    h->slots_offset = WEFT_ABI_HEADER_SIZE;
+    h->slots_offset = WEFT_HEADER_AREA;
     h->slot_stride = stride;
     h->stack_depth = config->stack_depth;
     h->frame_size = config->frame_size;
@@ -329,8 +429,15 @@ int weft_segment_create(weft_segment_t *segment, const weft_config_t *config, ch
     h->max_name_length = WEFT_MAX_NAME_LENGTH;
     h->max_key_length = WEFT_MAX_KEY_LENGTH;
     h->max_value_length = config->max_value_length;
+    /* 1.1: the Resource, in the header area after the header page (0/0 would say "none") */
+    weft_resource_inputs_t inputs;
+    static weft_resource_buffers_t buffers; /* under the init lock */
+    weft_resource_inputs_of_process(&inputs, &buffers);
+    h->resource_length = weft_resource_encode(segment->base + WEFT_ABI_RESOURCE_OFFSET, WEFT_ABI_RESOURCE_MAX,
+                                              &inputs, config->max_value_length);
+    h->resource_offset = WEFT_ABI_RESOURCE_OFFSET;
     weft_store_relaxed(&h->state, WEFT_ABI_SEGMENT_LIVE);
-    /* release: a reader that acquires magic sees every header field above */
+    /* release: a reader that acquires magic sees every header field above, and the Resource record */
     weft_store_release(&h->magic, WEFT_ABI_MAGIC);
     return 0;
 }
@@ -349,9 +456,33 @@ void weft_segment_publish_scope(weft_segment_t *segment, const struct weft_trace
     }
 }
 
-void weft_segment_close(weft_segment_t *segment) {
+bool weft_lease_holder_running(uint64_t lease_owner) {
+    if (lease_owner == 0) {
+        return false;
+    }
+    const pid_t pid = (pid_t)(uint32_t)lease_owner;
+    if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) {
+        return false;
+    }
+    uint64_t ticks;
+    if (weft_read_start_ticks((int)pid, &ticks) == 0 && (uint32_t)ticks != (uint32_t)(lease_owner >> 32)) {
+        return false; /* the pid was reused by another process */
+    }
+    return true;
+}
+
+bool weft_segment_close(weft_segment_t *segment) {
+    weft_abi_header_t *h = segment->header;
+    /* release: a writer that sees the fence counts what it ends as dropped_shutdown instead of recording it */
+    weft_store_release(&h->fence, (uint32_t)WEFT_ABI_FENCE_CLOSED);
     /* release: a reader that sees CLOSED has seen everything committed before it */
-    weft_store_release(&segment->header->state, WEFT_ABI_SEGMENT_CLOSED);
-    unlink(segment->path);
+    weft_store_release(&h->state, WEFT_ABI_SEGMENT_CLOSED);
+    /* A collector holding the lease drains what is left, then unlinks the file itself; with none (or a dead
+     * one), nobody else would. acquire: pairs with the collector's CAS of the lease. */
+    const bool collected = weft_lease_holder_running(weft_load_acquire(&h->lease_owner));
+    if (!collected) {
+        unlink(segment->path);
+    }
     /* The mapping stays: a thread racing with shutdown may still be writing into its ring. */
+    return !collected;
 }

@@ -87,6 +87,7 @@ bool weft_thread_bind(weft_thread_t *t) {
         slot->tid = t->tid;
         weft_read_thread_name(slot->thread_name);
         t->slot = slot;
+        t->fence = &seg->header->fence;
         t->frame_size = seg->frame_size;
         t->frame_shift = (uint32_t)__builtin_ctz(seg->frame_size);
         t->stack_depth = seg->stack_depth;

@@ -33,6 +33,7 @@ typedef struct weft_thread {
     const weft_runtime_t *rt;
     weft_abi_thread_ctx_t **otel_ctx; /* &otel_thread_ctx_v1 of this thread, taken once at bind */
     weft_abi_slot_t *slot;
+    const _Atomic uint32_t *fence; /* the segment header's fence (1.1), read at every span end */
     uint8_t *frames;
     uint8_t *ring;
 } weft_thread_t;

@@ -25,6 +25,8 @@
 #define WEFT_MAX_FRAME_SIZE 32768u
 #define WEFT_MAX_STACK_DEPTH 256u
 #define WEFT_PATH_MAX 4096
+/** Bytes before slot 0: the header page and the Resource record's page (ABI 1.1). */
+#define WEFT_HEADER_AREA WEFT_ABI_HEADER_SIZE_V1_1
 
 /** A mapped segment. Immutable after weft_segment_create returns. */
 typedef struct weft_segment {
@@ -76,7 +78,10 @@ extern WEFT_HIDDEN weft_global_t weft_global;
 /* segment.c */
 WEFT_HIDDEN int weft_segment_create(weft_segment_t *segment, const weft_config_t *config, char *error, size_t error_size);
 WEFT_HIDDEN void weft_segment_publish_scope(weft_segment_t *segment, const struct weft_tracer *tracer);
-WEFT_HIDDEN void weft_segment_close(weft_segment_t *segment);
+/** Fence, mark CLOSED, and unlink unless a running collector holds the lease. @return whether it unlinked. */
+WEFT_HIDDEN bool weft_segment_close(weft_segment_t *segment);
+/** Whether the collector named by a `lease_owner` word (start ticks low 32 bits << 32 | pid) still runs. */
+WEFT_HIDDEN bool weft_lease_holder_running(uint64_t lease_owner);
 WEFT_HIDDEN int weft_read_start_ticks(int pid, uint64_t *ticks);
 WEFT_HIDDEN int weft_read_boot_id(uint8_t out[16]);
 /** Whether the process that made a segment (pid, start time, boot) still runs. */

@@ -22,12 +22,14 @@ typedef struct weft_test_read {
     char error[256];
     uint64_t spans_read, corrupt, unknown;
     size_t open;
+    int resource_rc;           /* weft_reader_resource: 0, -ENOENT or -EBADMSG */
+    uint64_t corrupt_resource; /* counters.corrupt_resource */
 } weft_test_read_t;
 
 /**
  * 3 spans in one slot's ring -- "r0" with one attribute of every type, an event with one attribute and a
  * status message, then "r1" and "r2" with an int64 attribute -- and "open" still open in frame 0. Two slots,
- * 4 frames of 512 bytes, a 4096-byte ring: 4096 + 2 * 8192 bytes.
+ * 4 frames of 512 bytes, a 4096-byte ring: 8192 (header and Resource) + 2 * 8192 bytes.
  */
 static inline weft_test_image_t weft_test_image(void) {
     weft_config_t config = weft_test_config();
@@ -36,6 +38,9 @@ static inline weft_test_image_t weft_test_image(void) {
     config.frame_size = 512;
     config.ring_size = 4096;
     snprintf(config.shm_name, sizeof config.shm_name, "weft-image");
+    /* the Resource's items in a known order: service.name, process.pid, ... (rows address them by index) */
+    unsetenv("OTEL_SERVICE_NAME");
+    unsetenv("OTEL_RESOURCE_ATTRIBUTES");
     weft_tracer_t *tracer = weft_test_start(&config);
     weft_span_t *span = weft_span_begin(tracer, "r0", WEFT_SPAN_KIND_CLIENT);
     weft_span_set_string(span, "k", "v");
@@ -143,6 +148,32 @@ static inline uint8_t *weft_test_record_item(uint8_t *record, uint8_t tag, int n
     return NULL;
 }
 
+/** The RESOURCE record the writer put in the header area (1.1). */
+static inline uint8_t *weft_test_image_resource(const weft_test_image_t *image) {
+    return image->bytes + weft_test_image_header(image)->resource_offset;
+}
+
+/** The `nth` attribute item of the RESOURCE record, or NULL. */
+static inline uint8_t *weft_test_resource_item(uint8_t *resource, int nth) {
+    uint32_t length;
+    uint16_t fixed_size;
+    memcpy(&length, resource, 4);
+    memcpy(&fixed_size, resource + 6, 2);
+    uint32_t p = fixed_size;
+    for (; p + 4 <= length; nth--) {
+        uint16_t item_length;
+        memcpy(&item_length, resource + p + 2, 2);
+        if (nth == 0) {
+            return resource + p;
+        }
+        if (item_length < 4) {
+            return NULL;
+        }
+        p += item_length;
+    }
+    return NULL;
+}
+
 static inline void weft_test_put(void *at, uint64_t value, int width) {
     memcpy(at, &value, (size_t)width); /* little-endian, as the ABI */
 }
@@ -161,6 +192,9 @@ static inline weft_test_read_t weft_test_image_read(const weft_test_image_t *ima
         out.spans_read = r->counters.spans_read;
         out.corrupt = r->counters.corrupt_records;
         out.unknown = r->counters.unknown_records;
+        weft_resource_view_t view;
+        out.resource_rc = weft_reader_resource(r, &view);
+        out.corrupt_resource = r->counters.corrupt_resource;
         weft_reader_close(r);
     }
     weft_test_image_free(&copy);

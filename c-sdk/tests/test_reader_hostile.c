@@ -125,7 +125,7 @@ static void misaligned_slot_offsets_are_refused_before_any_slot_is_read(void) {
         int width;
         uint64_t value;
     } fields[] = {
-        {offsetof(weft_abi_header_t, slots_offset), 8, 4100},
+        {offsetof(weft_abi_header_t, slots_offset), 8, 8196},
         {offsetof(weft_abi_header_t, slot_header_size), 4, 516},
         {offsetof(weft_abi_header_t, slot_stride), 8, 8188},
     };

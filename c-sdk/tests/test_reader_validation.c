@@ -12,8 +12,8 @@
 
 #include <stddef.h>
 
-typedef enum { AT_HEADER, AT_SLOT, AT_RECORD0, AT_FRAME0, AT_ITEM } where_t;
-typedef enum { LIT, SIZE_PLUS, TAIL_PLUS, EUID_PLUS } value_kind_t;
+typedef enum { AT_HEADER, AT_SLOT, AT_RECORD0, AT_FRAME0, AT_ITEM, AT_RESOURCE, AT_RESOURCE_ITEM } where_t;
+typedef enum { LIT, SIZE_PLUS, TAIL_PLUS, EUID_PLUS, RESOURCE_LENGTH_PLUS, RESOURCE_ATTRS_PLUS } value_kind_t;
 
 typedef struct {
     where_t where;
@@ -26,11 +26,11 @@ typedef struct {
 } write_t;
 
 /* The image reads as: 3 spans from the ring, 1 open span in frame 0, nothing corrupt or unknown. */
-#define READ_ALL 0, 3, 0, 0, 1, NULL
-#define R0_CORRUPT 0, 2, 1, 0, 1, NULL /* record 0 dropped and counted, the other two read */
-#define RESYNC 0, 0, 1, 0, 1, NULL     /* the slot's records lost and counted once */
-#define REFUSED(e) (e), 0, 0, 0, 0, NULL
-#define REFUSED_BECAUSE(e, words) (e), 0, 0, 0, 0, (words) /* errno shared with other rules: these words name it */
+#define READ_ALL 0, 3, 0, 0, 1, NULL, 0
+#define R0_CORRUPT 0, 2, 1, 0, 1, NULL, 0 /* record 0 dropped and counted, the other two read */
+#define RESYNC 0, 0, 1, 0, 1, NULL, 0     /* the slot's records lost and counted once */
+#define REFUSED(e) (e), 0, 0, 0, 0, NULL, 0
+#define REFUSED_BECAUSE(e, words) (e), 0, 0, 0, 0, (words), 0 /* errno shared with other rules: these words name it */
 
 typedef struct {
     const char *rule;
@@ -39,6 +39,7 @@ typedef struct {
     uint64_t spans, corrupt, unknown;
     size_t open;
     const char *error_has; /* refusals whose errno other rules share: the words that name this rule */
+    int resource_rc;       /* 1.1: weft_reader_resource's verdict when the segment is read (0: valid) */
 } row_t;
 
 #define H(field, width, kind, v) {AT_HEADER, 0, 0, offsetof(weft_abi_header_t, field), width, kind, v}
@@ -46,6 +47,10 @@ typedef struct {
 #define REC(offset, width, v) {AT_RECORD0, 0, 0, offset, width, LIT, v}
 #define FRAME(offset, width, v) {AT_FRAME0, 0, 0, offset, width, LIT, v}
 #define ITEM(tag, nth, offset, width, v) {AT_ITEM, tag, nth, offset, width, LIT, v}
+#define RES(offset, width, kind, v) {AT_RESOURCE, 0, 0, offset, width, kind, v}
+#define RES_ITEM(nth, offset, width, v) {AT_RESOURCE_ITEM, 0, nth, offset, width, LIT, v}
+/* The Resource alone is refused (counted in corrupt_resource); the spans read as usual. */
+#define RESOURCE_BAD 0, 3, 0, 0, 1, NULL, -EBADMSG
 
 static const row_t rows[] = {
     {"baseline: the segment as written", {{0}}, READ_ALL},
@@ -59,10 +64,11 @@ static const row_t rows[] = {
     {"segment_size (16, u64) = file size - 8", {H(segment_size, 8, SIZE_PLUS, -8)}, REFUSED(-EBADMSG)},
     {"segment_size (16, u64) = file size + 8", {H(segment_size, 8, SIZE_PLUS, 8)}, REFUSED(-EBADMSG)},
     {"header_size (12, u32) = 3967", {H(header_size, 4, LIT, 3967)}, REFUSED(-EBADMSG)},
-    {"header_size (12, u32) = 3968 is accepted", {H(header_size, 4, LIT, 3968)}, READ_ALL},
-    {"header_size (12, u32) > slots_offset", {H(header_size, 4, LIT, 4104)}, REFUSED(-EBADMSG)},
-    {"slots_offset (80, u64) < header_size", {H(slots_offset, 8, LIT, 4088)}, REFUSED(-EBADMSG)},
-    {"slots_offset (80, u64) not a multiple of 8", {H(slots_offset, 8, LIT, 4100)}, REFUSED_BECAUSE(-EBADMSG, "multiples of 8")},
+    {"header_size (12, u32) = 3968 is accepted (the Resource at 4096 is then outside it)",
+     {H(header_size, 4, LIT, 3968)}, RESOURCE_BAD},
+    {"header_size (12, u32) > slots_offset", {H(header_size, 4, LIT, 8200)}, REFUSED(-EBADMSG)},
+    {"slots_offset (80, u64) < header_size", {H(slots_offset, 8, LIT, 8184)}, REFUSED(-EBADMSG)},
+    {"slots_offset (80, u64) not a multiple of 8", {H(slots_offset, 8, LIT, 8196)}, REFUSED_BECAUSE(-EBADMSG, "multiples of 8")},
     {"slots_offset (80, u64) beyond the file", {H(slots_offset, 8, SIZE_PLUS, 4096)}, REFUSED_BECAUSE(-EBADMSG, "do not fit")},
     {"slots_offset (80, u64) near 2^64", {H(slots_offset, 8, LIT, -8)}, REFUSED_BECAUSE(-EBADMSG, "do not fit")},
     {"slot_header_size (76, u32) = 504", {H(slot_header_size, 4, LIT, 504)}, REFUSED(-EBADMSG)},
@@ -89,10 +95,43 @@ static const row_t rows[] = {
     {"max_name_length (108, u16) any", {H(max_name_length, 2, LIT, 0)}, READ_ALL},
     {"dropped_no_slot (120, u64) any", {H(dropped_no_slot, 8, LIT, -1)}, READ_ALL},
     {"scope_count (116, u32) = 1000 is clamped to 16", {H(scope_count, 4, LIT, 1000)}, READ_ALL},
-    {"scope_count (116, u32) = 0: every scope_index is out of range", {H(scope_count, 4, LIT, 0)}, 0, 0, 3, 0, 0, NULL},
+    {"scope_count (116, u32) = 0: every scope_index is out of range", {H(scope_count, 4, LIT, 0)}, 0, 0, 3, 0, 0, NULL, 0},
+    /* ---- 1.1 header words: any value is read as given (what they mean is the collectors' business) */
+    {"lease_owner (128, u64) any", {H(lease_owner, 8, LIT, -1)}, READ_ALL},
+    {"lease_heartbeat_unix_nanos (136, u64) any", {H(lease_heartbeat_unix_nanos, 8, LIT, -1)}, READ_ALL},
+    {"fence (144, u32) any", {H(fence, 4, LIT, 7)}, READ_ALL},
+    {"state (28, u32) = 3 RECOVERED is accepted", {H(state, 4, LIT, WEFT_ABI_SEGMENT_RECOVERED)}, READ_ALL},
+    /* ---- 1.1 RESOURCE record location: a bad one is not used and counted; the segment is read */
+    {"resource_offset, resource_length (152, 156) = 0, 0: no Resource",
+     {H(resource_offset, 4, LIT, 0), H(resource_length, 4, LIT, 0)}, 0, 3, 0, 0, 1, NULL, -ENOENT},
+    {"resource_offset (152, u32) = 0 with a length", {H(resource_offset, 4, LIT, 0)}, RESOURCE_BAD},
+    {"resource_offset (152, u32) < 4096", {H(resource_offset, 4, LIT, 4088)}, RESOURCE_BAD},
+    {"resource_offset (152, u32) not a multiple of 8", {H(resource_offset, 4, LIT, 4100)}, RESOURCE_BAD},
+    {"resource_offset + resource_length > header_size", {H(resource_offset, 4, LIT, 8184)}, RESOURCE_BAD},
+    {"resource_offset (152, u32) near 2^32", {H(resource_offset, 4, LIT, 0xFFFFFFF8)}, RESOURCE_BAD},
+    {"resource_length (156, u32) = 0 with an offset", {H(resource_length, 4, LIT, 0)}, RESOURCE_BAD},
+    {"resource_length (156, u32) < 16", {H(resource_length, 4, LIT, 8)}, RESOURCE_BAD},
+    {"resource_length (156, u32) > 4096", {H(resource_length, 4, LIT, 4104)}, RESOURCE_BAD},
+    {"resource_length (156, u32) != the record's length", {H(resource_length, 4, RESOURCE_LENGTH_PLUS, 8)}, RESOURCE_BAD},
+    /* ---- 1.1 RESOURCE record (offsets from the record) */
+    {"RESOURCE length (0, u32) != resource_length", {RES(0, 4, RESOURCE_LENGTH_PLUS, -4)}, RESOURCE_BAD},
+    {"RESOURCE type (4, u16) = 1", {RES(4, 2, LIT, 1)}, RESOURCE_BAD},
+    {"RESOURCE fixed_size (6, u16) = 8", {RES(6, 2, LIT, 8)}, RESOURCE_BAD},
+    {"RESOURCE fixed_size (6, u16) > length", {RES(6, 2, LIT, 4000)}, RESOURCE_BAD},
+    {"RESOURCE fixed_size (6, u16) = 24: bytes 16..24 skipped, the items misread", {RES(6, 2, LIT, 24)}, RESOURCE_BAD},
+    {"RESOURCE attr_count (8, u16) one more than the items", {RES(8, 2, RESOURCE_ATTRS_PLUS, 1)}, RESOURCE_BAD},
+    {"RESOURCE attr_count (8, u16) one fewer than the items", {RES(8, 2, RESOURCE_ATTRS_PLUS, -1)}, RESOURCE_BAD},
+    {"RESOURCE dropped_attr_count (10, u16) any", {RES(10, 2, LIT, 65535)}, READ_ALL},
+    {"RESOURCE reserved (12, u32) any", {RES(12, 4, LIT, 0xFFFFFFFF)}, READ_ALL},
+    {"RESOURCE item length (+2, u16) < 4", {RES_ITEM(0, 2, 2, 3)}, RESOURCE_BAD},
+    {"RESOURCE item length (+2, u16) past the record", {RES_ITEM(1, 2, 2, 0xFFFF)}, RESOURCE_BAD},
+    {"RESOURCE attribute key_length (+4, u16) past the item", {RES_ITEM(0, 4, 2, 0xFFFF)}, RESOURCE_BAD},
+    {"RESOURCE int64 value (process.pid) not 8 bytes", {RES_ITEM(1, 2, 2, 20)}, RESOURCE_BAD},
+    {"RESOURCE item with an unknown tag (99): skipped, not an attribute",
+     {RES_ITEM(0, 0, 1, 99), RES(8, 2, RESOURCE_ATTRS_PLUS, -1)}, READ_ALL},
     /* ---- slot positions: resynchronise the slot, count 1 corrupt */
     {"head = tail, both misaligned: nothing to read",
-     {S(head, 8, TAIL_PLUS, 3), S(tail, 8, TAIL_PLUS, 3)}, 0, 0, 0, 0, 1, NULL},
+     {S(head, 8, TAIL_PLUS, 3), S(tail, 8, TAIL_PLUS, 3)}, 0, 0, 0, 0, 1, NULL, 0},
     {"head (256, u64) not a multiple of 8", {S(head, 8, LIT, 4)}, RESYNC},
     {"tail (128, u64) not a multiple of 8", {S(tail, 8, TAIL_PLUS, 4)}, RESYNC},
     {"tail (128, u64) < head", {S(head, 8, TAIL_PLUS, 8), S(tail, 8, TAIL_PLUS, 0)}, RESYNC},
@@ -102,16 +141,22 @@ static const row_t rows[] = {
     {"positions near 2^64, consistent: read as usual",
      {S(head, 8, LIT, -8192), S(tail, 8, TAIL_PLUS, -8192)}, READ_ALL},
     /* ---- slot frames */
-    {"depth (12, u32) > stack_depth: 1 corrupt, clamped", {S(depth, 4, LIT, 5)}, 0, 3, 1, 0, 1, NULL},
-    {"state (0, u32) not ACTIVE: frames not read", {S(state, 4, LIT, WEFT_ABI_SLOT_RELEASED)}, 0, 3, 0, 0, 0, NULL},
+    {"depth (12, u32) > stack_depth: 1 corrupt, clamped", {S(depth, 4, LIT, 5)}, 0, 3, 1, 0, 1, NULL, 0},
+    {"state (0, u32) not ACTIVE: frames not read", {S(state, 4, LIT, WEFT_ABI_SLOT_RELEASED)}, 0, 3, 0, 0, 0, NULL, 0},
+    /* ---- 1.1 slot words: read as given; a consumer starts at head whatever read_position says */
+    {"dropped_shutdown (168, u64) any", {S(dropped_shutdown, 8, LIT, -1)}, READ_ALL},
+    {"last_end_unix_nanos (176, u64) any", {S(last_end_unix_nanos, 8, LIT, -1)}, READ_ALL},
+    {"read_position (264, u64) inside [head, tail]", {S(read_position, 8, TAIL_PLUS, -8)}, READ_ALL},
+    {"read_position (264, u64) past tail: ignored", {S(read_position, 8, TAIL_PLUS, 4096)}, READ_ALL},
+    {"read_position (264, u64) not a multiple of 8: ignored", {S(read_position, 8, LIT, 3)}, READ_ALL},
     /* ---- record header in the ring */
     {"length (0, u32) = 0: framing lost", {REC(0, 4, 0)}, RESYNC},
     {"length (0, u32) = 7: framing lost", {REC(0, 4, 7)}, RESYNC},
     {"length (0, u32) = 0xFFFFFFFF: framing lost", {REC(0, 4, 0xFFFFFFFF)}, RESYNC},
     {"length (0, u32) = 0xFFFFFFF9 (align8 wraps in 32 bits): framing lost", {REC(0, 4, 0xFFFFFFF9)}, RESYNC},
     {"length (0, u32) past tail: framing lost", {REC(0, 4, 4000)}, RESYNC},
-    {"type (4, u16) = 99: unknown, skipped", {REC(4, 2, 99)}, 0, 2, 0, 1, 1, NULL},
-    {"type (4, u16) = 3 CONTEXT in a ring: unknown, skipped", {REC(4, 2, 3)}, 0, 2, 0, 1, 1, NULL},
+    {"type (4, u16) = 99: unknown, skipped", {REC(4, 2, 99)}, 0, 2, 0, 1, 1, NULL, 0},
+    {"type (4, u16) = 3 CONTEXT in a ring: unknown, skipped", {REC(4, 2, 3)}, 0, 2, 0, 1, 1, NULL, 0},
     {"type (4, u16) = 2 PADDING short of the ring's end: corrupt", {REC(4, 2, 2)}, R0_CORRUPT},
     /* ---- span fixed part */
     {"fixed_size (6, u16) = 79", {REC(6, 2, 79)}, R0_CORRUPT},
@@ -145,11 +190,11 @@ static const row_t rows[] = {
     {"unknown tag where an event attribute is due", {ITEM(3, 1, 0, 1, 99)}, R0_CORRUPT},
     {"unknown tag (99) elsewhere: skipped", {ITEM(32, 0, 0, 1, 99)}, READ_ALL},
     /* ---- frames (open spans): a failing frame is skipped, not counted, except its length */
-    {"frame type (4, u16) = 3 CONTEXT: not a span", {FRAME(4, 2, 3)}, 0, 3, 0, 0, 0, NULL},
-    {"frame length (0, u32) > frame_size: 1 corrupt", {FRAME(0, 4, 600)}, 0, 3, 1, 0, 0, NULL},
-    {"frame length (0, u32) < 8: 1 corrupt", {FRAME(0, 4, 4)}, 0, 3, 1, 0, 0, NULL},
-    {"frame span kind (36, u8) = 0: skipped", {FRAME(36, 1, 0)}, 0, 3, 0, 0, 0, NULL},
-    {"frame span end (56, u64) < start: skipped", {FRAME(56, 8, 1)}, 0, 3, 0, 0, 0, NULL},
+    {"frame type (4, u16) = 3 CONTEXT: not a span", {FRAME(4, 2, 3)}, 0, 3, 0, 0, 0, NULL, 0},
+    {"frame length (0, u32) > frame_size: 1 corrupt", {FRAME(0, 4, 600)}, 0, 3, 1, 0, 0, NULL, 0},
+    {"frame length (0, u32) < 8: 1 corrupt", {FRAME(0, 4, 4)}, 0, 3, 1, 0, 0, NULL, 0},
+    {"frame span kind (36, u8) = 0: skipped", {FRAME(36, 1, 0)}, 0, 3, 0, 0, 0, NULL, 0},
+    {"frame span end (56, u64) < start: skipped", {FRAME(56, 8, 1)}, 0, 3, 0, 0, 0, NULL, 0},
 };
 
 static uint8_t *target_of(const weft_test_image_t *image, const write_t *w) {
@@ -162,6 +207,11 @@ static uint8_t *target_of(const weft_test_image_t *image, const write_t *w) {
         uint8_t *item = weft_test_record_item(weft_test_image_record(image, 0), w->tag, w->nth);
         return item != NULL ? item + w->offset : NULL;
     }
+    case AT_RESOURCE: return weft_test_image_resource(image) + w->offset;
+    case AT_RESOURCE_ITEM: {
+        uint8_t *item = weft_test_resource_item(weft_test_image_resource(image), w->nth);
+        return item != NULL ? item + w->offset : NULL;
+    }
     }
     return NULL;
 }
@@ -170,6 +220,8 @@ static void every_row_of_the_validation_table(void) {
     weft_test_image_t image = weft_test_image();
     const uint64_t tail = weft_test_image_slot(&image)->tail;
     CHECK(tail > 0 && tail < 4096);
+    CHECK_EQ(weft_test_image_header(&image)->resource_offset, WEFT_ABI_RESOURCE_OFFSET);
+    CHECK(weft_test_image_resource(&image)[4] == WEFT_ABI_RECORD_RESOURCE);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const row_t *row = &rows[i];
         weft_test_image_t copy = weft_test_image_copy(&image);
@@ -182,6 +234,12 @@ static void every_row_of_the_validation_table(void) {
                 value += tail;
             } else if (w->kind == EUID_PLUS) {
                 value += geteuid();
+            } else if (w->kind == RESOURCE_LENGTH_PLUS) {
+                value += weft_test_image_header(&image)->resource_length;
+            } else if (w->kind == RESOURCE_ATTRS_PLUS) {
+                uint16_t attrs;
+                memcpy(&attrs, weft_test_image_resource(&image) + WEFT_ABI_RESOURCE_ATTR_COUNT_OFFSET, 2);
+                value += attrs;
             }
             uint8_t *at = target_of(&copy, w);
             CHECK(at != NULL);
@@ -201,6 +259,10 @@ static void every_row_of_the_validation_table(void) {
         }
         if (row->error_has != NULL) {
             CHECK(strstr(got.error, row->error_has) != NULL);
+        }
+        if (row->rc == 0) {
+            CHECK_EQ(got.resource_rc, row->resource_rc);
+            CHECK_EQ(got.corrupt_resource, row->resource_rc == -EBADMSG ? 1 : 0);
         }
         if (weft_test_failures != before) {
             fprintf(stderr, "  ^ row %zu: %s (error: %s)\n", i, row->rule, got.error);

@@ -1,9 +1,13 @@
 /*
  * test_segment.c - the segment file: header contents, mode 0600, refusal of
- * symbolic links, other users' files and loose permissions, replacement of a
- * stale segment, refusal of a live one, and the reader's header checks.
+ * symbolic links, other users' files and loose permissions, what happens to
+ * a dead creator's segment (kept under weft-<pid>.dead-<ticks> unless it was
+ * CLOSED or RECOVERED, also when the pid was reused), refusal of a live one,
+ * and the reader's header checks. One test per row of docs/shm-abi.md "The file".
  */
 #include "weft_test.h"
+
+#include "weft_internal.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -93,7 +97,9 @@ static void the_header_describes_the_segment(void) {
     const weft_abi_header_t *h = reader->header;
     CHECK(h->magic == WEFT_ABI_MAGIC);
     CHECK_EQ(h->version_major, 1);
-    CHECK_EQ(h->header_size, 4096);
+    CHECK_EQ(h->header_size, 8192);
+    CHECK_EQ(h->version_minor, 1);
+    CHECK_EQ(h->slots_offset, 8192);
     CHECK_EQ(h->segment_size, (uint64_t)st.st_size);
     CHECK_EQ(h->byte_order_mark, 0x01020304);
     CHECK_EQ(h->state, WEFT_ABI_SEGMENT_LIVE);
@@ -158,7 +164,7 @@ static void loose_permissions_are_refused(void) {
     unlink(path);
 }
 
-static void a_stale_segment_is_replaced_and_a_live_one_refused(void) {
+static void a_stale_segment_makes_way_and_a_live_one_is_refused(void) {
     weft_config_t config = named("weft-stale");
     char path[4096];
     path_of(&config, path, sizeof path);
@@ -181,7 +187,7 @@ static void a_stale_segment_is_replaced_and_a_live_one_refused(void) {
     weft_reader_close(reader);
     free(reader);
     weft_tracer_t *tracer;
-    CHECK_EQ(weft_init_with_config(&config, "weft-test", "1", &tracer), 0); /* replaced */
+    CHECK_EQ(weft_init_with_config(&config, "weft-test", "1", &tracer), 0); /* moved aside: see below */
     if (getenv("WEFT_TEST_EMULATOR") != NULL) {
         /* qemu-user emulates /proc/self/stat with a start time of its own, which differs from the
            kernel's /proc/<pid>/stat that another process reads: every creator looks replaced by a
@@ -294,6 +300,261 @@ static void a_regular_file_that_is_not_a_segment_is_refused_and_kept(void) {
     unlink(path);
 }
 
+/* ------------------------------------------------------ a dead creator's segment (ABI 1.1) */
+
+static bool under_emulator(const char *what) {
+    if (getenv("WEFT_TEST_EMULATOR") == NULL) {
+        return false;
+    }
+    printf("[ SKIP ] %s: under %s, /proc/self/stat's start time is emulated (docs/shm-abi.md)\n", what,
+           getenv("WEFT_TEST_EMULATOR"));
+    return true;
+}
+
+/** A child makes a segment at `config`, records `spans` finished spans and one open one, and dies without
+ *  weft_shutdown (as a crash would leave it). @return the child's pid. */
+static pid_t die_with_a_segment(const weft_config_t *config, int spans) {
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        weft_tracer_t *tracer;
+        if (weft_init_with_config(config, "weft-test", "1", &tracer) != 0) {
+            _exit(1);
+        }
+        for (int i = 0; i < spans; i++) {
+            weft_span_end(weft_span_begin(tracer, "finished", WEFT_SPAN_KIND_INTERNAL));
+        }
+        (void)weft_span_begin(tracer, "open-when-it-died", WEFT_SPAN_KIND_SERVER);
+        _exit(0);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return child;
+}
+
+static weft_abi_header_t header_of(const char *path) {
+    weft_abi_header_t h;
+    memset(&h, 0, sizeof h);
+    int fd = open(path, O_RDONLY);
+    CHECK(fd >= 0);
+    CHECK_EQ(pread(fd, &h, sizeof h, 0), (ssize_t)sizeof h);
+    close(fd);
+    return h;
+}
+
+static void patch(const char *path, size_t offset, const void *value, size_t width) {
+    int fd = open(path, O_RDWR);
+    CHECK(fd >= 0);
+    CHECK_EQ(pwrite(fd, value, width, (off_t)offset), (ssize_t)width);
+    close(fd);
+}
+
+/** The whole file, for byte-for-byte comparisons. */
+static uint8_t *bytes_of(const char *path, size_t *size) {
+    struct stat st;
+    *size = 0;
+    CHECK_EQ(stat(path, &st), 0);
+    if (stat(path, &st) != 0) {
+        return calloc(1, 1);
+    }
+    uint8_t *data = malloc((size_t)st.st_size);
+    int fd = open(path, O_RDONLY);
+    CHECK(fd >= 0 && data != NULL);
+    CHECK_EQ(pread(fd, data, (size_t)st.st_size, 0), st.st_size);
+    close(fd);
+    *size = (size_t)st.st_size;
+    return data;
+}
+
+static void dead_name(const weft_config_t *config, const weft_abi_header_t *h, const char *suffix, char *out,
+                      size_t size) {
+    snprintf(out, size, "%s/weft-%u.dead-%llu%s", config->shm_dir, h->creator_pid,
+             (unsigned long long)h->creator_start_ticks, suffix);
+}
+
+/** weft_init at `config` succeeds and the path then holds this process's new segment. */
+static void check_ours_now(const weft_config_t *config, const char *path) {
+    weft_tracer_t *tracer;
+    CHECK_EQ(weft_init_with_config(config, "weft-test", "1", &tracer), 0);
+    weft_abi_header_t h = header_of(path);
+    CHECK_EQ(h.creator_pid, getpid());
+    CHECK_EQ(h.state, WEFT_ABI_SEGMENT_LIVE);
+}
+
+static void a_dead_creators_unrecovered_segment_is_kept_under_its_dead_name(void) {
+    weft_config_t config = named("weft-crashed");
+    char path[4096];
+    path_of(&config, path, sizeof path);
+    unlink(path);
+    die_with_a_segment(&config, 3);
+    struct stat before;
+    CHECK_EQ(stat(path, &before), 0);
+    size_t size;
+    uint8_t *bytes = bytes_of(path, &size);
+    weft_abi_header_t dead = header_of(path);
+    CHECK_EQ(dead.state, WEFT_ABI_SEGMENT_LIVE);
+
+    check_ours_now(&config, path);
+    char kept[4200];
+    dead_name(&config, &dead, "", kept, sizeof kept);
+    struct stat after;
+    CHECK_EQ(stat(kept, &after), 0); /* moved (same inode), not copied, and every byte as it was */
+    CHECK_EQ(after.st_ino, before.st_ino);
+    size_t kept_size;
+    uint8_t *kept_bytes = bytes_of(kept, &kept_size);
+    CHECK_EQ(kept_size, size);
+    CHECK_MEM(kept_bytes, bytes, size);
+    weft_reader_t *reader = malloc(sizeof *reader);
+    char error[256];
+    CHECK_EQ(weft_reader_open_snapshot(reader, kept, error, sizeof error), 0);
+    CHECK_EQ(weft_reader_drain(reader, NULL, NULL), 3);
+    CHECK_EQ(weft_reader_open_spans(reader, NULL, NULL), 1);
+    weft_reader_close(reader);
+    free(reader);
+    free(bytes);
+    free(kept_bytes);
+    weft_shutdown();
+    CHECK(access(path, F_OK) != 0);
+    CHECK_EQ(access(kept, F_OK), 0); /* shutdown never touches it: it waits for a recoverer */
+    unlink(kept);
+}
+
+static void a_dead_segment_whose_pid_was_reused_by_this_process_is_kept(void) {
+    /* the default name weft-<pid>: a process that had our pid died and left its segment at our path */
+    weft_config_t mine = weft_test_config();
+    weft_config_t theirs = named("");
+    snprintf(theirs.shm_name, sizeof theirs.shm_name, "weft-%d", (int)getpid());
+    char path[4096];
+    path_of(&theirs, path, sizeof path);
+    unlink(path);
+    die_with_a_segment(&theirs, 2);
+    uint32_t our_pid = (uint32_t)getpid();
+    patch(path, offsetof(weft_abi_header_t, creator_pid), &our_pid, 4); /* it had our pid ... */
+    uint64_t our_ticks = 0;
+    CHECK_EQ(weft_read_start_ticks((int)getpid(), &our_ticks), 0);
+    const uint64_t its_ticks = our_ticks - 1; /* ... and started just before us: not us (set, not taken from the
+                                                 child: qemu-user emulates both processes' start times alike) */
+    patch(path, offsetof(weft_abi_header_t, creator_start_ticks), &its_ticks, 8);
+    weft_abi_header_t dead = header_of(path);
+    CHECK(dead.creator_start_ticks != our_ticks);
+    size_t size;
+    uint8_t *bytes = bytes_of(path, &size);
+
+    check_ours_now(&mine, path);
+    char kept[4200];
+    dead_name(&mine, &dead, "", kept, sizeof kept);
+    size_t kept_size;
+    uint8_t *kept_bytes = bytes_of(kept, &kept_size);
+    CHECK_EQ(kept_size, size);
+    CHECK_MEM(kept_bytes, bytes, size);
+    free(bytes);
+    free(kept_bytes);
+    weft_shutdown();
+    unlink(kept);
+}
+
+static void a_taken_dead_name_is_never_overwritten(void) {
+    weft_config_t config = named("weft-crashed-twice");
+    char path[4096];
+    path_of(&config, path, sizeof path);
+    unlink(path);
+    die_with_a_segment(&config, 1);
+    weft_abi_header_t dead = header_of(path);
+    char first[4200], second[4200];
+    dead_name(&config, &dead, "", first, sizeof first);
+    dead_name(&config, &dead, "-1", second, sizeof second);
+    write_file(first, "an earlier crash's file", 23);
+    path_state_t before = state_of(first);
+    check_ours_now(&config, path);
+    check_left_alone(first, &before);
+    weft_abi_header_t kept = header_of(second);
+    CHECK_EQ(kept.creator_pid, dead.creator_pid);
+    CHECK_EQ(kept.state, WEFT_ABI_SEGMENT_LIVE);
+    weft_shutdown();
+    unlink(first);
+    unlink(second);
+}
+
+static void a_dead_creators_closed_or_recovered_segment_is_replaced(void) {
+    static const uint32_t states[] = {WEFT_ABI_SEGMENT_CLOSED, WEFT_ABI_SEGMENT_RECOVERED};
+    for (size_t i = 0; i < 2; i++) {
+        weft_config_t config = named("weft-finished");
+        char path[4096];
+        path_of(&config, path, sizeof path);
+        unlink(path);
+        die_with_a_segment(&config, 1);
+        patch(path, offsetof(weft_abi_header_t, state), &states[i], 4);
+        weft_abi_header_t dead = header_of(path);
+        check_ours_now(&config, path);
+        char kept[4200];
+        dead_name(&config, &dead, "", kept, sizeof kept);
+        CHECK(access(kept, F_OK) != 0); /* nothing was left in it: nothing kept */
+        weft_shutdown();
+    }
+}
+
+static void our_own_closed_segment_is_replaced_by_our_next_init(void) {
+    /* a collector in this process holds the lease: weft_shutdown leaves the file to it, closed */
+    weft_config_t config = named("weft-reinit");
+    char path[4096];
+    path_of(&config, path, sizeof path);
+    unlink(path);
+    weft_test_start(&config);
+    uint64_t ticks = 0;
+    weft_read_start_ticks((int)getpid(), &ticks);
+    uint64_t lease = (ticks & 0xffffffffu) << 32 | (uint32_t)getpid();
+    patch(path, offsetof(weft_abi_header_t, lease_owner), &lease, 8);
+    weft_shutdown();
+    weft_abi_header_t closed = header_of(path);
+    CHECK_EQ(closed.state, WEFT_ABI_SEGMENT_CLOSED);
+    CHECK_EQ(closed.fence, WEFT_ABI_FENCE_CLOSED);
+    check_ours_now(&config, path); /* made by us and closed: replaced */
+    CHECK_EQ(header_of(path).lease_owner, 0);
+    weft_shutdown();
+    CHECK(access(path, F_OK) != 0);
+}
+
+static void another_live_processs_closed_segment_is_refused(void) {
+    if (under_emulator("another live process's closed segment")) {
+        return;
+    }
+    weft_config_t config = named("weft-closed-live");
+    char path[4096];
+    path_of(&config, path, sizeof path);
+    unlink(path);
+    int ready[2], done[2];
+    CHECK_EQ(pipe(ready), 0);
+    CHECK_EQ(pipe(done), 0);
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        weft_tracer_t *tracer;
+        if (weft_init_with_config(&config, "weft-test", "1", &tracer) != 0) {
+            _exit(1);
+        }
+        uint64_t ticks = 0;
+        weft_read_start_ticks((int)getpid(), &ticks);
+        uint64_t lease = (ticks & 0xffffffffu) << 32 | (uint32_t)getpid(); /* its own collector */
+        patch(path, offsetof(weft_abi_header_t, lease_owner), &lease, 8);
+        weft_shutdown();
+        char c = 1;
+        (void)!write(ready[1], &c, 1);
+        (void)!read(done[0], &c, 1);
+        _exit(0);
+    }
+    char c;
+    CHECK_EQ(read(ready[0], &c, 1), 1);
+    CHECK_EQ(header_of(path).state, WEFT_ABI_SEGMENT_CLOSED);
+    check_refused(&config, -EEXIST, "live segment of another process");
+    CHECK_EQ(write(done[1], &c, 1), 1);
+    int status;
+    waitpid(child, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(ready[0]), close(ready[1]), close(done[0]), close(done[1]);
+    unlink(path);
+}
+
 static void the_reader_refuses_what_is_not_a_segment(void) {
     char path[4096];
     weft_config_t config = weft_test_config();
@@ -338,13 +599,19 @@ int main(void) {
         TEST_CASE(a_symbolic_link_is_refused),
         TEST_CASE(another_users_file_is_refused),
         TEST_CASE(loose_permissions_are_refused),
-        TEST_CASE(a_stale_segment_is_replaced_and_a_live_one_refused),
+        TEST_CASE(a_stale_segment_makes_way_and_a_live_one_is_refused),
         TEST_CASE(a_fifo_at_the_path_is_refused_without_blocking),
         TEST_CASE(a_directory_at_the_path_is_refused),
         TEST_CASE(a_unix_socket_at_the_path_is_refused),
         TEST_CASE(a_device_node_at_the_path_is_refused),
         TEST_CASE(a_regular_file_that_is_not_a_segment_is_refused_and_kept),
         TEST_CASE(the_reader_refuses_what_is_not_a_segment),
+        TEST_CASE(a_dead_creators_unrecovered_segment_is_kept_under_its_dead_name),
+        TEST_CASE(a_dead_segment_whose_pid_was_reused_by_this_process_is_kept),
+        TEST_CASE(a_taken_dead_name_is_never_overwritten),
+        TEST_CASE(a_dead_creators_closed_or_recovered_segment_is_replaced),
+        TEST_CASE(our_own_closed_segment_is_replaced_by_our_next_init),
+        TEST_CASE(another_live_processs_closed_segment_is_refused),
     };
     return weft_test_run("segment", cases, sizeof cases / sizeof cases[0]);
 }

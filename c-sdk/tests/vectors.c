@@ -18,6 +18,7 @@
  * own uid at offset 36 (creator_uid), since it is not uid 1000.
  */
 #define _GNU_SOURCE
+#include "resource.h"
 #include "weft_internal.h"
 #include "weft/weft_reader.h"
 
@@ -123,7 +124,8 @@ static void emit_span(const weft_span_view_t *span, void *clientd) {
     const weft_abi_span_t *f = span->fixed;
     emit(o, "%s\n    {\n      \"slot\": %u,", list->count++ ? "," : "", span->slot);
     if (list->open) {
-        emit(o, " \"depthIndex\": %u,", span->frame_index);
+        emit(o, " \"depthIndex\": %u, \"lastActivityUnixNanos\": \"%" PRIu64 "\",", span->frame_index,
+             span->last_activity_unix_nanos);
     }
     emit(o, "\n      \"traceId\": ");
     emit_hex(o, f->ctx.trace_id, 16);
@@ -191,7 +193,10 @@ typedef struct vector {
     void (*corrupt)(uint8_t *base, const weft_abi_header_t *h);
     uint32_t ring_size;
     uint16_t max_value_length;
-    bool close; /* shut down cleanly (state CLOSED) or leave it live */
+    bool close; /* shut down cleanly (state CLOSED, fence closed) or leave it live */
+    const char *service_name;        /* the OTEL_SERVICE_NAME its Resource was made from, or NULL */
+    const char *resource_attributes; /* the OTEL_RESOURCE_ATTRIBUTES, or NULL */
+    void (*after_copy)(void);        /* once the bytes are taken: let threads that hold spans open go */
 } vector_t;
 
 static weft_reader_t reader; /* used while recording, to advance head where a scenario drains */
@@ -279,6 +284,101 @@ static void record_open_spans(weft_tracer_t *tracer) {
     /* never ended: the process "dies" here (state stays LIVE, creator 4242 is not running) */
 }
 
+/* ---- 1.1 scenarios */
+
+static weft_abi_slot_t *mapped_slot(uint32_t index) {
+    return (weft_abi_slot_t *)(void *)(reader.base + reader.slots_offset + (uint64_t)index * reader.slot_stride);
+}
+
+static pthread_t worker;
+static pthread_mutex_t worker_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t worker_cond = PTHREAD_COND_INITIALIZER;
+static int worker_stage; /* 1: its spans are recorded; 2: the segment was copied, it may end */
+
+static void worker_wait_for(int stage) {
+    pthread_mutex_lock(&worker_lock);
+    while (worker_stage < stage) {
+        pthread_cond_wait(&worker_cond, &worker_lock);
+    }
+    pthread_mutex_unlock(&worker_lock);
+}
+
+static void worker_reach(int stage) {
+    pthread_mutex_lock(&worker_lock);
+    worker_stage = stage;
+    pthread_cond_broadcast(&worker_cond);
+    pthread_mutex_unlock(&worker_lock);
+}
+
+static void *worker_with_open_spans(void *arg) {
+    weft_tracer_t *tracer = arg;
+    weft_testing_set_thread(2001, 0x5eed0003); /* slot 1 */
+    weft_span_t *step = weft_span_begin(tracer, "worker.step", WEFT_SPAN_KIND_INTERNAL);
+    weft_span_set_int64(step, "batch", 1);
+    weft_span_end(step);
+    weft_span_t *loop = weft_span_begin(tracer, "worker.loop", WEFT_SPAN_KIND_CONSUMER);
+    weft_span_set_string(loop, "queue", "jobs");
+    weft_span_t *io = weft_span_begin(tracer, "worker.io", WEFT_SPAN_KIND_CLIENT);
+    weft_span_set_int64(io, "fd", 7);
+    worker_reach(1);
+    worker_wait_for(2); /* the "crash" is the copy taken now: both spans are open in it */
+    weft_span_end(io);
+    weft_span_end(loop);
+    return NULL;
+}
+
+static void release_worker(void) {
+    worker_reach(2);
+    pthread_join(worker, NULL);
+    worker_stage = 0;
+}
+
+static void record_dead_with_open_spans(weft_tracer_t *tracer) {
+    /* slot 0: two spans read and acknowledged by a collector (head moved) ... */
+    for (int i = 1; i <= 2; i++) {
+        weft_span_t *span = weft_span_begin(tracer, i == 1 ? "handled-1" : "handled-2", WEFT_SPAN_KIND_SERVER);
+        weft_span_set_int64(span, "seq", i);
+        weft_span_end(span);
+    }
+    drain_now();
+    /* ... two read and handed to its exporter, never acknowledged: [head, read_position) ... */
+    for (int i = 1; i <= 2; i++) {
+        weft_span_t *span = weft_span_begin(tracer, i == 1 ? "unacked-1" : "unacked-2", WEFT_SPAN_KIND_SERVER);
+        weft_span_set_int64(span, "seq", 2 + i);
+        weft_span_end(span);
+    }
+    weft_abi_slot_t *slot0 = mapped_slot(0);
+    weft_store_release(&slot0->read_position, weft_load_acquire(&slot0->tail));
+    /* ... by a collector (pid 4343) that died holding the lease ... */
+    weft_abi_header_t *h = (weft_abi_header_t *)(void *)reader.base;
+    weft_store_release(&h->lease_owner, (UINT64_C(98765) << 32) | 4343u);
+    weft_store_relaxed(&h->lease_heartbeat_unix_nanos, UINT64_C(1700000000000004500));
+    /* ... one nobody read ... */
+    weft_span_t *unread = weft_span_begin(tracer, "unread-1", WEFT_SPAN_KIND_INTERNAL);
+    weft_span_set_int64(unread, "seq", 5);
+    weft_span_end(unread);
+    /* ... and two open when the process died, the inner one with an event after its start */
+    weft_span_t *request = weft_span_begin(tracer, "request", WEFT_SPAN_KIND_SERVER);
+    weft_span_set_string(request, "http.route", "/checkout");
+    weft_span_t *charge = weft_span_begin(tracer, "charge", WEFT_SPAN_KIND_CLIENT);
+    weft_attr_t attempt[] = {WEFT_ATTR_I64("attempt", 2)};
+    weft_span_add_event(charge, "retry", attempt, 1);
+    /* slot 1: a worker thread with one finished span and two open */
+    pthread_create(&worker, NULL, worker_with_open_spans, tracer);
+    worker_wait_for(1);
+}
+
+static void record_fenced(weft_tracer_t *tracer) {
+    /* a clean exit: two spans recorded, then a collector closes the fence and two more end after it */
+    weft_span_end(weft_span_begin(tracer, "before-the-fence-1", WEFT_SPAN_KIND_INTERNAL));
+    weft_span_t *open = weft_span_begin(tracer, "open-across-the-fence", WEFT_SPAN_KIND_SERVER);
+    weft_span_end(weft_span_begin(tracer, "before-the-fence-2", WEFT_SPAN_KIND_INTERNAL));
+    weft_abi_header_t *h = (weft_abi_header_t *)(void *)reader.base;
+    weft_store_release(&h->fence, (uint32_t)WEFT_ABI_FENCE_CLOSED);
+    weft_span_end(weft_span_begin(tracer, "after-the-fence", WEFT_SPAN_KIND_INTERNAL));
+    weft_span_end(open);
+}
+
 static uint8_t *ring_of(uint8_t *base, const weft_abi_header_t *h, uint32_t slot) {
     return base + h->slots_offset + (uint64_t)slot * h->slot_stride + h->slot_header_size +
            (uint64_t)h->stack_depth * h->frame_size;
@@ -359,27 +459,50 @@ static const vector_t vectors[] = {
     {"basic", "every field: nested spans, all four attribute types, events with and without attributes, "
               "ERROR and OK status, a remote parent, an attached JVM parent, a value cut at a UTF-8 boundary, "
               "a span ended by its thread's exit (on slot 1)",
-     record_basic, NULL, 4096, 16, true},
+     record_basic, NULL, 4096, 16, true, NULL, NULL, NULL},
     {"wrap", "a ring that wrapped: 9 records read, then a padding record and 2 records at the start of the ring",
-     record_wrap, NULL, 1024, 1024, true},
+     record_wrap, NULL, 1024, 1024, true, NULL, NULL, NULL},
     {"overflow", "a full ring: 9 records kept, 6 spans dropped and counted (droppedRingFull)", record_overflow, NULL,
-     1024, 1024, true},
+     1024, 1024, true, NULL, NULL, NULL},
     {"open-spans", "a crashed writer: state LIVE, creator not running, two spans open in the frames (with an "
                    "attached context between them) and one finished span in the ring",
-     record_open_spans, NULL, 4096, 1024, false},
+     record_open_spans, NULL, 4096, 1024, false, NULL, NULL, NULL},
     {"corrupt-attr-count", "basic with the second record's attr_count wrong: that record alone is dropped",
-     record_basic, corrupt_attr_count, 4096, 16, true},
+     record_basic, corrupt_attr_count, 4096, 16, true, NULL, NULL, NULL},
     {"corrupt-bool", "basic with a bool attribute byte of 2: that record alone is dropped", record_basic,
-     corrupt_bool, 4096, 16, true},
+     corrupt_bool, 4096, 16, true, NULL, NULL, NULL},
     {"corrupt-length", "basic with the fourth record's length far past the tail: the rest of slot 0 is skipped",
-     record_basic, corrupt_length, 4096, 16, true},
+     record_basic, corrupt_length, 4096, 16, true, NULL, NULL, NULL},
     {"unknown-type", "basic with the third record's type 99: skipped by its length and counted", record_basic,
-     corrupt_type, 4096, 16, true},
+     corrupt_type, 4096, 16, true, NULL, NULL, NULL},
     {"corrupt-positions", "wrap with slot 0's tail 10 capacities past its head: the slot is resynchronised",
-     record_wrap, corrupt_positions, 1024, 1024, true},
-    {"bad-magic", "not a weft segment: refused", record_overflow, corrupt_magic, 1024, 1024, true},
-    {"bad-version", "ABI major version 2: refused", record_overflow, corrupt_version, 1024, 1024, true},
-    {"bad-sizes", "slot_count larger than the file: refused", record_overflow, corrupt_sizes, 1024, 1024, true},
+     record_wrap, corrupt_positions, 1024, 1024, true, NULL, NULL, NULL},
+    {"bad-magic", "not a weft segment: refused", record_overflow, corrupt_magic, 1024, 1024, true, NULL, NULL, NULL},
+    {"bad-version", "ABI major version 2: refused", record_overflow, corrupt_version, 1024, 1024, true, NULL, NULL, NULL},
+    {"bad-sizes", "slot_count larger than the file: refused", record_overflow, corrupt_sizes, 1024, 1024, true, NULL, NULL, NULL},
+    {.name = "dead-with-open-spans",
+     .description = "ABI 1.1, a crashed writer (state LIVE, creator 4242 not running) with its Resource (from "
+                    "OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, one pair malformed): on slot 0, 2 spans "
+                    "acknowledged (before head), 2 read but not acknowledged ([head, read_position), a dead "
+                    "collector's lease), 1 unread, and 2 spans open (the inner with an event); on slot 1, 1 "
+                    "finished and 2 open. Readers find 4 spans in the rings and 4 open spans with their slot's "
+                    "last activity",
+     .record = record_dead_with_open_spans,
+     .ring_size = 4096,
+     .max_value_length = 1024,
+     .close = false,
+     .service_name = "checkout",
+     .resource_attributes = "deployment.environment.name=staging, service.version = 2.4.1,team=pay%2Cments,"
+                            "broken-pair,region=eu%2Dwest%2D1",
+     .after_copy = release_worker},
+    {.name = "fenced",
+     .description = "ABI 1.1, a clean exit: 2 spans recorded, then the fence closed and 2 spans ended after it "
+                    "(counted in droppedShutdown, not recorded); state CLOSED",
+     .record = record_fenced,
+     .ring_size = 4096,
+     .max_value_length = 1024,
+     .close = true,
+     .service_name = "fenced-app"},
 };
 
 /* ------------------------------------------------------------ record */
@@ -404,7 +527,23 @@ static int copy_file_bytes(const char *path, uint8_t **data, size_t *length) {
     return n == (ssize_t)*length ? 0 : -EIO;
 }
 
-static void fix_identity(uint8_t *base) {
+/** The Resource a vector's process "had": fixed, so the files are reproducible (its environment per vector). */
+static void fix_resource(uint8_t *base, const vector_t *v) {
+    weft_abi_header_t *h = (weft_abi_header_t *)(void *)base;
+    const weft_resource_inputs_t inputs = {
+        .service_name = v->service_name,
+        .resource_attributes = v->resource_attributes,
+        .pid = FIXED_PID,
+        .executable_name = "vector-app",
+        .executable_path = "/opt/weft-vectors/bin/vector-app",
+        .host_name = "vector-host",
+    };
+    h->resource_length = weft_resource_encode(base + WEFT_ABI_RESOURCE_OFFSET, WEFT_ABI_RESOURCE_MAX, &inputs,
+                                              h->max_value_length);
+}
+
+static void fix_identity(uint8_t *base, const vector_t *v) {
+    fix_resource(base, v);
     weft_abi_header_t *h = (weft_abi_header_t *)(void *)base;
     h->creator_pid = FIXED_PID;
     h->creator_uid = FIXED_UID;
@@ -452,23 +591,28 @@ static generated_t generate(const vector_t *v, const char *work_dir) {
         exit(1);
     }
     v->record(tracer);
-    weft_reader_close(&reader);
 
     generated_t g = {0};
     if (copy_file_bytes(path, &g.seg, &g.seg_length) != 0) {
         fprintf(stderr, "weft-vectors: cannot read %s\n", path);
         exit(1);
     }
+    if (v->after_copy != NULL) {
+        v->after_copy();
+    }
+    weft_reader_close(&reader);
+
     if (v->close) {
         weft_shutdown(); /* CLOSED is written into the mapping; the copy gets it below */
         weft_abi_header_t *h = (weft_abi_header_t *)(void *)g.seg;
         h->state = WEFT_ABI_SEGMENT_CLOSED;
+        h->fence = WEFT_ABI_FENCE_CLOSED;
     } else {
         /* a crash: leave everything as it is, but let this process go on to the next vector */
         weft_shutdown();
         ((weft_abi_header_t *)(void *)g.seg)->state = WEFT_ABI_SEGMENT_LIVE;
     }
-    fix_identity(g.seg);
+    fix_identity(g.seg, v);
     if (v->corrupt != NULL) {
         v->corrupt(g.seg, (const weft_abi_header_t *)(const void *)g.seg);
     }
@@ -498,11 +642,30 @@ static generated_t generate(const vector_t *v, const char *work_dir) {
         return g;
     }
     const weft_abi_header_t *h = reader.header;
-    static const char *states[] = {"INITIALIZING", "LIVE", "CLOSED"};
+    static const char *states[] = {"INITIALIZING", "LIVE", "CLOSED", "RECOVERED"};
     emit(o, ",\n  \"rejected\": false,\n  \"header\": {\n    \"versionMajor\": %u, \"versionMinor\": %u, \"state\": \"%s\",",
-         h->version_major, h->version_minor, h->state <= 2 ? states[h->state] : "?");
+         h->version_major, h->version_minor, h->state <= 3 ? states[h->state] : "?");
     emit(o, "\n    \"creatorPid\": %u, \"slotCount\": %u, \"stackDepth\": %u, \"frameSize\": %u, \"ringCapacity\": %u,",
          h->creator_pid, h->slot_count, h->stack_depth, h->frame_size, h->ring_capacity);
+    weft_segment_status_t status;
+    weft_reader_status(&reader, &status);
+    emit(o, "\n    \"headerSize\": %u, \"fence\": %u, \"leaseOwner\": \"%" PRIu64 "\", \"leasePid\": %u,"
+            " \"leaseHeartbeatUnixNanos\": \"%" PRIu64 "\",",
+         h->header_size, status.fence, status.lease_owner, status.lease_pid, status.lease_heartbeat_unix_nanos);
+    weft_resource_view_t resource;
+    if (weft_reader_resource(&reader, &resource) == 0) {
+        emit(o, "\n    \"resource\": { \"droppedAttributes\": %u, \"attributes\": [", resource.dropped_attr_count);
+        weft_item_cursor_t cursor = {0};
+        weft_item_view_t item;
+        int n = 0;
+        while (weft_resource_item_next(&resource, &cursor, &item)) {
+            emit(o, "%s\n      ", n++ ? "," : "");
+            emit_attr(o, &item);
+        }
+        emit(o, "\n    ] },");
+    } else {
+        emit(o, "\n    \"resource\": null,");
+    }
     emit(o, "\n    \"scopes\": [");
     for (uint32_t i = 0; i < h->scope_count && i < WEFT_ABI_MAX_SCOPES; i++) {
         emit(o, "%s { \"name\": ", i ? "," : "");
@@ -519,7 +682,15 @@ static generated_t generate(const vector_t *v, const char *work_dir) {
         emit(o, "%s ", s ? "," : "");
         emit_string(o, name, strnlen(name, sizeof slot->thread_name));
     }
-    emit(o, " ]\n  },\n  \"spans\": [");
+    emit(o, " ],\n    \"slots\": [");
+    for (uint32_t s = 0; s < h->slot_count; s++) {
+        weft_slot_status_t slot;
+        weft_reader_slot_status(&reader, s, &slot);
+        emit(o, "%s\n      { \"head\": \"%" PRIu64 "\", \"readPosition\": \"%" PRIu64 "\", \"tail\": \"%" PRIu64
+                "\", \"lastEndUnixNanos\": \"%" PRIu64 "\", \"droppedShutdown\": %" PRIu64 " }",
+             s ? "," : "", slot.head, slot.read_position, slot.tail, slot.last_end_unix_nanos, slot.dropped_shutdown);
+    }
+    emit(o, "\n    ]\n  },\n  \"spans\": [");
     span_list_t list = {.o = o};
     weft_reader_drain(&reader, emit_span, &list);
     emit(o, "%s],\n  \"openSpans\": [", list.count ? "\n  " : "");
@@ -529,11 +700,13 @@ static generated_t generate(const vector_t *v, const char *work_dir) {
     weft_reader_native_stats(&reader, &stats);
     emit(o, "%s],\n  \"counters\": {\n    \"spansCommitted\": %" PRIu64 ", \"droppedRingFull\": %" PRIu64
             ", \"droppedReentrant\": %" PRIu64 ", \"droppedTooDeep\": %" PRIu64 ", \"droppedNoSlot\": %" PRIu64
-            ",\n    \"spansRead\": %" PRIu64 ", \"corruptRecords\": %" PRIu64 ", \"unknownRecords\": %" PRIu64
-            "\n  }\n}\n",
+            ", \"droppedShutdown\": %" PRIu64 ",\n    \"unacknowledgedBytes\": %" PRIu64
+            ", \"spansRead\": %" PRIu64 ", \"corruptRecords\": %" PRIu64 ", \"unknownRecords\": %" PRIu64
+            ", \"corruptResource\": %" PRIu64 "\n  }\n}\n",
          open_list.count ? "\n  " : "", stats.spans_committed, stats.dropped_ring_full, stats.dropped_reentrant,
-         stats.dropped_too_deep, stats.dropped_no_slot, reader.counters.spans_read, reader.counters.corrupt_records,
-         reader.counters.unknown_records);
+         stats.dropped_too_deep, stats.dropped_no_slot, status.dropped_shutdown, status.unacknowledged_bytes,
+         reader.counters.spans_read, reader.counters.corrupt_records, reader.counters.unknown_records,
+         reader.counters.corrupt_resource);
     weft_reader_close(&reader);
     unlink(copy_path);
     return g;

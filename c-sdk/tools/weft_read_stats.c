@@ -7,7 +7,8 @@
  *
  *   weft-read-stats [--adopt] FILE
  *
- * The file is read into a private copy (never mapped, never written).
+ * Strictly read-only: the file is opened O_RDONLY and read into a private
+ * copy (never mapped, never written; c-sdk/tests/test_tools_readonly.c).
  * --adopt treats the bytes as a segment this process created at this size,
  * as the fuzz target does (c-sdk/fuzz/fuzz_reader.c): the file's owner and
  * mode are not checked, and the copy gets our euid at creator_uid (offset
@@ -15,7 +16,10 @@
  * Every other field is validated as given.
  *
  * Output (one line; exit 0 whether or not the segment was refused):
- *   {"rejected":false,"spansRead":N,"openSpans":N,"corruptRecords":N,"unknownRecords":N}
+ *   {"rejected":false,"spansRead":N,"openSpans":N,"corruptRecords":N,"unknownRecords":N,
+ *    "corruptResource":0|1,"droppedShutdown":N,"unacknowledgedBytes":N}
+ * (the last three are ABI 1.1: an invalid RESOURCE record, spans ended after the fence, and the bytes
+ * in [head, read_position) of every slot, read before the drain)
  *   {"rejected":true,"errno":"EBADMSG","reason":"..."}
  * Exit 1 if --adopt cannot read the file, 2 on a usage error.
  */
@@ -119,11 +123,15 @@ int main(int argc, char **argv) {
         free(data);
         return 0;
     }
+    weft_segment_status_t status;
+    weft_reader_status(&reader, &status); /* before the drain moves the copy's positions */
     weft_reader_drain(&reader, NULL, NULL);
     size_t open = weft_reader_open_spans(&reader, NULL, NULL);
     printf("{\"rejected\":false,\"spansRead\":%" PRIu64 ",\"openSpans\":%zu,\"corruptRecords\":%" PRIu64
-           ",\"unknownRecords\":%" PRIu64 "}\n",
-           reader.counters.spans_read, open, reader.counters.corrupt_records, reader.counters.unknown_records);
+           ",\"unknownRecords\":%" PRIu64 ",\"corruptResource\":%" PRIu64 ",\"droppedShutdown\":%" PRIu64
+           ",\"unacknowledgedBytes\":%" PRIu64 "}\n",
+           reader.counters.spans_read, open, reader.counters.corrupt_records, reader.counters.unknown_records,
+           reader.counters.corrupt_resource, status.dropped_shutdown, status.unacknowledged_bytes);
     weft_reader_close(&reader);
     free(data);
     return 0;

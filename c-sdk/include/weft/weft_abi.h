@@ -1,5 +1,5 @@
 /*
- * weft_abi.h - the shared-memory segment layout (ABI version 1.0).
+ * weft_abi.h - the shared-memory segment layout (ABI version 1.1).
  *
  * This header describes bytes, not behaviour: every structure that lives in
  * the segment, with its offsets pinned by static assertions. docs/shm-abi.md
@@ -39,7 +39,7 @@
 /** "WEFTSHM" followed by a zero byte, read as a little-endian u64. */
 #define WEFT_ABI_MAGIC UINT64_C(0x004D485354464557)
 #define WEFT_ABI_VERSION_MAJOR 1
-#define WEFT_ABI_VERSION_MINOR 0 /* becomes 1 when the writer implements every 1.1 field (docs/shm-abi.md) */
+#define WEFT_ABI_VERSION_MINOR 1 /* 1.1: lease, fence, Resource, last_end, read_position (docs/shm-abi.md) */
 /** Written as a native u32; a reader that sees other bytes has the wrong byte order. */
 #define WEFT_ABI_BYTE_ORDER_MARK UINT32_C(0x01020304)
 
