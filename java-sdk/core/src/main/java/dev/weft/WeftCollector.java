@@ -2,7 +2,7 @@ package dev.weft;
 
 import dev.weft.internal.export.AutoConfiguredExport;
 import dev.weft.internal.CollectorEngine;
-import dev.weft.internal.Counters;
+import dev.weft.internal.CounterSnapshot;
 import dev.weft.internal.segment.NativeCounts;
 import dev.weft.internal.SelfMetrics;
 import dev.weft.internal.recovery.StartupRecovery;
@@ -127,18 +127,18 @@ public final class WeftCollector implements AutoCloseable {
   }
 
   /**
-   * A snapshot of the counters. The native ones are as the collector thread last read them from
-   * the segment (after every pass that found records, and at least every segment poll interval):
-   * this method never reads the shared memory itself, so a segment file truncated under the
-   * mapping cannot fault the caller.
+   * One consistent snapshot of the counters, as the collector thread last read them together
+   * (after every pass that found records, and at least every segment poll interval; after
+   * close, as they are now): this method never reads the shared memory itself, so a segment
+   * file truncated under the mapping cannot fault the caller.
    */
   public WeftStats stats() {
-    Counters c = engine.counters();
-    NativeCounts n = engine.nativeCounts();
-    return new WeftStats(n.spansCommitted, c.spansDrained(), c.spansExported(),
-        c.exportFailures(), c.queueOverflow(), c.corruptRecords(), c.unknownRecords(),
-        n.droppedRingFull, n.droppedReentrant, n.droppedTooDeep, n.droppedNoSlot,
-        c.lastExportError(), c.lastExportErrorEpochMillis());
+    CounterSnapshot c = engine.snapshot();
+    NativeCounts n = c.natives;
+    return new WeftStats(n.spansCommitted, c.drained, c.exported, c.exportFailures,
+        c.queueOverflow, c.corrupt, c.unknown, n.droppedRingFull, n.droppedReentrant,
+        n.droppedTooDeep, n.droppedNoSlot, n.droppedShutdown, c.redelivered, c.exportRetries,
+        c.lastExportError, c.lastExportErrorEpochMillis);
   }
 
   /**

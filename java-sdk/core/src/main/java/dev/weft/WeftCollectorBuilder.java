@@ -36,6 +36,11 @@ public final class WeftCollectorBuilder {
   public static final long DEFAULT_CLOSE_TIMEOUT_MILLIS = 1_000;
   /** While the segment does not exist, look for it this often, in milliseconds: {@value}. */
   public static final long DEFAULT_SEGMENT_POLL_MILLIS = 100;
+  /**
+   * At close, after fencing this process's own segment, its ACTIVE slots' tails must be stable
+   * this many milliseconds before the final drain: {@value}.
+   */
+  public static final long DEFAULT_SHUTDOWN_GRACE_MILLIS = 50;
   /** Idle strategy: busy-spin iterations after the last work: {@value}. */
   public static final int DEFAULT_IDLE_MAX_SPINS = 20;
   /** Idle strategy: {@link Thread#yield()} iterations after the spins: {@value}. */
@@ -60,6 +65,9 @@ public final class WeftCollectorBuilder {
   private Duration idleMinPark = Duration.ofNanos(DEFAULT_IDLE_MIN_PARK_MICROS * 1000);
   private Duration idleMaxPark = Duration.ofMillis(DEFAULT_IDLE_MAX_PARK_MILLIS);
   private boolean dropWhenQueueFull;
+  private Duration shutdownGracePeriod = Duration.ofMillis(DEFAULT_SHUTDOWN_GRACE_MILLIS);
+  private Duration exportRetryMaxBackoff =
+      Duration.ofMillis(dev.weft.internal.export.ExportPipeline.DEFAULT_RETRY_MAX_BACKOFF_MILLIS);
   private boolean registerShutdownHook = true;
   @Nullable private Boolean recoveryEnabled;
   @Nullable private Path recoveryDirectory;
@@ -182,6 +190,30 @@ public final class WeftCollectorBuilder {
     return this;
   }
 
+  /**
+   * At close (and JVM shutdown), the segment of this process's own libweft is fenced (spans
+   * ended from then on are counted in {@link WeftStats#droppedShutdown()}, not recorded); the
+   * final drain starts once the tails of its active threads' rings have been stable this long.
+   * Default {@value #DEFAULT_SHUTDOWN_GRACE_MILLIS} ms; it counts against the close timeout.
+   */
+  public WeftCollectorBuilder setShutdownGracePeriod(Duration shutdownGracePeriod) {
+    checkArgument(!shutdownGracePeriod.isNegative(), "shutdownGracePeriod must not be negative");
+    this.shutdownGracePeriod = shutdownGracePeriod;
+    return this;
+  }
+
+  /**
+   * A failed export is retried (nothing read is dropped while the collector runs) after a wait
+   * doubling from 100 ms up to this. Default {@value
+   * dev.weft.internal.export.ExportPipeline#DEFAULT_RETRY_MAX_BACKOFF_MILLIS} ms.
+   */
+  public WeftCollectorBuilder setExportRetryMaxBackoff(Duration exportRetryMaxBackoff) {
+    checkArgument(exportRetryMaxBackoff.toMillis() >= 100,
+        "exportRetryMaxBackoff must be at least 100 ms");
+    this.exportRetryMaxBackoff = exportRetryMaxBackoff;
+    return this;
+  }
+
   /** Whether a JVM shutdown hook closes the collector. Default true. */
   public WeftCollectorBuilder setRegisterShutdownHook(boolean registerShutdownHook) {
     this.registerShutdownHook = registerShutdownHook;
@@ -282,6 +314,8 @@ public final class WeftCollectorBuilder {
     settings.idleMaxYields = idleMaxYields;
     settings.idleMinParkNanos = idleMinPark.toNanos();
     settings.idleMaxParkNanos = idleMaxPark.toNanos();
+    settings.shutdownGraceNanos = shutdownGracePeriod.toNanos();
+    settings.retryMaxBackoffNanos = exportRetryMaxBackoff.toNanos();
     CollectorEngine engine = new CollectorEngine(settings, "weft-collector");
     try {
       engine.attachNow();

@@ -13,7 +13,15 @@ import javax.annotation.concurrent.Immutable;
  * ({@link #droppedRingFull()}, {@link #droppedReentrant()}, {@link #droppedTooDeep()},
  * {@link #droppedNoSlot()}); every committed span is drained ({@link #spansDrained()}) or counted
  * corrupt; every drained span is exported ({@link #spansExported()}), failed
- * ({@link #exportFailures()}) or dropped on a full queue ({@link #queueOverflow()}).
+ * ({@link #exportFailures()}) or dropped on a full queue ({@link #queueOverflow()}). A failed
+ * export is retried ({@link #exportRetries()} counts the spans of each failed attempt); only at
+ * close are spans given up. Spans re-read after a collector died ({@link #redelivered()}) are
+ * drained and exported again: they may have arrived before. Spans ended after a clean exit's
+ * fence are dropped natively ({@link #droppedShutdown()}).
+ *
+ * <p>One consistent snapshot: the counters are read together by the collector thread, so
+ * {@code spansExported + exportFailures <= spansDrained <= spansCommitted} in every snapshot. It
+ * is as of the collector's last pass (at most a segment poll interval old).
  */
 @Immutable
 public final class WeftStats {
@@ -28,12 +36,16 @@ public final class WeftStats {
   private final long droppedReentrant;
   private final long droppedTooDeep;
   private final long droppedNoSlot;
+  private final long droppedShutdown;
+  private final long redelivered;
+  private final long exportRetries;
   @Nullable private final String lastExportError;
   private final long lastExportErrorEpochMillis;
 
   WeftStats(long spansCommitted, long spansDrained, long spansExported, long exportFailures,
       long queueOverflow, long corruptRecords, long unknownRecords, long droppedRingFull,
-      long droppedReentrant, long droppedTooDeep, long droppedNoSlot,
+      long droppedReentrant, long droppedTooDeep, long droppedNoSlot, long droppedShutdown,
+      long redelivered, long exportRetries,
       @Nullable String lastExportError, long lastExportErrorEpochMillis) {
     this.spansCommitted = spansCommitted;
     this.spansDrained = spansDrained;
@@ -46,6 +58,9 @@ public final class WeftStats {
     this.droppedReentrant = droppedReentrant;
     this.droppedTooDeep = droppedTooDeep;
     this.droppedNoSlot = droppedNoSlot;
+    this.droppedShutdown = droppedShutdown;
+    this.redelivered = redelivered;
+    this.exportRetries = exportRetries;
     this.lastExportError = lastExportError;
     this.lastExportErrorEpochMillis = lastExportErrorEpochMillis;
   }
@@ -65,7 +80,10 @@ public final class WeftStats {
     return spansExported;
   }
 
-  /** Spans in exports that failed (after the exporter's retries), or not exported by close. */
+  /**
+   * Spans given up: not exported by the close deadline (queued, or in exports that failed or
+   * went unanswered). While the collector runs, failed exports are retried, not given up.
+   */
   public long exportFailures() {
     return exportFailures;
   }
@@ -105,6 +123,24 @@ public final class WeftStats {
     return droppedNoSlot;
   }
 
+  /** Spans the native side dropped because they ended after a clean exit fenced recording. */
+  public long droppedShutdown() {
+    return droppedShutdown;
+  }
+
+  /**
+   * Spans read again after an earlier collector read them but died (or was stopped) before their
+   * export was acknowledged: exported again, they may arrive twice. Nothing else duplicates.
+   */
+  public long redelivered() {
+    return redelivered;
+  }
+
+  /** Spans in export attempts that failed and were retried (each failed attempt counts). */
+  public long exportRetries() {
+    return exportRetries;
+  }
+
   /**
    * The latest export failure: the exporter's error (e.g. the gRPC status), or that no answer
    * came within the close timeout; empty if no export has failed.
@@ -125,7 +161,8 @@ public final class WeftStats {
         + ", queueOverflow=" + queueOverflow + ", corrupt=" + corruptRecords
         + ", unknown=" + unknownRecords + ", droppedRingFull=" + droppedRingFull
         + ", droppedReentrant=" + droppedReentrant + ", droppedTooDeep=" + droppedTooDeep
-        + ", droppedNoSlot=" + droppedNoSlot
+        + ", droppedNoSlot=" + droppedNoSlot + ", droppedShutdown=" + droppedShutdown
+        + ", redelivered=" + redelivered + ", exportRetries=" + exportRetries
         + (lastExportError == null ? "" : ", lastExportError=" + lastExportError) + "}";
   }
 }

@@ -28,9 +28,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Export failures are not silent: the first is logged once (endpoint, error, what to check),
- * recorded in {@link WeftStats#lastExportError()} with its time, counted; the recovery is
- * logged once; a new failure after it is logged again.
+ * Export failures are not silent and lose nothing: the first is logged once (endpoint, error,
+ * what to check), recorded in {@link WeftStats#lastExportError()} with its time, counted as
+ * retried, and the spans are exported once the exporter works again; the recovery is logged
+ * once; a new failure after it is logged again; what is still unexported at close is given up
+ * and counted.
  */
 class ExportFailureReportingTest {
   @TempDir Path dir;
@@ -94,19 +96,26 @@ class ExportFailureReportingTest {
       for (int i = 1; i <= 3; i++) {
         writer.append(0, SpanRecordBuilder.span().spanId(i).build());
         int expected = i;
-        await().until(() -> collector.stats().exportFailures() == expected);
+        await().until(() -> collector.stats().exportRetries() >= expected);
       }
       WeftStats stats = collector.stats();
       assertThat(stats.lastExportError()).hasValue("IOException: Connection refused");
       assertThat(stats.lastExportErrorEpochMillis()).isBetween(before,
           System.currentTimeMillis());
+      assertThat(stats.exportFailures()).as("retried, not given up").isZero();
+      assertThat(writer.head(0)).as("not acknowledged: the ring keeps them").isZero();
 
       exporter.down.set(false);
       writer.append(0, SpanRecordBuilder.span().spanId(10).build());
-      await().until(() -> collector.stats().spansExported() == 1);
+      await().until(() -> collector.stats().spansExported() == 4);
+      assertThat(writer.head(0)).isEqualTo(writer.tail(0));
       exporter.down.set(true);
+      long retried = collector.stats().exportRetries();
       writer.append(0, SpanRecordBuilder.span().spanId(11).build());
-      await().until(() -> collector.stats().exportFailures() == 4);
+      await().until(() -> collector.stats().exportRetries() > retried);
+      closeWhileOpen(collector);
+      assertThat(collector.stats().exportFailures()).as("given up at close").isEqualTo(1);
+      assertThat(collector.stats().spansExported()).isEqualTo(4);
     } finally {
       logger.removeHandler(handler);
       writer.close();
@@ -120,6 +129,12 @@ class ExportFailureReportingTest {
     List<String> infos = records.stream().filter(r -> r.getLevel() == Level.INFO)
         .map(LogRecord::getMessage).collect(Collectors.toList());
     assertThat(infos).hasSize(1);
-    assertThat(infos.get(0)).contains("http://127.0.0.1:9 works again (3 spans failed");
+    assertThat(infos.get(0)).contains("http://127.0.0.1:9 works again (")
+        .contains("spans retried in all)");
+  }
+
+  /** Closes the collector inside its try-with-resources (the second close does nothing). */
+  private static void closeWhileOpen(WeftCollector collector) {
+    collector.close();
   }
 }

@@ -112,7 +112,10 @@ class SegmentFileRaceTest {
       caller.join();
       // The last word: a valid segment with one more span; the collector must export it.
       int before = exporter.getFinishedSpanItems().size();
-      SegmentWriter last = fresh(path);
+      // Its creator runs (this process), so the collector stays attached to it.
+      SegmentWriter last = SegmentWriter.create(path);
+      last.registerScope("lib", "1.0");
+      last.claimSlot(0, 3, "native");
       last.append(0, SpanRecordBuilder.span().spanId(424242).build());
       await().atMost(Duration.ofSeconds(30)).until(() ->
           exporter.getFinishedSpanItems().stream()
@@ -137,7 +140,8 @@ class SegmentFileRaceTest {
   }
 
   private static SegmentWriter fresh(Path path) throws IOException {
-    SegmentWriter writer = SegmentWriter.create(path);
+    // A dead creator's: only such a segment is replaced by a successor at the same path.
+    SegmentWriter writer = SegmentWriter.create(path, new SegmentWriter.Layout().deadCreator());
     writer.registerScope("lib", "1.0");
     writer.claimSlot(0, 3, "native");
     return writer;

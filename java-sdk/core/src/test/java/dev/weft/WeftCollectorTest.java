@@ -201,8 +201,11 @@ class WeftCollectorTest {
       for (int i = 0; i < 7; i++) {
         writer.append(0, SpanRecordBuilder.span().build());
       }
-      await().until(() -> collector.stats().exportFailures() == 7);
+      await().until(() -> collector.stats().exportRetries() >= 7);
       assertThat(collector.stats().spansExported()).isZero();
+      assertThat(collector.stats().exportFailures()).as("retried while running").isZero();
+      closeWhileOpen(collector);
+      assertThat(collector.stats().exportFailures()).as("given up at close").isEqualTo(7);
     }
   }
 
@@ -246,7 +249,8 @@ class WeftCollectorTest {
               p -> p.getAttributes().get(AttributeKey.stringKey("weft.drop.reason")),
               LongPointData::getValue));
       assertThat(dropped).containsOnly(Map.entry("ring_full", 0L), Map.entry("reentrant", 4L),
-          Map.entry("too_deep", 5L), Map.entry("no_slot", 3L), Map.entry("queue_full", 0L));
+          Map.entry("too_deep", 5L), Map.entry("no_slot", 3L), Map.entry("shutdown", 0L),
+          Map.entry("queue_full", 0L));
       WeftStats stats = collector.stats();
       assertThat(stats.droppedNoSlot()).isEqualTo(3);
       assertThat(stats.droppedReentrant()).isEqualTo(4);
@@ -334,5 +338,10 @@ class WeftCollectorTest {
     public CompletableResultCode shutdown() {
       return CompletableResultCode.ofSuccess();
     }
+  }
+
+  /** Closes the collector inside its try-with-resources (the second close does nothing). */
+  private static void closeWhileOpen(WeftCollector collector) {
+    collector.close();
   }
 }

@@ -4,6 +4,7 @@ import dev.weft.internal.export.ExportPipeline;
 import dev.weft.internal.segment.Abi;
 import dev.weft.internal.segment.Faults;
 import dev.weft.internal.segment.InvalidSegmentException;
+import dev.weft.internal.segment.Lease;
 import dev.weft.internal.segment.NativeCounts;
 import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.internal.segment.Segment;
@@ -26,9 +27,12 @@ import javax.annotation.Nullable;
 import javax.annotation.concurrent.GuardedBy;
 
 /**
- * The collector thread: waits for the segment, drains every ring into the export pipeline with a
- * back-off idle strategy, re-attaches when the segment is replaced, and on close drains what is
- * left and exports it within a deadline.
+ * The collector thread: waits for the segment, takes its lease (one collector per segment,
+ * across processes), drains every ring into the export pipeline with a back-off idle strategy
+ * (ring space released only on acknowledgement), re-attaches when the segment is replaced,
+ * detaches at its end of data (closed, or its creator died), and on close fences the process's
+ * own segment, drains what is left, exports it within a deadline, then marks the segment closed
+ * and removes it.
  */
 public final class CollectorEngine {
   private static final Logger logger = Logger.getLogger(CollectorEngine.class.getName());
@@ -49,6 +53,15 @@ public final class CollectorEngine {
     public long idleMaxYields;
     public long idleMinParkNanos;
     public long idleMaxParkNanos;
+    /** At close: how long the ACTIVE slots' tails must be stable after the fence. */
+    public long shutdownGraceNanos = TimeUnit.MILLISECONDS.toNanos(50);
+    /** A lease holder silent for longer may be taken over. */
+    public long leaseTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(Lease.DEFAULT_TIMEOUT_MILLIS);
+    /** The longest wait before a failed export is retried. */
+    public long retryMaxBackoffNanos =
+        TimeUnit.MILLISECONDS.toNanos(ExportPipeline.DEFAULT_RETRY_MAX_BACKOFF_MILLIS);
+    /** Told when a dead creator's segment was drained to its end; null: left for recovery. */
+    @Nullable public SegmentEndListener segmentEndListener;
   }
 
   private final Path path;
@@ -60,6 +73,9 @@ public final class CollectorEngine {
   private long nextPeriodicTaskNanos = System.nanoTime();
   private final long segmentPollNanos;
   private final long closeTimeoutNanos;
+  private final long shutdownGraceNanos;
+  private final long leaseTimeoutNanos;
+  @Nullable private final SegmentEndListener segmentEndListener;
   private final Thread thread;
   private final CountDownLatch finished = new CountDownLatch(1);
   private final Object lock = new Object();
@@ -72,22 +88,47 @@ public final class CollectorEngine {
 
   @GuardedBy("lock")
   private NativeCounts retired = NativeCounts.ZERO;
+  /** The file detached last and its counters in {@link #retired}: attached again, not twice. */
+  @GuardedBy("lock")
+  @Nullable
+  private Object lastRetiredKey;
+  @GuardedBy("lock")
+  private NativeCounts lastRetired = NativeCounts.ZERO;
   /** The current segment's counters as last read by the collector thread. */
   @GuardedBy("lock")
   private NativeCounts current = NativeCounts.ZERO;
   /** {@code retired + current}, for readers on other threads (they never read the mapping). */
   private volatile NativeCounts published = NativeCounts.ZERO;
+  /** Every counter, read together by the collector thread (see {@link CounterSnapshot}). */
+  private volatile CounterSnapshot snapshot = CounterSnapshot.ZERO;
+  private volatile boolean threadDone;
 
   // Collector thread only.
   private long nextSegmentCheckNanos;
   private long nextCountsNanos;
+  /** The lease of {@link #drainer}'s segment; null while detached. */
+  @Nullable private Lease lease;
+  @Nullable private SegmentDrainer leaseOf;
+  /** The holder that refused us last (logged once per holder). */
+  private int refusedBy = -1;
+  /**
+   * A file whose data ended (its creator died, and it was drained): not attached again while it
+   * is the same (same inode and the tails as they were; an inode number may be reused).
+   */
+  @Nullable private Object endedFileKey;
+  private long endedTails;
+  private static final long OWN_START_TICKS =
+      ProcessLiveness.startTicks((int) ProcessHandle.current().pid());
 
   public CollectorEngine(Settings settings, String threadName) {
     this.path = Objects.requireNonNull(settings.segmentPath, "segmentPath");
     this.resource = Objects.requireNonNull(settings.resource, "resource");
     this.pipeline = new ExportPipeline(settings.exporter, counters, settings.maxQueueSize,
         settings.maxExportBatchSize, settings.maxConcurrentExports, settings.scheduleDelayNanos,
-        settings.dropWhenQueueFull);
+        settings.dropWhenQueueFull, settings.retryMaxBackoffNanos);
+    this.shutdownGraceNanos = settings.shutdownGraceNanos;
+    this.leaseTimeoutNanos = settings.leaseTimeoutNanos;
+    this.segmentEndListener = settings.segmentEndListener;
     // Records may wait in the rings for a fraction of the batch delay (they wait that long in
     // the batch anyway), and never longer than the segment poll interval.
     this.idle = new BackoffIdleStrategy(settings.idleMaxSpins, settings.idleMaxYields,
@@ -173,6 +214,22 @@ public final class CollectorEngine {
   }
 
   /**
+   * Every counter in one consistent snapshot ({@code exported + failures <= drained <=
+   * committed}), as the collector thread last read them; once the thread has ended, read now.
+   */
+  public CounterSnapshot snapshot() {
+    if (threadDone) {
+      return new CounterSnapshot.Partial(counters).with(published);
+    }
+    return snapshot;
+  }
+
+  /** Collector thread: publishes the counters with the native ones as known now. */
+  private void publishSnapshot(CounterSnapshot.Partial partial, NativeCounts natives) {
+    snapshot = partial.with(natives);
+  }
+
+  /**
    * Collector thread: reads the current segment's counters and publishes the sum, unless the
    * file was truncated under the reads (then they may be what a faulting access left in a
    * register, not the counters: the fault is not always delivered at once, see {@link Faults}).
@@ -180,6 +237,7 @@ public final class CollectorEngine {
    * @throws InternalError if the mapping faulted or the file is now shorter than the mapping
    */
   private void publishCounts(SegmentDrainer attached, long now) {
+    CounterSnapshot.Partial partial = new CounterSnapshot.Partial(counters);
     NativeCounts read = NativeCounts.read(attached.segment());
     deliverPendingFault(); // counters read from a faulting mapping are not published
     attached.segment().requireWhole();
@@ -187,9 +245,20 @@ public final class CollectorEngine {
       if (drainer == attached) {
         current = read;
         published = retired.plus(read);
+        publishSnapshot(partial, published);
       }
     }
     nextCountsNanos = now + segmentPollNanos;
+  }
+
+  /** Collector thread, while detached: the collector's counters with the retired ones. */
+  private void publishDetached() {
+    CounterSnapshot.Partial partial = new CounterSnapshot.Partial(counters);
+    synchronized (lock) {
+      if (drainer == null) {
+        publishSnapshot(partial, published);
+      }
+    }
   }
 
   /** What {@link #close()} may wait beyond the close timeout, for the final bookkeeping. */
@@ -256,6 +325,7 @@ public final class CollectorEngine {
       logger.log(Level.SEVERE, "weft collector thread failed", t);
       drainer = null;
     } finally {
+      threadDone = true;
       finished.countDown();
     }
   }
@@ -269,13 +339,28 @@ public final class CollectorEngine {
           attached = tryAttach();
           if (attached == null) {
             pipeline.poll(System.nanoTime());
+            publishDetached();
             runPeriodicTask(System.nanoTime());
             LockSupport.parkNanos(this, segmentPollNanos);
             continue;
           }
         }
+        if (!holdLease(attached, System.nanoTime())) {
+          if (drainer == attached) {
+            // Waiting for another process's collector: look again at the next poll. Its
+            // counters are still read (read-only), so that stats show what is recorded.
+            pipeline.poll(System.nanoTime());
+            publishCounts(attached, System.nanoTime());
+            runPeriodicTask(System.nanoTime());
+            LockSupport.parkNanos(this, segmentPollNanos);
+          }
+          continue;
+        }
         double fill = attached.maxFill();
         int work = idle.drainDue(fill, System.nanoTime()) ? attached.drain(pipeline) : 0;
+        if (attached.underPressure()) {
+          pipeline.sealNow(); // a ring is half full of unacknowledged records: export them now
+        }
         long now = System.nanoTime();
         if (work > 0 || now - nextCountsNanos >= 0) {
           publishCounts(attached, now);
@@ -320,11 +405,85 @@ public final class CollectorEngine {
     }
   }
 
+  /**
+   * Takes or keeps the lease of the attached segment. Collector thread.
+   *
+   * @return true if this collector holds it and may drain; false if another process's collector
+   *     holds it (logged once per holder; the caller waits a poll interval), or if it was lost
+   *     (taken over after a stall: the collector detached at once and said so)
+   */
+  private boolean holdLease(SegmentDrainer attached, long now) {
+    if (leaseOf != attached || lease == null) {
+      lease = new Lease(attached.segment(), leaseTimeoutNanos);
+      leaseOf = attached;
+    }
+    Lease l = lease;
+    if (l.isHeld()) {
+      if (l.check(now)) {
+        return true;
+      }
+      detach(attached, false, "weft: the lease of segment " + path + " was taken over by"
+          + " another collector (this one stalled for longer than the lease timeout, "
+          + TimeUnit.NANOSECONDS.toMillis(leaseTimeoutNanos) + " ms): stopped draining at once;"
+          + " waits to take it again when that collector stops");
+      return false;
+    }
+    Lease.Refusal refusal = l.tryAcquire(now);
+    deliverPendingFault();
+    if (refusal != null) {
+      Segment segment = attached.segment();
+      if (!segment.fileKey().equals(fileKeyAtPath()) || truncated(segment)) {
+        // Replaced, removed or truncated while we waited: attach to what the path holds now.
+        detach(attached, false, null);
+        return false;
+      }
+      if (refusal.holderPid != refusedBy) {
+        refusedBy = refusal.holderPid;
+        logger.warning("weft: " + refusal.message);
+      }
+      return false;
+    }
+    if (refusedBy != -1) {
+      logger.info("weft: took the lease of segment " + path + "; collecting it now");
+    }
+    refusedBy = -1;
+    long from = l.tookOverFrom();
+    if (from != 0) {
+      logger.info("weft: took over segment " + path + " from pid " + Lease.pidOf(from)
+          + ", whose collector is gone or silent");
+    }
+    if (attached.hasRedelivery()) {
+      logger.info("weft: segment " + path + " holds spans read by an earlier collector and not"
+          + " acknowledged: they are exported again and counted in WeftStats.redelivered()"
+          + " (they may arrive twice)");
+    }
+    return true;
+  }
+
+  /** Creator pid and start ticks are this process's: the segment of this process's libweft. */
+  private static boolean createdByThisProcess(Segment segment) {
+    return segment.creatorPid() == (int) ProcessHandle.current().pid()
+        && OWN_START_TICKS >= 0 && segment.creatorStartTicks() == OWN_START_TICKS;
+  }
+
   @Nullable
   private SegmentDrainer tryAttach() {
     try {
-      SegmentDrainer attached = new SegmentDrainer(Segment.open(path), resource, counters);
+      Segment opened = Segment.open(path);
+      if (opened.state() == Abi.SEGMENT_RECOVERED || (opened.fileKey().equals(endedFileKey)
+          && SegmentDrainer.tailSum(opened) == endedTails)) {
+        // Its data ended and was drained (or a recoverer exported it): nothing to read.
+        deliverPendingFault();
+        opened.close();
+        return null;
+      }
+      SegmentDrainer attached = new SegmentDrainer(opened, resource, counters);
       synchronized (lock) {
+        if (opened.fileKey().equals(lastRetiredKey)) {
+          // The same file again (after a lost lease or a fault): its counters count once.
+          retired = retired.minus(lastRetired);
+          lastRetiredKey = null;
+        }
         current = NativeCounts.ZERO;
         drainer = attached;
       }
@@ -371,13 +530,71 @@ public final class CollectorEngine {
     } catch (IOException | RuntimeException e) {
       // gone
     }
-    if (segment.fileKey().equals(key)) {
-      return; // still the file at the path
+    boolean creatorAlive = closed || ProcessLiveness.isAlive(segment.creatorPid(),
+        segment.creatorStartTicks(), segment.bootId());
+    if (!segment.fileKey().equals(key)) {
+      if (closed || !creatorAlive) {
+        logger.fine("segment " + path + " was replaced or removed; detached");
+        detach(current, true, null);
+      }
+      return;
     }
-    if (closed || !ProcessLiveness.isAlive(segment.creatorPid(), segment.creatorStartTicks(),
-        segment.bootId())) {
-      logger.fine("segment " + path + " was replaced or removed; detached");
+    // Still the file at the path: its end of data, once closed or its creator is dead.
+    if (closed) {
+      if (current.isAcknowledged()) {
+        releaseLease(current);
+        unlinkIf(segment, key);
+      }
+      logger.fine("segment " + path + " is closed and drained; detached");
       detach(current, true, null);
+    } else if (!creatorAlive) {
+      endedFileKey = key;
+      endedTails = current.tailSum();
+      deliverPendingFault();
+      detach(current, true, null);
+      SegmentEndListener listener = segmentEndListener;
+      if (listener != null) {
+        try {
+          listener.creatorDiedAndDrained(path, segment.creatorPid(), segment.creatorStartTicks());
+        } catch (RuntimeException e) {
+          logger.log(Level.WARNING, "weft: recovery of segment " + path + " failed", e);
+        }
+      } else {
+        logger.info("weft: the process that created segment " + path + " (pid "
+            + segment.creatorPid() + ") ended without closing it; its finished spans were"
+            + " exported, the spans it left open are left in the file for crash recovery (`weft"
+            + " recover`)");
+      }
+    }
+  }
+
+  /** Gives the lease up now (while the file is still at the path, before it is removed). */
+  private void releaseLease(SegmentDrainer attached) {
+    if (lease != null && leaseOf == attached) {
+      lease.release();
+      deliverPendingFault();
+    }
+  }
+
+  /** Removes the file if the path still names it (not a successor at the same path). */
+  private void unlinkIf(Segment segment, @Nullable Object key) {
+    if (key == null || !segment.fileKey().equals(key)) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(path);
+    } catch (IOException e) {
+      logger.log(Level.WARNING, "weft: cannot remove the closed segment " + path, e);
+    }
+  }
+
+  @Nullable
+  private Object fileKeyAtPath() {
+    try {
+      var attributes = Files.readAttributes(path, "unix:ino,dev", LinkOption.NOFOLLOW_LINKS);
+      return attributes.get("ino") + ":" + attributes.get("dev");
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 
@@ -395,9 +612,25 @@ public final class CollectorEngine {
         last = null;
       }
     }
+    // Only while the mapping is known to be whole: giving the lease up writes to it.
+    if (readCounters && lease != null && leaseOf == attached) {
+      try {
+        lease.release();
+        deliverPendingFault();
+      } catch (InternalError | IndexOutOfBoundsException e) {
+        // it will look dead or silent to the next collector
+      }
+    }
+    attached.detach();
+    if (leaseOf == attached) {
+      lease = null;
+      leaseOf = null;
+    }
     synchronized (lock) {
       if (drainer == attached) {
-        retired = retired.plus(last != null ? last : current);
+        lastRetired = last != null ? last : current;
+        lastRetiredKey = attached.segment().fileKey();
+        retired = retired.plus(lastRetired);
         current = NativeCounts.ZERO;
         published = retired;
         drainer = null;
@@ -413,24 +646,58 @@ public final class CollectorEngine {
     }
   }
 
+  /**
+   * The final drain: attaches if the thread never did; fences this process's own segment, waits
+   * until its ACTIVE slots' tails are stable for the grace period, drains to the tail, exports
+   * and waits for the acknowledgements; then marks the segment closed and removes it when
+   * everything read was acknowledged (and it is ours, or its creator is gone or closed).
+   */
   private void finish() {
     // From close(), not from when this thread noticed it: close() waits for exactly this.
     long deadline = closing ? closeDeadlineNanos : System.nanoTime() + closeTimeoutNanos;
     SegmentDrainer attached = drainer;
+    if (attached == null) {
+      // Closed before the thread first attached (a library loaded just before a short program
+      // ends): attach and drain once more.
+      attached = tryAttach();
+    }
     if (attached != null && truncated(attached.segment())) {
       detach(attached, false, "segment " + path + " was truncated; not drained at close");
       attached = null;
     }
+    if (attached != null && !holdLease(attached, System.nanoTime())) {
+      if (drainer == attached) {
+        logger.fine("segment " + path + " is another collector's: not drained at close");
+        detach(attached, true, null);
+      }
+      attached = null;
+    }
+    boolean ours = false;
     if (attached != null) {
-      // Drain until the rings are empty, waiting for queue space (back-pressure) as needed.
+      Segment segment = attached.segment();
       try {
+        ours = createdByThisProcess(segment);
+        if (ours) {
+          // Spans ended from now on are counted as dropped (shutdown), not recorded.
+          segment.closeFence();
+        }
+        long lastTails = attached.tailSum();
+        long stableSince = System.nanoTime();
+        // Drain until the rings are empty (and, for our own segment, their tails stable for the
+        // grace period), waiting for queue space (back-pressure) as needed.
         while (System.nanoTime() - deadline < 0) {
           int work = attached.drain(pipeline);
           boolean empty = attached.isEmpty();
+          long tails = attached.tailSum();
           deliverPendingFault();
+          long now = System.nanoTime();
+          if (tails != lastTails) {
+            lastTails = tails;
+            stableSince = now;
+          }
           pipeline.sealNow();
-          work += pipeline.poll(System.nanoTime());
-          if (empty) {
+          work += pipeline.poll(now);
+          if (empty && (!ours || now - stableSince >= shutdownGraceNanos)) {
             break;
           }
           if (work == 0) {
@@ -442,8 +709,57 @@ public final class CollectorEngine {
       } catch (InternalError | IndexOutOfBoundsException e) {
         detach(attached, false, "segment " + path + " became unreadable during close (" + e
             + "); what was drained is exported");
+        attached = null;
       }
     }
+    // Export, retry and apply the acknowledgements (they store head) until the deadline.
     pipeline.finish(deadline, closeTimeoutNanos);
+    if (attached != null && drainer == attached) {
+      try {
+        closeSegment(attached, ours);
+      } catch (InternalError | IndexOutOfBoundsException e) {
+        detach(attached, false, "segment " + path + " became unreadable during close (" + e
+            + ")");
+      }
+    }
+  }
+
+  /** After the final export: closed and removed when nothing read is left unacknowledged. */
+  private void closeSegment(SegmentDrainer attached, boolean ours) {
+    Segment segment = attached.segment();
+    publishCounts(attached, System.nanoTime());
+    boolean done = attached.isAcknowledged() && attached.isEmpty();
+    int state = segment.state();
+    deliverPendingFault();
+    boolean closed = state == Abi.SEGMENT_CLOSED;
+    boolean creatorGone = !ours && !closed && !ProcessLiveness.isAlive(segment.creatorPid(),
+        segment.creatorStartTicks(), segment.bootId());
+    Object key = fileKeyAtPath();
+    if (done && ours) {
+      segment.stateRelease(Abi.SEGMENT_CLOSED);
+      deliverPendingFault();
+      releaseLease(attached);
+      unlinkIf(segment, key);
+    } else if (done && closed) {
+      releaseLease(attached);
+      unlinkIf(segment, key);
+    } else if (!done && (ours || creatorGone || closed)) {
+      logger.warning("weft: segment " + path + " keeps spans that were read but not exported"
+          + " by the close deadline (counted in WeftStats.exportFailures()); it is left in"
+          + " place so that `weft recover` or a later collector can export them (they may"
+          + " then arrive twice)");
+    }
+    // A dead creator's LIVE segment, drained: its open spans are the recoverer's.
+    detach(attached, true, null);
+    if (done && creatorGone) {
+      SegmentEndListener listener = segmentEndListener;
+      if (listener != null) {
+        try {
+          listener.creatorDiedAndDrained(path, segment.creatorPid(), segment.creatorStartTicks());
+        } catch (RuntimeException e) {
+          logger.log(Level.WARNING, "weft: recovery of segment " + path + " failed", e);
+        }
+      }
+    }
   }
 }

@@ -15,6 +15,8 @@ public final class Counters {
   private final AtomicLong queueOverflow = new AtomicLong();
   private final AtomicLong spansExported = new AtomicLong();
   private final AtomicLong exportFailures = new AtomicLong();
+  private final AtomicLong exportRetries = new AtomicLong();
+  private final AtomicLong redelivered = new AtomicLong();
   @Nullable private volatile String lastExportError;
   private volatile long lastExportErrorEpochMillis;
 
@@ -30,6 +32,19 @@ public final class Counters {
     add(spansDrained, spans);
     add(corruptRecords, corrupt);
     add(unknownRecords, unknown);
+  }
+
+  /**
+   * Adds spans read again from {@code [head, read_position)} left by an earlier reader: they
+   * may have been exported already. Collector thread only.
+   */
+  public void redelivered(long spans) {
+    add(redelivered, spans);
+  }
+
+  /** Adds the spans of a failed export that will be retried. Collector thread only. */
+  public void exportRetried(long spans) {
+    add(exportRetries, spans);
   }
 
   /** Counts one span dropped because the export queue was full. Collector thread only. */
@@ -84,5 +99,13 @@ public final class Counters {
 
   public long exportFailures() {
     return exportFailures.get();
+  }
+
+  public long exportRetries() {
+    return exportRetries.getAcquire();
+  }
+
+  public long redelivered() {
+    return redelivered.getAcquire();
   }
 }

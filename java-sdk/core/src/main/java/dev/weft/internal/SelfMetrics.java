@@ -15,8 +15,9 @@ import javax.annotation.concurrent.GuardedBy;
  * The collector's counters as OpenTelemetry observable counters, read in one batch callback per
  * collection. Instrument names: {@code weft.spans.drained}, {@code weft.spans.exported},
  * {@code weft.spans.dropped} (attribute {@code weft.drop.reason}: {@code ring_full},
- * {@code reentrant}, {@code too_deep}, {@code no_slot}, {@code queue_full}),
- * {@code weft.export.failures}, {@code weft.records.corrupt}, {@code weft.records.unknown}.
+ * {@code reentrant}, {@code too_deep}, {@code no_slot}, {@code shutdown}, {@code queue_full}),
+ * {@code weft.export.failures}, {@code weft.export.retries}, {@code weft.spans.redelivered},
+ * {@code weft.records.corrupt}, {@code weft.records.unknown}; all from one consistent snapshot.
  *
  * <p>Registered at once on a given MeterProvider, or ({@link #whenGlobalIsSet}) on the global one
  * as soon as the application has set it, which it may do after the collector was built: the
@@ -30,6 +31,7 @@ public final class SelfMetrics implements AutoCloseable {
   private static final Attributes TOO_DEEP = Attributes.of(REASON, "too_deep");
   private static final Attributes NO_SLOT = Attributes.of(REASON, "no_slot");
   private static final Attributes QUEUE_FULL = Attributes.of(REASON, "queue_full");
+  private static final Attributes SHUTDOWN = Attributes.of(REASON, "shutdown");
 
   private final CollectorEngine engine;
 
@@ -85,20 +87,28 @@ public final class SelfMetrics implements AutoCloseable {
         "Records rejected by validation", "{record}");
     ObservableLongMeasurement unknown = counter(meter, "weft.records.unknown",
         "Records of an unknown type, skipped", "{record}");
+    ObservableLongMeasurement retries = counter(meter, "weft.export.retries",
+        "Native spans in failed export attempts, retried", "{span}");
+    ObservableLongMeasurement redelivered = counter(meter, "weft.spans.redelivered",
+        "Native spans exported again after a collector died before their acknowledgement",
+        "{span}");
     return meter.batchCallback(() -> {
-      Counters counters = engine.counters();
-      NativeCounts natives = engine.nativeCounts();
-      drained.record(counters.spansDrained());
-      exported.record(counters.spansExported());
-      failures.record(counters.exportFailures());
-      corrupt.record(counters.corruptRecords());
-      unknown.record(counters.unknownRecords());
+      CounterSnapshot counters = engine.snapshot();
+      NativeCounts natives = counters.natives;
+      drained.record(counters.drained);
+      exported.record(counters.exported);
+      failures.record(counters.exportFailures);
+      retries.record(counters.exportRetries);
+      redelivered.record(counters.redelivered);
+      corrupt.record(counters.corrupt);
+      unknown.record(counters.unknown);
       dropped.record(natives.droppedRingFull, RING_FULL);
       dropped.record(natives.droppedReentrant, REENTRANT);
       dropped.record(natives.droppedTooDeep, TOO_DEEP);
       dropped.record(natives.droppedNoSlot, NO_SLOT);
-      dropped.record(counters.queueOverflow(), QUEUE_FULL);
-    }, drained, exported, dropped, failures, corrupt, unknown);
+      dropped.record(natives.droppedShutdown, SHUTDOWN);
+      dropped.record(counters.queueOverflow, QUEUE_FULL);
+    }, drained, exported, dropped, failures, corrupt, unknown, retries, redelivered);
   }
 
   private static ObservableLongMeasurement counter(Meter meter, String name, String description,

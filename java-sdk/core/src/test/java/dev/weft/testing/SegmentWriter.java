@@ -42,9 +42,10 @@ public final class SegmentWriter implements AutoCloseable {
     public int stackDepth = 4;
     public int frameSize = 512;
     public int ringCapacity = 4096;
+    /** Default: this process, alive (so a collector does not take the segment for a dead one's). */
     public int pid = (int) ProcessHandle.current().pid();
-    public long startTicks = 0;
-    public byte[] bootId = new byte[16];
+    public long startTicks = Math.max(0, dev.weft.internal.segment.ProcessLiveness.startTicks(pid));
+    public byte[] bootId = currentBoot();
     public String permissions = "rw-------";
     public boolean publishMagic = true;
     /** 4096, or 8192 (ABI 1.1) to leave room for a RESOURCE record at 4096. */
@@ -53,6 +54,18 @@ public final class SegmentWriter implements AutoCloseable {
     /** ABI 1.1: an 8192-byte header, with room for a RESOURCE record ({@link #writeResource}). */
     public Layout withResourceArea() {
       headerSize = 8192;
+      return this;
+    }
+
+    private static byte[] currentBoot() {
+      byte[] boot = dev.weft.internal.segment.ProcessLiveness.currentBootId();
+      return boot != null ? boot : new byte[16];
+    }
+
+    /** A creator that is not running (a pid no process has, this boot). */
+    public Layout deadCreator() {
+      pid = Integer.MAX_VALUE - 1;
+      startTicks = 1;
       return this;
     }
 

@@ -1,6 +1,7 @@
 package dev.weft.internal.export;
 
 import dev.weft.internal.Counters;
+import dev.weft.internal.decode.Acknowledgeable;
 import dev.weft.internal.decode.SpanSink;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -8,8 +9,10 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,9 +37,15 @@ import javax.annotation.Nullable;
  *   <li>drop: a span that finds the queue full is dropped and counted ({@code queueOverflow}).
  * </ul>
  *
- * <p>Retries of transient failures are the exporter's (the OTLP exporters retry UNAVAILABLE and
- * the other retryable codes with exponential back-off). A failed export counts its spans in
- * {@code exportFailures} and records its error ({@code lastExportError}). The first failure, and
+ * <p>At-least-once: the ring space of what was read is released ({@link #readUpTo}) only once
+ * every batch sealed before it is answered, in order, by a success or by a counted give-up. A
+ * failed export (after the exporter's own retries: the OTLP exporters retry UNAVAILABLE and the
+ * other retryable codes) is not dropped: it counts its spans in {@code exportRetries}, records
+ * its error ({@code lastExportError}) and is exported again after a back-off doubling from
+ * {@value #RETRY_MIN_BACKOFF_MILLIS} ms to {@link #retryMaxBackoffNanos}; meanwhile the queue
+ * stays full, the collector stops draining and the rings fill (the native side then drops and
+ * counts {@code dropped_ring_full}). Only at close are spans given up: those not exported by the
+ * close deadline count in {@code exportFailures}. The first failure, and
  * exports still unanswered at the close deadline, are logged once as one WARNING line naming
  * the endpoint, the error and what to check; the first success after that is logged once at
  * INFO, and a later failure is logged again. Memory is bounded by {@code maxQueueSize} spans.
@@ -55,11 +64,67 @@ public final class ExportPipeline implements SpanSink {
   // true from a failure until the next success: the failure was logged (once).
   private final AtomicBoolean failing = new AtomicBoolean();
 
+  /** The first retry of a failed export waits this long; each next one twice as long. */
+  public static final long RETRY_MIN_BACKOFF_MILLIS = 100;
+  /** The longest wait before a retry, by default: {@value} ms. */
+  public static final long DEFAULT_RETRY_MAX_BACKOFF_MILLIS = 1_000;
+
+  /** Spans exported together, and the ring positions their export acknowledges. */
+  private static final class Batch {
+    final ArrayList<SpanData> spans;
+    private Acknowledgeable[] targets = new Acknowledgeable[4];
+    private int[] slots = new int[4];
+    private long[] positions = new long[4];
+    private int marks;
+    int attempts;
+    long retryAtNanos;
+    /** Collector thread: answered by a success or given up; its marks may be applied. */
+    boolean finished;
+    /** Set by the callback before it queues the batch as completed. */
+    volatile boolean succeeded;
+    @Nullable volatile String error;
+    /** Counted in exportFailures at close; a later answer counts nothing more. */
+    volatile boolean givenUp;
+
+    Batch(int capacity) {
+      spans = new ArrayList<>(capacity);
+    }
+
+    void mark(Acknowledgeable target, int slot, long position) {
+      if (marks == slots.length) {
+        targets = Arrays.copyOf(targets, marks * 2);
+        slots = Arrays.copyOf(slots, marks * 2);
+        positions = Arrays.copyOf(positions, marks * 2);
+      }
+      targets[marks] = target;
+      slots[marks] = slot;
+      positions[marks] = position;
+      marks++;
+    }
+
+    void acknowledge() {
+      for (int i = 0; i < marks; i++) {
+        targets[i].acknowledge(slots[i], positions[i]);
+        targets[i] = null;
+      }
+      marks = 0;
+    }
+  }
+
   // Collector thread only.
-  private final ArrayDeque<ArrayList<SpanData>> ready = new ArrayDeque<>();
+  /** Sealed batches waiting to be exported (retries at the front, not before their time). */
+  private final ArrayDeque<Batch> ready = new ArrayDeque<>();
+  /** Every sealed batch not yet finished, in the order sealed: acknowledgements follow it. */
+  private final ArrayDeque<Batch> outstanding = new ArrayDeque<>();
   private int readySpans;
-  private ArrayList<SpanData> current;
+  private Batch current;
   private long currentSinceNanos;
+  private final long retryMaxBackoffNanos;
+
+  // Shared with exporter callbacks.
+  private final ConcurrentLinkedQueue<Batch> completed = new ConcurrentLinkedQueue<>();
+  /** Set once the collector thread no longer polls: callbacks then finish batches themselves. */
+  private volatile boolean stopped;
 
   // Shared with exporter callbacks.
   private final AtomicInteger inFlightSpans = new AtomicInteger();
@@ -69,6 +134,15 @@ public final class ExportPipeline implements SpanSink {
 
   public ExportPipeline(SpanExporter exporter, Counters counters, int maxQueueSize, int maxBatchSize,
       int maxConcurrentExports, long scheduleDelayNanos, boolean dropWhenFull) {
+    this(exporter, counters, maxQueueSize, maxBatchSize, maxConcurrentExports, scheduleDelayNanos,
+        dropWhenFull, TimeUnit.MILLISECONDS.toNanos(DEFAULT_RETRY_MAX_BACKOFF_MILLIS));
+  }
+
+  public ExportPipeline(SpanExporter exporter, Counters counters, int maxQueueSize, int maxBatchSize,
+      int maxConcurrentExports, long scheduleDelayNanos, boolean dropWhenFull,
+      long retryMaxBackoffNanos) {
+    this.retryMaxBackoffNanos = Math.max(retryMaxBackoffNanos,
+        TimeUnit.MILLISECONDS.toNanos(RETRY_MIN_BACKOFF_MILLIS));
     this.exporter = exporter;
     this.counters = counters;
     this.maxQueueSize = maxQueueSize;
@@ -76,7 +150,7 @@ public final class ExportPipeline implements SpanSink {
     this.maxConcurrentExports = maxConcurrentExports;
     this.scheduleDelayNanos = scheduleDelayNanos;
     this.dropWhenFull = dropWhenFull;
-    this.current = new ArrayList<>(maxBatchSize);
+    this.current = new Batch(maxBatchSize);
     this.destination = destination(exporter);
   }
 
@@ -103,8 +177,11 @@ public final class ExportPipeline implements SpanSink {
       warn("weft: cannot export native spans to " + destination + ": " + error
           + " (" + spans + " spans in this export). Check that the backend is up and reachable"
           + " at that address (OTEL_EXPORTER_OTLP_ENDPOINT / otel.exporter.otlp.endpoint,"
-          + " OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_TRACES_EXPORTER). Failed spans are counted in"
-          + " WeftStats.exportFailures(); this is logged once, and again after a recovery.");
+          + " OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_TRACES_EXPORTER). Nothing is lost while the"
+          + " collector runs: the export is retried (WeftStats.exportRetries()) and the native"
+          + " rings hold what follows, then drop and count (WeftStats.droppedRingFull()); spans"
+          + " still unexported at close count in WeftStats.exportFailures(). This is logged"
+          + " once, and again after a recovery.");
     }
     counters.exportError(error, now);
   }
@@ -166,7 +243,7 @@ public final class ExportPipeline implements SpanSink {
   private void succeeded() {
     if (failing.compareAndSet(true, false)) {
       logger.info("weft: exporting native spans to " + destination + " works again ("
-          + counters.exportFailures() + " spans failed in all)");
+          + counters.exportRetries() + " spans retried in all)");
     }
   }
 
@@ -186,7 +263,7 @@ public final class ExportPipeline implements SpanSink {
   }
 
   private int queued() {
-    return current.size() + readySpans + inFlightSpans.get();
+    return current.spans.size() + readySpans + inFlightSpans.get();
   }
 
   @Override
@@ -200,20 +277,71 @@ public final class ExportPipeline implements SpanSink {
       counters.queueOverflowed();
       return;
     }
-    if (current.isEmpty()) {
+    if (current.spans.isEmpty()) {
       currentSinceNanos = System.nanoTime();
     }
-    current.add(span);
-    if (current.size() >= maxBatchSize) {
+    current.spans.add(span);
+    if (current.spans.size() >= maxBatchSize) {
       seal();
     }
   }
 
+  /**
+   * The acknowledgement goes with the newest batch: it is applied once that batch and every one
+   * sealed before it are finished. With none outstanding, everything read before is done with.
+   */
+  @Override
+  public void readUpTo(Acknowledgeable target, int slot, long position) {
+    if (!current.spans.isEmpty()) {
+      current.mark(target, slot, position);
+    } else if (!outstanding.isEmpty()) {
+      outstanding.peekLast().mark(target, slot, position);
+    } else {
+      target.acknowledge(slot, position);
+    }
+  }
+
   private void seal() {
-    if (!current.isEmpty()) {
+    if (!current.spans.isEmpty()) {
       ready.add(current);
-      readySpans += current.size();
-      current = new ArrayList<>(maxBatchSize);
+      outstanding.add(current);
+      readySpans += current.spans.size();
+      current = new Batch(maxBatchSize);
+    }
+  }
+
+  /** Collector thread: answers that came in; failures are scheduled again, unless given up. */
+  private int processCompleted(long nowNanos) {
+    int work = 0;
+    Batch batch;
+    while ((batch = completed.poll()) != null) {
+      work++;
+      if (batch.succeeded || batch.givenUp) {
+        batch.finished = true;
+      } else {
+        counters.exportRetried(batch.spans.size());
+        batch.attempts++;
+        long backoff = TimeUnit.MILLISECONDS.toNanos(RETRY_MIN_BACKOFF_MILLIS)
+            << Math.min(batch.attempts - 1, 20);
+        batch.retryAtNanos = nowNanos + Math.min(backoff, retryMaxBackoffNanos);
+        readySpans += batch.spans.size();
+        ready.addFirst(batch);
+      }
+    }
+    while (!outstanding.isEmpty() && outstanding.peekFirst().finished) {
+      outstanding.pollFirst().acknowledge();
+    }
+    return work;
+  }
+
+  /** Callbacks after the collector thread stopped: a failure then is final. */
+  private void finishStopped() {
+    Batch batch;
+    while ((batch = completed.poll()) != null) {
+      if (!batch.succeeded && !batch.givenUp) {
+        batch.givenUp = true;
+        counters.exportFailed(batch.spans.size());
+      }
     }
   }
 
@@ -224,20 +352,22 @@ public final class ExportPipeline implements SpanSink {
    * @return the number of exports started
    */
   public int poll(long nowNanos) {
-    if (!current.isEmpty() && nowNanos - currentSinceNanos >= scheduleDelayNanos) {
+    int work = processCompleted(nowNanos);
+    if (!current.spans.isEmpty() && nowNanos - currentSinceNanos >= scheduleDelayNanos) {
       seal();
     }
-    int started = 0;
-    while (!ready.isEmpty() && inFlightExports.get() < maxConcurrentExports) {
+    while (!ready.isEmpty() && inFlightExports.get() < maxConcurrentExports
+        && nowNanos - ready.peekFirst().retryAtNanos >= 0) {
       export(ready.poll());
-      started++;
+      work++;
     }
-    return started;
+    return work;
   }
 
-  /** True when nothing is queued or in flight. */
+  /** True when nothing is queued, in flight or waiting to be acknowledged. */
   public boolean isIdle() {
-    return current.isEmpty() && ready.isEmpty() && inFlightExports.get() == 0;
+    return current.spans.isEmpty() && ready.isEmpty() && inFlightExports.get() == 0
+        && outstanding.isEmpty() && completed.isEmpty();
   }
 
   /** Seals the current batch so that the next {@link #poll} exports it at once. */
@@ -245,15 +375,15 @@ public final class ExportPipeline implements SpanSink {
     seal();
   }
 
-  private void export(ArrayList<SpanData> batch) {
-    int size = batch.size();
+  private void export(Batch batch) {
+    int size = batch.spans.size();
     readySpans -= size;
     inFlightSpans.addAndGet(size);
     inFlightExports.incrementAndGet();
     CompletableResultCode result;
     InternalError lateFault = null;
     try {
-      result = exporter.export(Collections.unmodifiableList(batch));
+      result = exporter.export(Collections.unmodifiableList(batch.spans));
     } catch (RuntimeException e) {
       logger.log(Level.FINE, "span exporter threw", e);
       result = CompletableResultCode.ofExceptionalFailure(e);
@@ -275,13 +405,19 @@ public final class ExportPipeline implements SpanSink {
       inFlight.remove(completed);
       try {
         if (completed.isSuccess()) {
-          counters.exported(size);
+          if (!batch.givenUp) {
+            counters.exported(size);
+          }
+          batch.succeeded = true;
           succeeded();
         } else {
-          counters.exportFailed(size);
           failed(describe(completed), size);
         }
       } finally {
+        this.completed.add(batch);
+        if (stopped) {
+          finishStopped();
+        }
         Thread thread = owner;
         if (thread != null) {
           LockSupport.unpark(thread);
@@ -300,26 +436,27 @@ public final class ExportPipeline implements SpanSink {
    */
   public void finish(long deadlineNanos, long closeTimeoutNanos) {
     seal();
-    while (!ready.isEmpty()) {
+    // Export and retry until everything is acknowledged or the deadline passes.
+    while (!outstanding.isEmpty()) {
       poll(System.nanoTime());
       long left = deadlineNanos - System.nanoTime();
-      if (left <= 0) {
+      if (left <= 0 || outstanding.isEmpty()) {
         break;
       }
-      if (!ready.isEmpty()) {
-        LockSupport.parkNanos(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)));
-      }
+      LockSupport.parkNanos(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)));
     }
     int notSent = readySpans;
     if (notSent > 0) {
       counters.exportFailed(notSent);
+      for (Batch batch : ready) {
+        batch.givenUp = true;
+      }
       ready.clear();
       readySpans = 0;
     }
-    long left = deadlineNanos - System.nanoTime();
-    if (left > 0 && !inFlight.isEmpty()) {
-      CompletableResultCode.ofAll(new ArrayList<>(inFlight)).join(left, TimeUnit.NANOSECONDS);
-    }
+    // From here on, a failure in flight is final: the callback counts it.
+    stopped = true;
+    finishStopped();
     int unanswered = inFlightSpans.get();
     if (unanswered > 0 || notSent > 0) {
       // Unanswered exports are given up: counted if and when the exporter fails them.

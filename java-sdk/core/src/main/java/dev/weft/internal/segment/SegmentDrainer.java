@@ -1,6 +1,7 @@
 package dev.weft.internal.segment;
 
 import dev.weft.internal.Counters;
+import dev.weft.internal.decode.Acknowledgeable;
 import dev.weft.internal.decode.SpanDecoder;
 import dev.weft.internal.decode.SpanSink;
 import io.opentelemetry.sdk.resources.Resource;
@@ -17,19 +18,29 @@ import javax.annotation.Nullable;
  * Drains the rings of one segment (the consumer side of docs/shm-abi.md "The ring"), and reads
  * its frames for the post-mortem view. Owned by one thread.
  *
- * <p>Termination: each step moves {@code head} forward by at least 8 bytes towards a
+ * <p>At-least-once (docs/shm-abi.md "At-least-once drain"): a pass reads from the slot's read
+ * position, publishes {@code read_position} (release) once it has read, and hands the sink the
+ * position with {@link SpanSink#readUpTo}; {@code head}, which gives the space back to the
+ * writer, moves only when the sink acknowledges. At the first pass the drainer starts at
+ * {@code head}; the spans in {@code [head, read_position)} that an earlier reader left are read
+ * again and counted as redelivered (they may have been exported already).
+ *
+ * <p>Termination: each step moves the read position forward by at least 8 bytes towards a
  * {@code tail} that was checked to be at most {@code ring_capacity} ahead, or jumps to
  * {@code tail}; a pass over a slot therefore reads at most {@code ring_capacity / 8} records.
  */
-public final class SegmentDrainer {
-  /** Release the head to the producer at least this often within a long pass. */
-  private static final int HEAD_RELEASE_INTERVAL = 256;
+public final class SegmentDrainer implements Acknowledgeable {
 
   private final Segment segment;
   private final SpanDecoder decoder;
   private final Counters counters;
   private final ScopeTable scopes;
+  /** Acknowledged: the head stored in the slot. */
   private final long[] heads;
+  /** Read: where the next pass reads from. */
+  private final long[] reads;
+  /** Spans that start before this were read by an earlier reader (possibly exported). */
+  private final long[] redeliverUntil;
   private final int[] generations;
   private final byte[][] threadNameBytes;
   private final SpanDecoder.Origin[] origins;
@@ -41,6 +52,10 @@ public final class SegmentDrainer {
   private final Resource resource;
   /** False until the first pass has read the heads the previous reader left. */
   private boolean started;
+  /** Once detached, late acknowledgements must not touch the mapping. */
+  private boolean detached;
+  /** Some ring holds more than half its capacity read but not yet acknowledged. */
+  private boolean pressure;
 
   /**
    * Prepares to drain {@code segment}. Reads nothing from the mapping (that happens on the
@@ -58,6 +73,8 @@ public final class SegmentDrainer {
     this.counters = counters;
     int slots = segment.slotCount();
     this.heads = new long[slots];
+    this.reads = new long[slots];
+    this.redeliverUntil = new long[slots];
     this.generations = new int[slots];
     this.threadNameBytes = new byte[slots][];
     // An origin (and its strings) only for the slots that ever hold a record.
@@ -69,11 +86,74 @@ public final class SegmentDrainer {
 
   private void start() {
     for (int i = 0; i < heads.length; i++) {
-      // Start where the previous reader (if any) stopped; a hostile value is caught by the
-      // position checks in drainSlot.
-      heads[i] = segment.headAcquire(segment.slotBase(i));
+      // Start where the previous reader (if any) was acknowledged; a hostile value is caught by
+      // the position checks in drainSlot.
+      int base = segment.slotBase(i);
+      long head = segment.headAcquire(base);
+      long read = segment.readPositionAcquire(base);
+      heads[i] = head;
+      reads[i] = head;
+      // [head, read_position) was read and maybe exported by the previous reader. A value no
+      // reader writes (behind head, more than a ring ahead, misaligned) says nothing.
+      long ahead = read - head;
+      redeliverUntil[i] = (ahead > 0 && ahead <= capacity && (ahead & 7) == 0) ? read : head;
     }
     started = true;
+  }
+
+  /** Spans in {@code [head, read_position)} found at attach, re-read: possibly duplicated. */
+  public boolean hasRedelivery() {
+    if (!started) {
+      start();
+    }
+    for (int i = 0; i < heads.length; i++) {
+      if (redeliverUntil[i] != heads[i]) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Stores {@code head} (release): the sink has exported, or dropped and counted, every span
+   * before {@code position}. Ignored once detached, and for a position that does not move the
+   * head forward within what was read.
+   */
+  @Override
+  public void acknowledge(int slot, long position) {
+    if (detached) {
+      return;
+    }
+    // Marks are applied in the order read, so a position is never behind the head, except
+    // after a resynchronisation to a hostile tail behind it, which the head follows.
+    if (position != heads[slot] && reads[slot] - position >= 0) {
+      heads[slot] = position;
+      // release: the records before head are done with; the producer may overwrite them.
+      segment.headRelease(segment.slotBase(slot), position);
+    }
+  }
+
+  /** After this, acknowledgements still in flight leave the mapping alone. */
+  public void detach() {
+    detached = true;
+  }
+
+  /** True once every record read has been acknowledged. */
+  public boolean isAcknowledged() {
+    for (int i = 0; i < heads.length; i++) {
+      if (heads[i] != reads[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * True if, at the last pass, some ring held more than half its capacity read but not yet
+   * acknowledged: the caller should export what it holds now rather than after its delay.
+   */
+  public boolean underPressure() {
+    return pressure;
   }
 
   private SpanDecoder.Origin origin(int slot) {
@@ -100,26 +180,32 @@ public final class SegmentDrainer {
     }
     scopes.refresh();
     int work = 0;
+    boolean pressed = false;
+    long half = capacity >>> 1;
     for (int slot = 0; slot < heads.length; slot++) {
       int base = segment.slotBase(slot);
-      // acquire: the records in [head, tail) and the counters before them are visible.
+      // acquire: the records in [read, tail) and the counters before them are visible.
       long tail = segment.tailAcquire(base);
-      long head = heads[slot];
-      if (tail != head) {
+      long read = reads[slot];
+      if (tail != read) {
         refreshThread(slot, base);
-        work += drainSlot(slot, base, head, tail, sink);
+        work += drainSlot(slot, base, read, tail, sink);
+      }
+      if (reads[slot] - heads[slot] > half) {
+        pressed = true;
       }
     }
+    pressure = pressed;
     return work;
   }
 
-  /** True if every ring is empty as of now (used to finish a close). */
+  /** True if every ring has been read to its tail as of now (used to finish a close). */
   public boolean isEmpty() {
     if (!started) {
       start();
     }
     for (int slot = 0; slot < heads.length; slot++) {
-      if (segment.tailAcquire(segment.slotBase(slot)) != heads[slot]) {
+      if (segment.tailAcquire(segment.slotBase(slot)) != reads[slot]) {
         return false;
       }
     }
@@ -145,11 +231,27 @@ public final class SegmentDrainer {
     return (double) max / capacity;
   }
 
+  /** The sum of every slot's tail (acquire): unchanged while nothing is committed. */
+  public long tailSum() {
+    return tailSum(segment);
+  }
+
+  /** The sum of every slot's tail of a mapped segment (acquire). Reads the mapping. */
+  public static long tailSum(Segment segment) {
+    long sum = 0;
+    for (int slot = 0; slot < segment.slotCount(); slot++) {
+      sum += segment.tailAcquire(segment.slotBase(slot));
+    }
+    return sum;
+  }
+
   private int drainSlot(int slot, int base, long head, long tail, SpanSink sink) {
     long drained = 0;
     long corrupt = 0;
     long unknown = 0;
+    long again = 0;
     int records = 0;
+    long redeliver = redeliverUntil[slot];
     if (((head | tail) & 7) != 0 || Long.compareUnsigned(tail, head) < 0
         || tail - head > capacity) {
       // Positions no writer produces (misaligned, backwards or past 2^64, more than a ring in
@@ -190,6 +292,9 @@ public final class SegmentDrainer {
           corrupt++;
         } else {
           drained++;
+          if (redeliver - head > 0) {
+            again++;
+          }
           sink.accept(span);
         }
       } else if (type == Abi.RECORD_PADDING) {
@@ -200,22 +305,27 @@ public final class SegmentDrainer {
         unknown++;
       }
       head += aligned;
-      if (++records % HEAD_RELEASE_INTERVAL == 0) {
-        segment.headRelease(base, head);
-      }
+      records++;
     }
     // What was read above came from a mapping that may have faulted: know it before counting.
-    Faults.deliverPending();
-    heads[slot] = head;
-    // release: the records before head have been copied out; the producer may overwrite them.
-    segment.headRelease(base, head);
     Faults.deliverPending();
     if (corrupt > 0) {
       // Not always delivered at once: a faulting read looks like corruption. Count it only
       // while the file still covers the mapping.
       segment.requireWhole();
     }
+    if (head != reads[slot]) {
+      reads[slot] = head;
+      // release, before the spans are exported: a reader taking over after a crash re-reads
+      // [head, read_position) and counts it as possibly duplicated.
+      segment.readPositionRelease(base, head);
+      Faults.deliverPending();
+      sink.readUpTo(this, slot, head);
+    }
     counters.drained(drained, corrupt, unknown);
+    if (again > 0) {
+      counters.redelivered(again);
+    }
     return records + (int) Math.min(corrupt, 1);
   }
 

@@ -1,0 +1,308 @@
+package dev.weft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.weft.internal.CollectorEngine;
+import dev.weft.internal.segment.Abi;
+import dev.weft.internal.segment.ProcessLiveness;
+import dev.weft.testing.SegmentWriter;
+import dev.weft.testing.SpanRecordBuilder;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 10 items 1-3 on segments written by the test: head moves only on acknowledgement,
+ * redelivery is counted, the lease makes one collector per segment, and close fences, closes and
+ * removes this process's own segment (and only that one).
+ */
+class CleanExitAndLeaseTest {
+  @TempDir Path dir;
+
+  private static WeftCollectorBuilder builder(Path path, SpanExporter exporter) {
+    return WeftCollector.builder().setSegmentPath(path).setSpanExporter(exporter)
+        .setResource(Resource.empty()).setRegisterShutdownHook(false)
+        .setScheduleDelay(Duration.ofMillis(5));
+  }
+
+  private static SegmentWriter segment(Path path, SegmentWriter.Layout layout) throws Exception {
+    SegmentWriter writer = SegmentWriter.create(path, layout);
+    writer.registerScope("lib", "1.0");
+    writer.claimSlot(0, 7, "native-0");
+    return writer;
+  }
+
+  /** The layout of a segment created by another process that runs (our parent). */
+  private static SegmentWriter.Layout otherLiveCreator() {
+    SegmentWriter.Layout layout = new SegmentWriter.Layout();
+    layout.pid = (int) ProcessHandle.current().parent().orElseThrow().pid();
+    layout.startTicks = ProcessLiveness.startTicks(layout.pid);
+    return layout;
+  }
+
+  private static long word(int pid) {
+    long ticks = ProcessLiveness.startTicks(pid);
+    return ((ticks & 0xffffffffL) << 32) | pid;
+  }
+
+  @Test
+  void closeFencesClosesAndRemovesThisProcesssOwnSegment() throws Exception {
+    Path path = dir.resolve("weft-own");
+    SegmentWriter writer = segment(path, new SegmentWriter.Layout());
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    WeftCollector collector = builder(path, exporter).build();
+    for (int i = 1; i <= 5; i++) {
+      writer.append(0, SpanRecordBuilder.span().spanId(i).build());
+    }
+    collector.close();
+    assertThat(exporter.getFinishedSpanItems()).hasSize(5);
+    assertThat(writer.buffer().getInt(Abi.FENCE_OFFSET)).isEqualTo(Abi.FENCE_CLOSED);
+    assertThat(writer.buffer().getInt(Abi.STATE_OFFSET)).isEqualTo(Abi.SEGMENT_CLOSED);
+    assertThat(writer.buffer().getLong(Abi.LEASE_OWNER_OFFSET)).as("lease released").isZero();
+    assertThat(writer.head(0)).isEqualTo(writer.tail(0));
+    assertThat(path).doesNotExist();
+  }
+
+  @Test
+  void closeLeavesAnotherLiveProcesssSegmentRecordingAndInPlace() throws Exception {
+    Path path = dir.resolve("weft-other");
+    SegmentWriter writer = segment(path, otherLiveCreator());
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    WeftCollector collector = builder(path, exporter).build();
+    writer.append(0, SpanRecordBuilder.span().spanId(1).build());
+    await().until(() -> collector.stats().spansExported() == 1);
+    collector.close();
+    assertThat(writer.buffer().getInt(Abi.FENCE_OFFSET)).isEqualTo(Abi.FENCE_OPEN);
+    assertThat(writer.buffer().getInt(Abi.STATE_OFFSET)).isEqualTo(Abi.SEGMENT_LIVE);
+    assertThat(writer.buffer().getLong(Abi.LEASE_OWNER_OFFSET)).isZero();
+    assertThat(writer.head(0)).isEqualTo(writer.tail(0));
+    assertThat(path).exists();
+  }
+
+  @Test
+  void aCollectorClosedBeforeItsThreadAttachedDrainsOnceMore() throws Exception {
+    Path path = dir.resolve("weft-late");
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    WeftCollector collector = builder(path, exporter)
+        .setSegmentPollInterval(Duration.ofSeconds(30)).build();
+    assertThat(collector.isAttached()).isFalse();
+    SegmentWriter writer = segment(path, otherLiveCreator());
+    writer.append(0, SpanRecordBuilder.span().spanId(1).build());
+    writer.append(0, SpanRecordBuilder.span().spanId(2).build());
+    collector.close();
+    assertThat(exporter.getFinishedSpanItems()).hasSize(2);
+  }
+
+  /** Holds every export until released. */
+  static final class HeldExporter implements SpanExporter {
+    final List<CompletableResultCode> pending = new CopyOnWriteArrayList<>();
+    final List<SpanData> exported = new CopyOnWriteArrayList<>();
+
+    @Override
+    public CompletableResultCode export(Collection<SpanData> spans) {
+      CompletableResultCode result = new CompletableResultCode();
+      exported.addAll(spans);
+      pending.add(result);
+      return result;
+    }
+
+    void release() {
+      pending.forEach(CompletableResultCode::succeed);
+    }
+
+    @Override
+    public CompletableResultCode flush() {
+      return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      return CompletableResultCode.ofSuccess();
+    }
+  }
+
+  @Test
+  void headMovesOnlyWhenTheExportIsAcknowledged() throws Exception {
+    Path path = dir.resolve("weft-ack");
+    SegmentWriter writer = segment(path, otherLiveCreator());
+    HeldExporter exporter = new HeldExporter();
+    try (WeftCollector collector = builder(path, exporter).build()) {
+      for (int i = 1; i <= 3; i++) {
+        writer.append(0, SpanRecordBuilder.span().spanId(i).build());
+      }
+      await().until(() -> exporter.exported.size() == 3);
+      int readPosition = writer.slotBase(0) + Abi.SLOT_READ_POSITION_OFFSET;
+      assertThat(writer.buffer().getLong(readPosition)).as("read_position").isEqualTo(
+          writer.tail(0));
+      assertThat(writer.head(0)).as("head, unacknowledged").isZero();
+      exporter.release();
+      await().until(() -> writer.head(0) == writer.tail(0));
+      assertThat(collector.stats().spansExported()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void spansReadButNotAcknowledgedByADeadCollectorAreExportedAgainAndCounted() throws Exception {
+    Path path = dir.resolve("weft-redeliver");
+    SegmentWriter writer = segment(path, otherLiveCreator());
+    for (int i = 1; i <= 4; i++) {
+      writer.append(0, SpanRecordBuilder.span().spanId(i).build());
+    }
+    long afterTwo = SegmentWriter.align8(SpanRecordBuilder.span().spanId(1).build().length) * 2;
+    // A collector that died: it read everything, its export of the first two was acknowledged.
+    writer.setHead(0, afterTwo);
+    writer.buffer().putLong(writer.slotBase(0) + Abi.SLOT_READ_POSITION_OFFSET, writer.tail(0));
+    writer.buffer().putLong(Abi.LEASE_OWNER_OFFSET, ((long) 1 << 32) | (Integer.MAX_VALUE - 3));
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (WeftCollector collector = builder(path, exporter).build()) {
+      await().until(() -> collector.stats().spansExported() == 2);
+      assertThat(collector.stats().redelivered()).isEqualTo(2);
+      assertThat(exporter.getFinishedSpanItems()).extracting(s -> s.getSpanContext().getSpanId())
+          .containsExactly("0000000000000003", "0000000000000004");
+      writer.append(0, SpanRecordBuilder.span().spanId(5).build());
+      await().until(() -> collector.stats().spansExported() == 3);
+      assertThat(collector.stats().redelivered()).as("only what the dead one had read")
+          .isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aLiveHoldersLeaseMakesTheCollectorWaitThenASilentOneIsTakenOver() throws Exception {
+    Path path = dir.resolve("weft-leased");
+    SegmentWriter writer = segment(path, otherLiveCreator());
+    int holder = (int) ProcessHandle.current().parent().orElseThrow().pid();
+    writer.buffer().putLong(Abi.LEASE_OWNER_OFFSET, word(holder));
+    writer.buffer().putLong(Abi.LEASE_HEARTBEAT_OFFSET, System.currentTimeMillis() * 1_000_000L);
+    writer.append(0, SpanRecordBuilder.span().spanId(1).build());
+    List<String> warnings = new CopyOnWriteArrayList<>();
+    Logger logger = Logger.getLogger(CollectorEngine.class.getName());
+    Handler handler = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        if (record.getLevel() == Level.WARNING) {
+          warnings.add(record.getMessage());
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    logger.addHandler(handler);
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (WeftCollector collector = builder(path, exporter)
+        .setSegmentPollInterval(Duration.ofMillis(20)).build()) {
+      await().until(() -> collector.stats().spansCommitted() == 1);
+      Thread.sleep(300); // many polls
+      assertThat(collector.stats().spansDrained()).as("waits for the live holder").isZero();
+      assertThat(warnings).hasSize(1);
+      assertThat(warnings.get(0)).contains("is collected by pid " + holder)
+          .contains("weft.collector.enabled=false");
+      // The holder goes silent for longer than the lease timeout (10 s): taken over.
+      writer.buffer().putLong(Abi.LEASE_HEARTBEAT_OFFSET,
+          (System.currentTimeMillis() - 20_000) * 1_000_000L);
+      await().until(() -> collector.stats().spansExported() == 1);
+      assertThat(writer.buffer().getLong(Abi.LEASE_OWNER_OFFSET))
+          .isEqualTo(word((int) ProcessHandle.current().pid()));
+      assertThat(warnings).hasSize(1);
+    } finally {
+      logger.removeHandler(handler);
+    }
+    assertThat(writer.buffer().getLong(Abi.LEASE_OWNER_OFFSET)).as("released").isZero();
+  }
+
+  private static final class Warnings extends Handler implements AutoCloseable {
+    final List<String> messages = new CopyOnWriteArrayList<>();
+    private final Logger logger = Logger.getLogger(CollectorEngine.class.getName());
+
+    Warnings() {
+      logger.addHandler(this);
+    }
+
+    @Override
+    public void publish(LogRecord record) {
+      if (record.getLevel() == Level.WARNING) {
+        messages.add(record.getMessage());
+      }
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {
+      logger.removeHandler(this);
+    }
+  }
+
+  @Test
+  void aLostLeaseStopsTheDrainAtOnce() throws Exception {
+    Path path = dir.resolve("weft-lost");
+    SegmentWriter writer = segment(path, otherLiveCreator());
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (Warnings warnings = new Warnings();
+        WeftCollector collector = builder(path, exporter)
+        .setSegmentPollInterval(Duration.ofMillis(20)).build()) {
+      writer.append(0, SpanRecordBuilder.span().spanId(1).build());
+      await().until(() -> collector.stats().spansExported() == 1);
+      int holder = (int) ProcessHandle.current().parent().orElseThrow().pid();
+      writer.buffer().putLong(Abi.LEASE_HEARTBEAT_OFFSET,
+          System.currentTimeMillis() * 1_000_000L);
+      writer.buffer().putLong(Abi.LEASE_OWNER_OFFSET, word(holder)); // taken over
+      await().until(() -> warnings.messages.stream().anyMatch(m -> m.contains("taken over")));
+      writer.append(0, SpanRecordBuilder.span().spanId(2).build());
+      await().until(() -> collector.stats().spansCommitted() == 2);
+      Thread.sleep(200);
+      assertThat(collector.stats().spansDrained()).as("no drain without the lease").isEqualTo(1);
+      writer.buffer().putLong(Abi.LEASE_OWNER_OFFSET, 0);
+      await().until(() -> collector.stats().spansExported() == 2);
+    }
+  }
+
+  @Test
+  void aClosedSegmentIsDrainedToItsEndThenRemoved() throws Exception {
+    Path path = dir.resolve("weft-closed");
+    SegmentWriter writer = segment(path, otherLiveCreator());
+    writer.append(0, SpanRecordBuilder.span().spanId(1).build());
+    writer.setState(Abi.SEGMENT_CLOSED);
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (WeftCollector collector = builder(path, exporter)
+        .setSegmentPollInterval(Duration.ofMillis(20)).build()) {
+      await().until(() -> collector.stats().spansExported() == 1 && !collector.isAttached());
+      await().until(() -> !Files.exists(path));
+    }
+  }
+
+  @Test
+  void aDeadCreatorsSegmentIsDrainedThenLeftForRecovery() throws Exception {
+    Path path = dir.resolve("weft-dead");
+    SegmentWriter writer = segment(path, new SegmentWriter.Layout().deadCreator());
+    writer.append(0, SpanRecordBuilder.span().spanId(1).build());
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (WeftCollector collector = builder(path, exporter)
+        .setSegmentPollInterval(Duration.ofMillis(20)).build()) {
+      await().until(() -> collector.stats().spansExported() == 1 && !collector.isAttached());
+      Thread.sleep(200);
+      assertThat(collector.isAttached()).as("not attached again to an ended file").isFalse();
+      assertThat(path).as("its open spans are the recoverer's").exists();
+      assertThat(writer.buffer().getLong(Abi.LEASE_OWNER_OFFSET)).isZero();
+    }
+  }
+}
