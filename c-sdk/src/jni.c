@@ -14,6 +14,13 @@
 #include <stdio.h>
 #include <string.h>
 
+static void weft_put_be64(uint8_t *p, uint64_t v) {
+    for (int i = 7; i >= 0; i--) {
+        p[i] = (uint8_t)v;
+        v >>= 8;
+    }
+}
+
 JNIEXPORT jint JNICALL Java_dev_weft_internal_jni_WeftJni_attach(JNIEnv *env, jclass cls, jlong trace_id_high,
                                                                    jlong trace_id_low, jlong span_id,
                                                                    jint trace_flags) {
