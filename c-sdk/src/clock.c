@@ -160,8 +160,30 @@ static uint64_t weft_rate_since_anchor(uint64_t tsc, uint64_t mono) {
     return (uint64_t)(shifted / (tsc - weft_anchor_tsc));
 }
 
-static void weft_clock_fall_back(const char *why, long long value) {
-    snprintf(weft_clock_reason, sizeof weft_clock_reason, why, value);
+/** prefix, value in decimal, suffix: without snprintf, which a signal handler must not call. */
+static void weft_clock_fall_back(const char *prefix, long long value, const char *suffix) {
+    char digits[24];
+    int n = 0;
+    unsigned long long magnitude = value < 0 ? 0ull - (unsigned long long)value : (unsigned long long)value;
+    do {
+        digits[n++] = (char)('0' + (int)(magnitude % 10u));
+        magnitude /= 10u;
+    } while (magnitude != 0 && n < (int)sizeof digits);
+    size_t at = 0;
+    const size_t room = sizeof weft_clock_reason - 1u;
+    for (const char *p = prefix; *p != '\0' && at < room; p++) {
+        weft_clock_reason[at++] = *p;
+    }
+    if (value < 0 && at < room) {
+        weft_clock_reason[at++] = '-';
+    }
+    while (n > 0 && at < room) {
+        weft_clock_reason[at++] = digits[--n];
+    }
+    for (const char *p = suffix; *p != '\0' && at < room; p++) {
+        weft_clock_reason[at++] = *p;
+    }
+    weft_clock_reason[at] = '\0';
     /* release: a reader that sees the vDSO mode also sees why */
     weft_store_release(&weft_clock.mode, WEFT_CLOCK_VDSO);
 }
@@ -186,8 +208,8 @@ static void weft_clock_recalibrate(void) {
     }
     const uint64_t rate = weft_rate_since_anchor(tsc, mono);
     if (rate == 0) {
-        weft_clock_fall_back("weft: the TSC did not advance with CLOCK_MONOTONIC (rate %lld): using CLOCK_MONOTONIC",
-                             0);
+        weft_clock_fall_back("weft: the TSC did not advance with CLOCK_MONOTONIC (rate ", 0,
+                             "): using CLOCK_MONOTONIC");
         return;
     }
     const uint64_t mapped = weft_clock_map(&p, tsc);
@@ -200,8 +222,8 @@ static void weft_clock_recalibrate(void) {
     const int64_t explainable = since / 1000u > (uint64_t)WEFT_MAX_DISAGREEMENT_NANOS ? (int64_t)(since / 1000u)
                                                                                        : WEFT_MAX_DISAGREEMENT_NANOS;
     if (error > explainable || error < -explainable) {
-        weft_clock_fall_back("weft: the TSC and CLOCK_MONOTONIC disagreed by %lld ns: using CLOCK_MONOTONIC",
-                             (long long)error);
+        weft_clock_fall_back("weft: the TSC and CLOCK_MONOTONIC disagreed by ", (long long)error,
+                             " ns: using CLOCK_MONOTONIC");
         return;
     }
     weft_interval_ns = weft_interval_ns * 4u < WEFT_MAX_INTERVAL_NANOS ? weft_interval_ns * 4u : WEFT_MAX_INTERVAL_NANOS;
