@@ -100,6 +100,9 @@ final class NettyGrpcSender implements GrpcSender {
   @Override
   public void send(MessageWriter request, Consumer<GrpcResponse> onResponse,
       Consumer<Throwable> onError) {
+    // An export while the channel backs off after a failed connection (the one made at creation,
+    // say, before the backend was up) tries to connect now rather than at the end of the wait.
+    ReconnectBound.check(channel);
     // Wait for a connection (within the export timeout) rather than fail at once while the
     // channel backs off between reconnects: a receiver that restarts is waited for, as the
     // SDK's sender does by retrying its connection.

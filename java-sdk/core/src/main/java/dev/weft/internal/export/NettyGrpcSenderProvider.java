@@ -174,7 +174,7 @@ public final class NettyGrpcSenderProvider implements GrpcSenderProvider {
       }
     }
     throw new IllegalStateException("no other GrpcSenderProvider on the class path for a"
-        + " configuration the Netty sender does not support (custom TLS or compressor)");
+        + " configuration the Netty sender does not support (a compressor other than gzip)");
   }
 
   /** null for none, "gzip", or "unsupported" for a compressor grpc-java does not have. */
