@@ -46,6 +46,9 @@ import javax.annotation.Nullable;
 final class SegmentWatcher implements AutoCloseable {
   private static final Logger logger = Logger.getLogger(SegmentWatcher.class.getName());
 
+  /** How long the last drain and export of one segment may take. */
+  static final java.time.Duration CLOSE_TIMEOUT = java.time.Duration.ofSeconds(10);
+
   private final Path directory;
   private final SpanExporter exporter;
   private final SegmentRecovery recovery;
@@ -244,6 +247,9 @@ final class SegmentWatcher implements AutoCloseable {
       collector = WeftCollector.builder().setSegmentPath(path).setSpanExporter(exporter)
           .setResource(resource.resource).setMaxQueueSize(queueSize)
           .setMeterProvider(MeterProvider.noop()).setRegisterShutdownHook(false)
+          // its last drain (the segment closed, its process died, or weft collect stops) is not
+          // a JVM exit racing a deadline: give the export time, also on a loaded machine
+          .setCloseTimeout(CLOSE_TIMEOUT)
           .setRecoveryEnabled(false).build();
     } catch (RuntimeException e) {
       lease.close();

@@ -94,6 +94,8 @@ class SegmentWatcherTest {
         TimeUnit.SECONDS.toNanos(10))) {
       watcher.scan();
       assertThat(watcher.drainedPaths()).containsExactly(w.path());
+      await().atMost(Duration.ofSeconds(60))
+          .until(() -> exporter.getFinishedSpanItems().size() == 1000);
       // weft_shutdown of the 1.1 writer: fence, CLOSED, and the file left to the lease holder
       w.append(0, SpanRecordBuilder.span().spanId(8000).name("last").build());
       w.setState(dev.weft.internal.segment.Abi.SEGMENT_CLOSED);

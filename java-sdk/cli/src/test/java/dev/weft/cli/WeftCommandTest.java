@@ -49,6 +49,8 @@ class WeftCommandTest {
   void backend() throws Exception {
     receiver = new OtlpReceiver(true).start();
     System.setProperty("otel.exporter.otlp.endpoint", receiver.endpoint());
+    // the default 10 s per export is not always enough on a shared machine at load 40
+    System.setProperty("otel.exporter.otlp.timeout", "60000");
     System.clearProperty("otel.traces.exporter");
   }
 
@@ -56,6 +58,7 @@ class WeftCommandTest {
   void stop() {
     receiver.close();
     System.clearProperty("otel.exporter.otlp.endpoint");
+    System.clearProperty("otel.exporter.otlp.timeout");
     System.clearProperty("otel.traces.exporter");
   }
 
@@ -139,6 +142,7 @@ class WeftCommandTest {
   void recoverWithTheBackendDownKeepsTheSegmentAndSaysSo() throws Exception {
     Path path = crashed("weft-424242");
     receiver.stop();
+    System.setProperty("otel.exporter.otlp.timeout", "3000");
     Run run = weft("recover", "--export-timeout", "5s", path.toString());
     assertThat(run.code).isEqualTo(1);
     assertThat(run.err).contains("did not finish", "kept", "exporting otlp to " + receiver.endpoint());
