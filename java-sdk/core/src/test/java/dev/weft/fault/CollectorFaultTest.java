@@ -387,7 +387,10 @@ class CollectorFaultTest {
       WeftStats last = drainAndClose(collector, ended);
       assertThat(last.droppedRingFull()).as("the rings filled during the outage").isPositive();
       assertThat(last.exportRetries()).isPositive();
-      assertThat(receiver.spanCount()).as("nothing twice").isEqualTo(uniqueIds().size());
+      // An export that timed out on the client may still have reached the restarted receiver:
+      // its retry can then arrive twice. Such duplicates are bounded by the counted retries.
+      assertThat(receiver.spanCount() - uniqueIds().size())
+          .as("duplicates, at most the spans of retried exports").isBetween(0L, last.exportRetries());
       assertAccounted(ended, last, 0);
       noRetry.shutdown().join(10, TimeUnit.SECONDS);
       System.out.printf("outage 5 s: export resumed %d ms after the receiver came back; ended %d,"

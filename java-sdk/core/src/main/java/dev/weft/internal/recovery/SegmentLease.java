@@ -21,9 +21,9 @@ import javax.annotation.Nullable;
  * the ABI's atomic accesses; the rings are never read through it.
  *
  * <p>The live collector's own lease (in {@code Segment}/{@code SegmentDrainer}) is written by
- * another change; this class follows the same contract (value {@code (start_ticks & 0xffffffff)
- * << 32 | pid}, CAS from 0 or from a dead or silent holder, heartbeat about every second, CAS back
- * to 0 on release), so the two exclude each other.
+ * {@code Lease}; this class follows the same contract (value {@code (start_ticks & 0xffffffff)
+ * << 32 | pid}, compare-and-set under the same fcntl lock from 0 or from a dead or silent holder,
+ * heartbeat about every second, back to 0 on release), so the two exclude each other.
  *
  * <p>A file truncated to less than a page under the mapping faults; every access here is made by
  * the thread that opened the lease, which treats an {@link InternalError} as "the segment became
@@ -123,7 +123,7 @@ public final class SegmentLease implements AutoCloseable {
           return segment.path() + " is collected by pid " + pid(current);
         }
       }
-      if (LONGS.compareAndSet(header, Abi.LEASE_OWNER_OFFSET, current, me)) {
+      if (compareAndSetOwner(current, me)) {
         heartbeat();
         held = true;
         return null;
@@ -157,8 +157,40 @@ public final class SegmentLease implements AutoCloseable {
   /** Gives the lease back (CAS me to 0) if held. */
   public void release() {
     if (held) {
-      LONGS.compareAndSet(header, Abi.LEASE_OWNER_OFFSET, me, 0L);
+      compareAndSetOwner(me, 0L);
       held = false;
+    }
+  }
+
+  /**
+   * Compare-and-set of the lease word as the live collector does it ({@code Segment}'s lease):
+   * under an fcntl lock of the word's 16 bytes, so a recoverer and a collector exclude each
+   * other whichever of them runs, and never as a CPU CAS on a mapping a truncation could fault.
+   */
+  private boolean compareAndSetOwner(long expected, long owner) {
+    try (FileChannel channel = FileChannel.open(segment.path(), StandardOpenOption.READ,
+        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+      java.nio.channels.FileLock lock = null;
+      for (int attempt = 0; attempt < 50 && lock == null; attempt++) {
+        lock = channel.tryLock(Abi.LEASE_OWNER_OFFSET, 16, false);
+        if (lock == null) {
+          java.util.concurrent.locks.LockSupport.parkNanos(2_000_000L);
+        }
+      }
+      if (lock == null) {
+        return false;
+      }
+      try {
+        if (channel.size() < Abi.HEADER_SIZE || owner() != expected) {
+          return false;
+        }
+        LONGS.setVolatile(header, Abi.LEASE_OWNER_OFFSET, owner);
+        return true;
+      } finally {
+        lock.release();
+      }
+    } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+      return false;
     }
   }
 
