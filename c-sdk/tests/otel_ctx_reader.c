@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -55,6 +56,14 @@
 #endif
 
 #define SKIP 77
+
+/* OTEP 4719's reader fences; under TSan (which refuses fences) a seq_cst RMW stands in */
+#if defined(__SANITIZE_THREAD__)
+static uint64_t reader_fence_word;
+#define reader_fence() ((void)__atomic_fetch_add(&reader_fence_word, 0, __ATOMIC_SEQ_CST))
+#else
+#define reader_fence() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
 
 static pid_t target;
 
@@ -216,14 +225,14 @@ static bool read_process_context(const char *want_service, bool verbose) {
             usleep(1000); /* being updated */
             continue;
         }
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        reader_fence();
         uint32_t size = (uint32_t)(hdr[1] >> 32);
         if (size == 0 || size > 65536) {
             die("process context payload_size %u", size);
         }
         uint8_t *payload = malloc(size);
         bool ok = remote_read(hdr[3], payload, size);
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        reader_fence();
         uint64_t again;
         if (!remote_read(address + 16, &again, 8)) {
             die("re-reading published_at failed");
@@ -550,8 +559,9 @@ static void sample(int truth_fd, const tls_symbol_t *sym, int slot, counts_t *c)
         bool known = have_record && !torn &&
                      ((!zero_ids(truth.cur) && same_ids(record, truth.cur)) ||
                       (!zero_ids(truth.alt) && same_ids(record, truth.alt)));
-        bool fresh = truth.state == WEFT_TRUTH_BEGINNING && have_record && !torn && !zero_ids(record) &&
-                     !zero_ids(record + 16);
+        static const uint8_t zero[16];
+        bool fresh = truth.state == WEFT_TRUTH_BEGINNING && have_record && !torn &&
+                     memcmp(record, zero, 16) != 0 && memcmp(record + 16, zero, 8) != 0;
         ok = !have_record || known || fresh;
         c->unverified += ok && !known && have_record;
         if (!ok) {
@@ -602,6 +612,7 @@ int main(int argc, char **argv) {
     setenv("WEFT_TRUTH_FILE", truth_path, 1);
     target = fork();
     if (target == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the reader (it holds ctest's output pipe) */
         execvp(argv[i + 1], argv + i + 1);
         fprintf(stderr, "otel_ctx_reader: exec %s: %s\n", argv[i + 1], strerror(errno));
         _exit(127);
