@@ -19,6 +19,10 @@ import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,6 +128,90 @@ class SegmentDrainerTest {
     assertThat(unwound.getParentSpanContext().isValid()).isFalse();
     assertThat(unwound.getAttributes().get(SpanDecoder.ENDED_BY)).isEqualTo("unwind");
     assertThat(unwound.getAttributes().get(SpanDecoder.TRUNCATED_COUNT)).isNull();
+  }
+
+  /**
+   * The decoder learns each span name's attribute layout and takes a faster path while records
+   * match it: whatever the sequence of layouts under one name (same, different in the middle,
+   * longer, with duplicate, empty or reserved keys, with flags that add attributes), every span's
+   * attributes are what the general rules give (last one wins by name, empty keys ignored, the
+   * thread's pairs win over the record's own), computed here by a model of those rules.
+   */
+  @Test
+  void learnedShapesNeverChangeWhatIsDecoded() {
+    Object[][] layouts = {
+      {"a", 1L, "b", "x", "c", 0.5, "d", true},
+      {"a", 2L, "b", "y", "c", 1.5, "d", false},
+      {"a", 3L, "z", "y", "c", 1.5, "d", false}, // a different key in the middle
+      {"a", 4L, "b", 7L, "c", 1.5, "d", false}, // same key, another type
+      {"a", 5L, "b", "y", "c", 2.5},
+      {"a", 6L, "b", "y", "c", 2.5, "d", true, "e", "more"},
+      {"a", 7L, "b", "y", "a", 8L, "d", true}, // a duplicate key
+      {"a", 9L, "", "empty", "c", 3.5, "d", true}, // an empty key
+      {"a", 10L, "thread.id", 5L, "c", 4.5, "thread.name", "mine"}, // reserved keys
+      {},
+    };
+    int[] flags = {0, Abi.SPAN_FLAG_ENDED_BY_UNWIND};
+    int[] truncated = {0, 2};
+    int expected = 0;
+    long id = 1;
+    for (int round = 0; round < 3; round++) {
+      for (Object[] layout : layouts) {
+        for (int f = 0; f < flags.length; f++) {
+          for (int repeat = 0; repeat < 3; repeat++) { // a shape is learned at the second
+            SpanRecordBuilder b = SpanRecordBuilder.span().name("same").spanId(id++)
+                .flags(flags[f]).truncatedCount(truncated[f]);
+            Map<String, Map.Entry<AttributeKey<?>, Object>> model = new LinkedHashMap<>();
+            for (int i = 0; i < layout.length; i += 2) {
+              String key = (String) layout[i];
+              Object value = layout[i + 1];
+              AttributeKey<?> attributeKey;
+              if (value instanceof Long) {
+                b.attr(key, (long) value);
+                attributeKey = AttributeKey.longKey(key);
+              } else if (value instanceof String) {
+                b.attr(key, (String) value);
+                attributeKey = AttributeKey.stringKey(key);
+              } else if (value instanceof Double) {
+                b.attr(key, (double) value);
+                attributeKey = AttributeKey.doubleKey(key);
+              } else {
+                b.attr(key, (boolean) value);
+                attributeKey = AttributeKey.booleanKey(key);
+              }
+              if (!key.isEmpty()) {
+                model.remove(key);
+                model.put(key, Map.entry(attributeKey, value));
+              }
+            }
+            model.remove("thread.id");
+            model.put("thread.id", Map.entry(SpanDecoder.THREAD_ID, 1001L));
+            model.remove("thread.name");
+            model.put("thread.name", Map.entry(SpanDecoder.THREAD_NAME, "worker-0"));
+            if (flags[f] != 0) {
+              model.put(SpanDecoder.ENDED_BY.getKey(), Map.entry(SpanDecoder.ENDED_BY, "unwind"));
+            }
+            if (truncated[f] != 0) {
+              model.put(SpanDecoder.TRUNCATED_COUNT.getKey(),
+                  Map.entry(SpanDecoder.TRUNCATED_COUNT, (long) truncated[f]));
+            }
+            assertThat(writer.append(0, b.build())).isTrue();
+            drainer.drain(sink);
+            expected++;
+            assertThat(counters.corruptRecords()).isZero();
+            assertThat(sink.spans).hasSize(expected);
+            Map<AttributeKey<?>, Object> want = new HashMap<>();
+            model.values().forEach(e -> want.put(e.getKey(), e.getValue()));
+            SpanData span = sink.spans.get(expected - 1);
+            assertThat(span.getAttributes().asMap()).as("layout %s", Arrays.toString(layout))
+                .isEqualTo(want);
+            assertThat(span.getAttributes().size()).isEqualTo(want.size());
+            assertThat(span.getTotalAttributeCount()).isEqualTo(want.size());
+            want.forEach((k, v) -> assertThat(span.getAttributes().get(k)).isEqualTo(v));
+          }
+        }
+      }
+    }
   }
 
   @Test
