@@ -18,7 +18,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -71,9 +73,19 @@ class ExportFaultsTest {
   /** weft-loadgen at a fixed rate into {@code dir/name}, started after the collector. */
   private Process paced(String name, int threads, int spansPerThread, int rate)
       throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(loadgen.toString(), "--threads",
+    return paced(name, threads, spansPerThread, rate, 0);
+  }
+
+  /** {@code ringBytes} 0: the default rings. */
+  private Process paced(String name, int threads, int spansPerThread, int rate, int ringBytes)
+      throws IOException {
+    List<String> command = new ArrayList<>(List.of(loadgen.toString(), "--threads",
         Integer.toString(threads), "--spans", Integer.toString(spansPerThread), "--rate",
-        Integer.toString(rate), "--wait");
+        Integer.toString(rate), "--wait"));
+    if (ringBytes > 0) {
+      command.addAll(List.of("--ring-size", Integer.toString(ringBytes)));
+    }
+    ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("WEFT_SHM_DIR", dir.toString());
     pb.environment().put("WEFT_SHM_NAME", name);
     pb.environment().remove("WEFT_RING_SIZE"); // the default rings
@@ -185,7 +197,10 @@ class ExportFaultsTest {
     WeftStats stats;
     long resumeMillis;
     try (WeftCollector collector = collector(segment)) {
-      Process gen = paced("weft-outage", threads, perThread, 1_000);
+      // The drain is at-least-once: a ring holds every record read but not yet acknowledged, so
+      // it must hold the outage (3 s at 500 spans/s per thread = 1 500 records, where a default
+      // 256 KiB ring holds about 1 150): 1 MiB rings. The startup test keeps the default rings.
+      Process gen = paced("weft-outage", threads, perThread, 1_000, 1 << 20);
       try (BufferedReader out = new BufferedReader(
           new InputStreamReader(gen.getInputStream(), StandardCharsets.UTF_8))) {
         line(out, "segment ");

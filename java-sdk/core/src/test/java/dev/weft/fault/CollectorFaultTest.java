@@ -293,9 +293,11 @@ class CollectorFaultTest {
       WeftCollector second = collector(segment);
       long ended = gen.awaitDone();
       WeftStats last = drainAndClose(second, ended);
-      // A clean exit acknowledged everything it read: nothing is read again, nothing twice.
-      assertThat(last.redelivered()).isZero();
-      assertThat(receiver.spanCount()).isEqualTo(uniqueIds().size());
+      // The child closed a live creator's segment while it was still being written: what it
+      // had read but not had acknowledged by its close deadline is read again by the next
+      // collector, counted as redelivered. Every duplicate is one of those; nothing is lost.
+      assertThat(receiver.spanCount() - uniqueIds().size())
+          .as("duplicates, at most the redelivered spans").isBetween(0L, last.redelivered());
       assertAccounted(ended, last, 0);
       System.out.printf("SIGTERM: child exported %d before it exited, ended %d, committed %d,"
           + " ring-full %d, received %d%n", byChild, ended, last.spansCommitted(),
