@@ -78,6 +78,9 @@ class BoundaryTest {
     }
     boolean nativeAccess = Runtime.version().feature() >= 22
         && ManagementFactoryArgs.has("--enable-native-access");
+    Assumptions.assumeTrue("ffm".equals(System.getProperty(Boundary.PROPERTY)),
+        "critical FFM downcalls are opt-in (-D" + Boundary.PROPERTY + "=ffm); this JVM stitches"
+        + " through " + Boundary.mode());
     Assumptions.assumeTrue(nativeAccess, "critical FFM downcalls need JDK 22+ with native access"
         + " enabled; this JVM is " + Runtime.version() + ", stitching through " + Boundary.mode());
     assertThat(Boundary.mode()).isEqualTo("ffm-critical");
