@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks what `mvn deploy -DaltDeploymentRepository=weft-repo::file:<root>/target/weft-repo` published:
-#   - every module of java-sdk/ (the BOM aside) is listed in the BOM, and its jar, -sources and
+#   - every module of java-sdk/ (the BOM and modules with maven.deploy.skip aside) is listed in the BOM, and its jar, -sources and
 #     -javadoc jars are in the repository, the jar with an Automatic-Module-Name;
 #   - weft-java-sdk's jar carries libweft.so.0 for linux-x86_64 and linux-aarch64 (checked with
 #     `file`), and each classifier jar carries its platform only;
@@ -31,6 +31,12 @@ module_artifact() { awk '/<\/parent>/ {p=1; next} p && /<artifactId>/ {gsub(/.*<
 for pom in "$root"/java-sdk/*/pom.xml; do
   grep -q '<packaging>pom</packaging>' "$pom" && continue
   id=$(module_artifact "$pom")
+  # A module that opts out of deployment (the benchmarks) is not an artifact users get.
+  if grep -q '<maven.deploy.skip>true</maven.deploy.skip>' "$pom"; then
+    ok "$id: not published (maven.deploy.skip), as intended"
+    [ -z "$(artifact "$id" .jar)" ] || fail "$id sets maven.deploy.skip but was published"
+    continue
+  fi
   if [ -n "$bom" ] && ! grep -q "<artifactId>$id</artifactId>" "$bom"; then fail "$id is not in weft-bom"; fi
   for suffix in .jar -sources.jar -javadoc.jar; do
     [ -n "$(artifact "$id" "$suffix")" ] || fail "$id$suffix was not published"
