@@ -191,7 +191,7 @@ public final class WeftCollectorBuilder {
   }
 
   /**
-   * At close (and JVM shutdown), the segment of this process's own libweft is fenced (spans
+   * At the JVM's shutdown, the segment of this process's own libweft is fenced (spans
    * ended from then on are counted in {@link WeftStats#droppedShutdown()}, not recorded); the
    * final drain starts once the tails of its active threads' rings have been stable this long.
    * Default {@value #DEFAULT_SHUTDOWN_GRACE_MILLIS} ms; it counts against the close timeout.

@@ -30,9 +30,10 @@ import javax.annotation.concurrent.GuardedBy;
  * The collector thread: waits for the segment, takes its lease (one collector per segment,
  * across processes), drains every ring into the export pipeline with a back-off idle strategy
  * (ring space released only on acknowledgement), re-attaches when the segment is replaced,
- * detaches at its end of data (closed, or its creator died), and on close fences the process's
- * own segment, drains what is left, exports it within a deadline, then marks the segment closed
- * and removes it.
+ * detaches at its end of data (closed, or its creator died), and on close drains what is left
+ * and exports it within a deadline. At the JVM's exit it first fences the process's own segment,
+ * and afterwards marks it closed and removes it; a collector closed earlier leaves this
+ * process's own segment live for the next collector, since libweft keeps recording into it.
  */
 public final class CollectorEngine {
   private static final Logger logger = Logger.getLogger(CollectorEngine.class.getName());
@@ -673,18 +674,23 @@ public final class CollectorEngine {
       attached = null;
     }
     boolean ours = false;
+    boolean ending = false;
     if (attached != null) {
       Segment segment = attached.segment();
       try {
         ours = createdByThisProcess(segment);
-        if (ours) {
+        // This process's native side ends only with the JVM (or when it closed the segment
+        // itself): a collector closed before that leaves the segment live, for libweft, which
+        // keeps recording into it, and for the next collector of this JVM.
+        ending = ours && (JvmShutdown.inProgress() || segment.state() == Abi.SEGMENT_CLOSED);
+        if (ending) {
           // Spans ended from now on are counted as dropped (shutdown), not recorded.
           segment.closeFence();
         }
         long lastTails = attached.tailSum();
         long stableSince = System.nanoTime();
-        // Drain until the rings are empty (and, for our own segment, their tails stable for the
-        // grace period), waiting for queue space (back-pressure) as needed.
+        // Drain until the rings are empty (and, for our own ending segment, their tails stable
+        // for the grace period), waiting for queue space (back-pressure) as needed.
         while (System.nanoTime() - deadline < 0) {
           int work = attached.drain(pipeline);
           boolean empty = attached.isEmpty();
@@ -697,7 +703,7 @@ public final class CollectorEngine {
           }
           pipeline.sealNow();
           work += pipeline.poll(now);
-          if (empty && (!ours || now - stableSince >= shutdownGraceNanos)) {
+          if (empty && (!ending || now - stableSince >= shutdownGraceNanos)) {
             break;
           }
           if (work == 0) {
@@ -716,7 +722,7 @@ public final class CollectorEngine {
     pipeline.finish(deadline, closeTimeoutNanos);
     if (attached != null && drainer == attached) {
       try {
-        closeSegment(attached, ours);
+        closeSegment(attached, ours, ending);
       } catch (InternalError | IndexOutOfBoundsException e) {
         detach(attached, false, "segment " + path + " became unreadable during close (" + e
             + ")");
@@ -724,8 +730,12 @@ public final class CollectorEngine {
     }
   }
 
-  /** After the final export: closed and removed when nothing read is left unacknowledged. */
-  private void closeSegment(SegmentDrainer attached, boolean ours) {
+  /**
+   * After the final export: this process's own segment at its end ({@code ending}), and a
+   * segment its writer closed, are closed and removed when nothing read is left unacknowledged;
+   * this process's own segment before the JVM's end is handed over, live, with the lease free.
+   */
+  private void closeSegment(SegmentDrainer attached, boolean ours, boolean ending) {
     Segment segment = attached.segment();
     publishCounts(attached, System.nanoTime());
     boolean done = attached.isAcknowledged() && attached.isEmpty();
@@ -735,7 +745,7 @@ public final class CollectorEngine {
     boolean creatorGone = !ours && !closed && !ProcessLiveness.isAlive(segment.creatorPid(),
         segment.creatorStartTicks(), segment.bootId());
     Object key = fileKeyAtPath();
-    if (done && ours) {
+    if (done && ending) {
       segment.stateRelease(Abi.SEGMENT_CLOSED);
       deliverPendingFault();
       releaseLease(attached);
@@ -743,6 +753,14 @@ public final class CollectorEngine {
     } else if (done && closed) {
       releaseLease(attached);
       unlinkIf(segment, key);
+    } else if (ours && !ending) {
+      logger.log(done ? Level.INFO : Level.WARNING, "weft: collector of segment " + path
+          + " closed while this process's native Weft keeps recording: the segment stays live"
+          + (done ? "" : ", with spans read but not exported by the close deadline (counted in"
+              + " WeftStats.exportFailures(); exported again later, they may arrive twice)")
+          + ". Spans recorded from now on wait in it for the next collector of this JVM (what"
+          + " does not fit in a ring is dropped and counted); after the process ends, `weft"
+          + " recover` or the next Weft collector's start-up recovery exports what is left");
     } else if (!done && (ours || creatorGone || closed)) {
       logger.warning("weft: segment " + path + " keeps spans that were read but not exported"
           + " by the close deadline (counted in WeftStats.exportFailures()); it is left in"

@@ -1,6 +1,7 @@
 package dev.weft.internal.export;
 
 import dev.weft.internal.Counters;
+import dev.weft.internal.JvmShutdown;
 import dev.weft.internal.decode.Acknowledgeable;
 import dev.weft.internal.decode.SpanSink;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -209,22 +210,11 @@ public final class ExportPipeline implements SpanSink {
    * hook of its own, which may run before or during the collector's, and the line would be lost.
    */
   private static void warn(String message) {
-    if (!isShuttingDown() && hasHandler(logger)) {
+    if (!JvmShutdown.inProgress() && hasHandler(logger)) {
       logger.warning(message);
     } else {
       System.err.println("WARNING: " + message);
       System.err.flush();
-    }
-  }
-
-  private static boolean isShuttingDown() {
-    Thread probe = new Thread(() -> {});
-    try {
-      Runtime.getRuntime().addShutdownHook(probe);
-      Runtime.getRuntime().removeShutdownHook(probe);
-      return false;
-    } catch (IllegalStateException e) {
-      return true; // hooks can no longer be added: shutdown has begun
     }
   }
 
