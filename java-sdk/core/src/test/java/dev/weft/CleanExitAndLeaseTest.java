@@ -7,6 +7,7 @@ import dev.weft.exporter.WeftJsonLinesSpanExporter;
 import dev.weft.internal.CollectorEngine;
 import dev.weft.internal.segment.Abi;
 import dev.weft.internal.segment.ProcessLiveness;
+import dev.weft.internal.segment.Segment;
 import dev.weft.testing.SegmentWriter;
 import dev.weft.testing.SpanRecordBuilder;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -92,16 +93,14 @@ class CleanExitAndLeaseTest {
     assertThat(path).exists();
   }
 
-  @Test
-  void atTheJvmsExitThisProcesssOwnSegmentIsFencedExportedAndRemoved() throws Exception {
-    Path path = dir.resolve("weft-exit");
-    Path spans = dir.resolve("spans.jsonl");
-    Path stderr = dir.resolve("stderr.txt");
+  /** Runs {@link ExitingChild} in {@code mode}; returns its stderr after checking it exited 0. */
+  private String runExitingChild(String mode, Path path, Path spans) throws Exception {
+    Path stderr = dir.resolve("stderr-" + mode + ".txt");
     String classPath = System.getProperty("surefire.test.class.path",
         System.getProperty("java.class.path"));
     Process child = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", classPath, ExitingChild.class.getName(), path.toString(), spans.toString())
+        "-cp", classPath, ExitingChild.class.getName(), mode, path.toString(), spans.toString())
         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
         .redirectError(stderr.toFile())
         .start();
@@ -112,60 +111,77 @@ class CleanExitAndLeaseTest {
     String err = Files.readString(stderr);
     assertThat(ended).as("child exited; stderr:%n%s", err).isTrue();
     assertThat(child.exitValue()).as("exit code; stderr:%n%s", err).isZero();
+    return err;
+  }
+
+  private static int spanIds(Path spans) throws Exception {
     // one OTLP JSON line per export, each span with its spanId
-    String exported = Files.readString(spans);
-    assertThat(exported.split("\"spanId\"", -1).length - 1)
-        .as("spans exported at exit: %s; stderr:%n%s", exported, err).isEqualTo(5);
+    return Files.readString(spans).split("\"spanId\"", -1).length - 1;
+  }
+
+  @Test
+  void atTheJvmsExitThisProcesssOwnSegmentIsFencedExportedAndRemoved() throws Exception {
+    Path path = dir.resolve("weft-exit");
+    Path spans = dir.resolve("spans.jsonl");
+    String err = runExitingChild("open", path, spans);
+    assertThat(spanIds(spans)).as("spans exported at exit; stderr:%n%s", err).isEqualTo(5);
     assertThat(path).as("segment removed at exit").doesNotExist();
   }
 
+  @Test
+  void atTheJvmsExitWithNoCollectorAnEmptyOwnSegmentIsRemoved() throws Exception {
+    Path path = dir.resolve("weft-exit-empty");
+    Path spans = dir.resolve("spans-empty.jsonl");
+    String err = runExitingChild("closed", path, spans);
+    assertThat(spanIds(spans)).as("stderr:%n%s", err).isEqualTo(5);
+    assertThat(err).doesNotContain("WARNING: weft: segment");
+    assertThat(path).as("segment removed at exit, with no collector open").doesNotExist();
+  }
+
+  @Test
+  void atTheJvmsExitWithNoCollectorSpansLeftInTheOwnSegmentAreKeptAndReported()
+      throws Exception {
+    Path path = dir.resolve("weft-exit-left");
+    Path spans = dir.resolve("spans-left.jsonl");
+    String err = runExitingChild("closed-then-record", path, spans);
+    assertThat(spanIds(spans)).as("stderr:%n%s", err).isEqualTo(5);
+    assertThat(err).contains("WARNING: weft: segment " + path + " keeps")
+        .contains("weft recover");
+    assertThat(path).as("kept for recovery").exists();
+    try (Segment segment = Segment.open(path)) {
+      assertThat(segment.fence()).isEqualTo(Abi.FENCE_CLOSED);
+      assertThat(segment.state()).isEqualTo(Abi.SEGMENT_LIVE);
+      assertThat(segment.creatorPid()).isNotEqualTo((int) ProcessHandle.current().pid());
+    }
+  }
+
   /**
-   * Creates its own segment with 5 spans and a collector closed by its shutdown hook, and
-   * returns from main without closing it: the JVM's exit closes it.
+   * Creates its own segment with 5 spans and a collector with its shutdown hook; mode {@code
+   * open} returns from main with it open (the JVM's exit closes it), {@code closed} closes it
+   * first, {@code closed-then-record} closes it and then records 3 spans no collector reads.
    */
   static final class ExitingChild {
     public static void main(String[] args) throws Exception {
-      Path path = Path.of(args[0]);
+      String mode = args[0];
+      Path path = Path.of(args[1]);
       SegmentWriter writer = segment(path, new SegmentWriter.Layout());
       for (int i = 1; i <= 5; i++) {
         writer.append(0, SpanRecordBuilder.span().spanId(i).build());
       }
-      WeftCollector.builder().setSegmentPath(path)
-          .setSpanExporter(WeftJsonLinesSpanExporter.create(Path.of(args[1])))
+      WeftCollector collector = WeftCollector.builder().setSegmentPath(path)
+          .setSpanExporter(WeftJsonLinesSpanExporter.create(Path.of(args[2])))
           .setResource(Resource.empty())
           // a cold JVM on a loaded machine: the first JSON export can take over the 1 s default
           .setCloseTimeout(Duration.ofSeconds(30)).build();
+      if (!mode.equals("open")) {
+        collector.close();
+      }
+      if (mode.equals("closed-then-record")) {
+        for (int i = 6; i <= 8; i++) {
+          writer.append(0, SpanRecordBuilder.span().spanId(i).build());
+        }
+      }
     }
-  }
-
-  @Test
-  void closeLeavesAnotherLiveProcesssSegmentRecordingAndInPlace() throws Exception {
-    Path path = dir.resolve("weft-other");
-    SegmentWriter writer = segment(path, otherLiveCreator());
-    InMemorySpanExporter exporter = InMemorySpanExporter.create();
-    WeftCollector collector = builder(path, exporter).build();
-    writer.append(0, SpanRecordBuilder.span().spanId(1).build());
-    await().until(() -> collector.stats().spansExported() == 1);
-    collector.close();
-    assertThat(writer.buffer().getInt(Abi.FENCE_OFFSET)).isEqualTo(Abi.FENCE_OPEN);
-    assertThat(writer.buffer().getInt(Abi.STATE_OFFSET)).isEqualTo(Abi.SEGMENT_LIVE);
-    assertThat(writer.buffer().getLong(Abi.LEASE_OWNER_OFFSET)).isZero();
-    assertThat(writer.head(0)).isEqualTo(writer.tail(0));
-    assertThat(path).exists();
-  }
-
-  @Test
-  void aCollectorClosedBeforeItsThreadAttachedDrainsOnceMore() throws Exception {
-    Path path = dir.resolve("weft-late");
-    InMemorySpanExporter exporter = InMemorySpanExporter.create();
-    WeftCollector collector = builder(path, exporter)
-        .setSegmentPollInterval(Duration.ofSeconds(30)).build();
-    assertThat(collector.isAttached()).isFalse();
-    SegmentWriter writer = segment(path, otherLiveCreator());
-    writer.append(0, SpanRecordBuilder.span().spanId(1).build());
-    writer.append(0, SpanRecordBuilder.span().spanId(2).build());
-    collector.close();
-    assertThat(exporter.getFinishedSpanItems()).hasSize(2);
   }
 
   /** Holds every export until released. */

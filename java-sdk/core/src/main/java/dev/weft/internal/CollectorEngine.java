@@ -17,6 +17,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -79,6 +81,8 @@ public final class CollectorEngine {
   @Nullable private final SegmentEndListener segmentEndListener;
   private final Thread thread;
   private final CountDownLatch finished = new CountDownLatch(1);
+  /** The engines of this JVM whose thread has not finished. */
+  private static final Set<CollectorEngine> running = ConcurrentHashMap.newKeySet();
   private final Object lock = new Object();
 
   private volatile boolean closing;
@@ -184,7 +188,18 @@ public final class CollectorEngine {
   }
 
   public void start() {
+    running.add(this);
     thread.start();
+  }
+
+  /** Whether a collector of this JVM runs on {@code path} now (not yet finished closing). */
+  static boolean runningOn(Path path) {
+    for (CollectorEngine engine : running) {
+      if (engine.path.equals(path)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public Path path() {
@@ -327,6 +342,7 @@ public final class CollectorEngine {
       drainer = null;
     } finally {
       threadDone = true;
+      running.remove(this);
       finished.countDown();
     }
   }
@@ -754,13 +770,16 @@ public final class CollectorEngine {
       releaseLease(attached);
       unlinkIf(segment, key);
     } else if (ours && !ending) {
+      // If no collector of this JVM runs at its exit, the exit closes the segment instead.
+      OwnSegmentAtExit.register(path, shutdownGraceNanos, CollectorEngine::runningOn);
       logger.log(done ? Level.INFO : Level.WARNING, "weft: collector of segment " + path
           + " closed while this process's native Weft keeps recording: the segment stays live"
           + (done ? "" : ", with spans read but not exported by the close deadline (counted in"
               + " WeftStats.exportFailures(); exported again later, they may arrive twice)")
           + ". Spans recorded from now on wait in it for the next collector of this JVM (what"
-          + " does not fit in a ring is dropped and counted); after the process ends, `weft"
-          + " recover` or the next Weft collector's start-up recovery exports what is left");
+          + " does not fit in a ring is dropped and counted); if none runs when the JVM exits,"
+          + " the exit fences and removes the segment, or says what it leaves for `weft"
+          + " recover`");
     } else if (!done && (ours || creatorGone || closed)) {
       logger.warning("weft: segment " + path + " keeps spans that were read but not exported"
           + " by the close deadline (counted in WeftStats.exportFailures()); it is left in"

@@ -110,6 +110,21 @@ public final class Lease {
         + " be taken; will retry");
   }
 
+  /**
+   * Takes the lease only if no collector holds it (the word is 0): never from another holder,
+   * live or dead, nor from a collector of this process.
+   */
+  public boolean tryAcquireFree(long nowNanos) {
+    if (held) {
+      return true;
+    }
+    if (segment.leaseOwnerAcquire() != 0 || !segment.leaseOwnerCompareAndSet(0, me)) {
+      return false;
+    }
+    acquired(nowNanos, 0);
+    return true;
+  }
+
   private Refusal acquired(long nowNanos, long from) {
     held = true;
     tookOverFrom = from;

@@ -231,6 +231,20 @@ public final class SegmentDrainer implements Acknowledgeable {
     return (double) max / capacity;
   }
 
+  /**
+   * The bytes no reader has had acknowledged yet, over every ring ({@code tail - head}, acquire;
+   * positions no writer produces count as a whole ring). Reads the mapping.
+   */
+  public static long unacknowledgedBytes(Segment segment) {
+    long sum = 0;
+    for (int slot = 0; slot < segment.slotCount(); slot++) {
+      int base = segment.slotBase(slot);
+      long used = segment.tailAcquire(base) - segment.headAcquire(base);
+      sum += used < 0 || used > segment.ringCapacity() ? segment.ringCapacity() : used;
+    }
+    return sum;
+  }
+
   /** The sum of every slot's tail (acquire): unchanged while nothing is committed. */
   public long tailSum() {
     return tailSum(segment);
