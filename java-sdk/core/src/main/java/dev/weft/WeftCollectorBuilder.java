@@ -285,6 +285,7 @@ public final class WeftCollectorBuilder {
     Resource spanResource = resource;
     if (exporter == null) {
       owned = AutoConfiguredExport.create();
+      owned.connectAhead();
       exporter = owned.exporter();
       if (spanResource == null) {
         spanResource = owned.resource();

@@ -1,6 +1,7 @@
 package dev.weft.internal.export;
 
 import io.opentelemetry.common.ComponentLoader;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -90,6 +92,26 @@ public final class AutoConfiguredExport {
 
   public SpanExporter exporter() {
     return exporter;
+  }
+
+  /**
+   * Connects before the first spans need it (issue 10 item 6): an empty OTLP request, sent
+   * asynchronously when the exporter is OTLP (gRPC or HTTP), so that the channel, the sender's
+   * and the marshaler's classes are ready when the first batch is read from the rings, instead
+   * of being set up while the rings fill. Its outcome is only logged (FINE): an unreachable
+   * backend is reported by the first real export.
+   */
+  public void connectAhead() {
+    if (!(exporter instanceof OtlpGrpcSpanExporter || exporter instanceof OtlpHttpSpanExporter)) {
+      return;
+    }
+    try {
+      CompletableResultCode result = exporter.export(List.of());
+      result.whenComplete(() -> logger.fine("weft: connect-ahead request "
+          + (result.isSuccess() ? "answered" : "failed") + " (" + exporter + ")"));
+    } catch (RuntimeException e) {
+      logger.log(Level.FINE, "weft: connect-ahead request not sent", e);
+    }
   }
 
   public Resource resource() {
