@@ -82,16 +82,23 @@ public final class SegmentRecovery {
     public final long openSpans;
     /** Records that did not validate (ring records, frames, the RESOURCE record). */
     public final long corrupt;
+    /**
+     * Of {@link #finishedSpans}, those a dead collector had read and not had acknowledged: they
+     * may have reached the backend before, so they may arrive twice (counted, as the drain's
+     * {@code redelivered}).
+     */
+    public final long redelivered;
     public final String message;
 
-    Result(Path path, Outcome outcome, int creatorPid, long finishedSpans, long openSpans,
-        long corrupt, String message) {
+    /** {@code counts}: finished, open, corrupt, redelivered. */
+    Result(Path path, Outcome outcome, int creatorPid, long[] counts, String message) {
       this.path = path;
       this.outcome = outcome;
       this.creatorPid = creatorPid;
-      this.finishedSpans = finishedSpans;
-      this.openSpans = openSpans;
-      this.corrupt = corrupt;
+      this.finishedSpans = counts[0];
+      this.openSpans = counts[1];
+      this.corrupt = counts[2];
+      this.redelivered = counts[3];
       this.message = message;
     }
 
@@ -192,7 +199,7 @@ public final class SegmentRecovery {
       if (resource.note != null) {
         logger.info("weft recovery: " + resource.note);
       }
-      long[] counts = new long[3]; // finished, open, corrupt
+      long[] counts = new long[4]; // finished, open, corrupt, redelivered
       counts[2] = resource.corruptRecords;
       String[] failure = new String[1];
       SlotContents.forEachSlot(segment, resource.resource, slot -> {
@@ -204,20 +211,23 @@ public final class SegmentRecovery {
       if (failure[0] != null) {
         Outcome outcome = failure[0].startsWith("stopped") ? Outcome.STOPPED
             : failure[0].startsWith("lease") ? Outcome.LEASED : Outcome.EXPORT_FAILED;
-        return new Result(path, outcome, pid, counts[0], counts[1], counts[2], path
+        return new Result(path, outcome, pid, counts, path
             + ": recovery of pid " + pid + " did not finish (" + failure[0] + "); the segment is"
             + " kept and the next run exports it again");
       }
       if (!lease.markRecovered(Abi.SEGMENT_LIVE)) {
-        return new Result(path, Outcome.CLOSED, pid, counts[0], counts[1], counts[2], path
+        return new Result(path, Outcome.CLOSED, pid, counts, path
             + ": its state changed during recovery; kept");
       }
       boolean removed = unlinkIfSame(segment);
       String service = String.valueOf(resource.resource.getAttribute(SegmentResource.SERVICE_NAME));
-      return new Result(path, Outcome.RECOVERED, pid, counts[0], counts[1], counts[2],
+      return new Result(path, Outcome.RECOVERED, pid, counts,
           String.format("%s: recovered dead process pid %d (service.name=%s): %d finished"
-              + " spans and %d open at its death exported%s%s", path, pid, service, counts[0],
-              counts[1], counts[2] > 0 ? ", " + counts[2] + " corrupt records skipped" : "",
+              + " spans and %d open at its death exported%s%s%s", path, pid, service, counts[0],
+              counts[1], counts[3] > 0 ? " (" + counts[3] + " of the finished ones had been"
+                  + " read by a collector that died before they were acknowledged: they may"
+                  + " arrive twice)" : "",
+              counts[2] > 0 ? ", " + counts[2] + " corrupt records skipped" : "",
               removed ? "; removed" : "; the path now names another file, left alone"));
     } finally {
       if (held == null) {
@@ -269,6 +279,7 @@ public final class SegmentRecovery {
     }
     counts[0] += spans.size() - open;
     counts[1] += open;
+    counts[3] += slot.finishedAlreadyRead;
     return null;
   }
 
@@ -295,6 +306,6 @@ public final class SegmentRecovery {
   }
 
   private static Result result(Path path, Outcome outcome, int pid, String message) {
-    return new Result(path, outcome, pid, 0, 0, 0, message);
+    return new Result(path, outcome, pid, new long[4], message);
   }
 }

@@ -48,6 +48,12 @@ public final class SlotContents {
   public final long lastEndUnixNanos;
   /** The finished spans in {@code [head, tail)}, in ring order. */
   public final List<SpanData> finished;
+  /**
+   * How many of {@link #finished} lie before {@link #readPosition}: read and handed to an
+   * exporter by a collector that never had them acknowledged, so they may have reached the
+   * backend already (exporting them again may duplicate them).
+   */
+  public final long finishedAlreadyRead;
   /** The spans open in frames {@code [0, depth)} (only for an ACTIVE slot), outermost first. */
   public final List<SpanData> open;
   /** Records in the ring that did not validate (and positions no writer produces). */
@@ -74,6 +80,7 @@ public final class SlotContents {
     this.droppedShutdown = b.droppedShutdown;
     this.lastEndUnixNanos = b.lastEnd;
     this.finished = Collections.unmodifiableList(b.finished);
+    this.finishedAlreadyRead = b.finishedAlreadyRead;
     this.open = Collections.unmodifiableList(b.open);
     this.corruptRecords = b.corrupt;
     this.unknownRecords = b.unknown;
@@ -171,6 +178,8 @@ public final class SlotContents {
   private static void walkRing(ByteBuffer ring, long capacity, long head, long tail,
       byte[] scratch, SpanDecoder decoder, SpanDecoder.Origin origin, Builder b) {
     long mask = capacity - 1;
+    // read_position counts only where a reader can have left it: in [head, tail]
+    long read = b.readPosition - head >= 0 && tail - b.readPosition >= 0 ? b.readPosition : head;
     while (head != tail) {
       int index = (int) (head & mask);
       long contiguous = Math.min(tail - head, capacity - index);
@@ -195,6 +204,9 @@ public final class SlotContents {
           b.corrupt++;
         } else {
           b.finished.add(span);
+          if (head - read < 0) {
+            b.finishedAlreadyRead++;
+          }
         }
       } else if (type == Abi.RECORD_PADDING) {
         if (length != capacity - index) {
@@ -224,6 +236,7 @@ public final class SlotContents {
     final long droppedShutdown;
     final long lastEnd;
     final List<SpanData> finished = new ArrayList<>();
+    long finishedAlreadyRead;
     final List<SpanData> open = new ArrayList<>();
     long corrupt;
     long unknown;

@@ -102,6 +102,27 @@ class SegmentRecoveryTest {
   }
 
   @Test
+  void spansADeadCollectorHadReadButNotAcknowledgedAreCountedAsPossibleDuplicates()
+      throws IOException {
+    Path path = dir.resolve("weft-read-before");
+    SegmentWriter writer = crashed(path, true);
+    // slot 0: a collector read every record, then died before the acknowledgement moved head;
+    // slot 1: a read position no reader can leave (past tail) counts nothing
+    writer.setCounter(0, Abi.SLOT_READ_POSITION_OFFSET, writer.tail(0));
+    writer.setCounter(1, Abi.SLOT_READ_POSITION_OFFSET, writer.tail(1) + 64);
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+
+    SegmentRecovery.Result result = recovery(exporter).recover(path);
+
+    assertThat(result.outcome).as(result.message).isEqualTo(SegmentRecovery.Outcome.RECOVERED);
+    assertThat(result.finishedSpans).isEqualTo(1000);
+    assertThat(result.redelivered).isEqualTo(500);
+    assertThat(result.message).contains("500 of the finished ones had been read by a collector"
+        + " that died before they were acknowledged: they may arrive twice");
+    assertThat(exporter.getFinishedSpanItems()).hasSize(1004);
+  }
+
+  @Test
   void aSegmentMarkedRecoveredIsRemovedWithoutExportingAgain() throws IOException {
     Path path = dir.resolve("weft-424242");
     SegmentWriter w = crashed(path, true);
