@@ -115,6 +115,11 @@ public final class WeftCollector implements AutoCloseable {
     return engine.path();
   }
 
+  /** How long {@link #close()} may take to export what is left (as built). */
+  public java.time.Duration closeTimeout() {
+    return java.time.Duration.ofNanos(engine.closeTimeoutNanos());
+  }
+
   /** True while the collector is attached to a valid segment. */
   public boolean isAttached() {
     return engine.isAttached();

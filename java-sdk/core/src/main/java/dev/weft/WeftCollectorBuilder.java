@@ -74,6 +74,13 @@ public final class WeftCollectorBuilder {
 
   /** System property turning the start-up recovery of dead segments on or off: {@value}. */
   public static final String RECOVERY_ENABLED_PROPERTY = "weft.recovery.enabled";
+  /**
+   * The close timeout of a collector that autoconfiguration starts (the SDK's or the OpenTelemetry
+   * agent's), as an OpenTelemetry duration ({@code 30s}, {@code 1500ms}; a bare number is
+   * milliseconds): {@value} / {@code WEFT_COLLECTOR_CLOSE_TIMEOUT}. Default {@value
+   * #DEFAULT_CLOSE_TIMEOUT_MILLIS} ms.
+   */
+  public static final String CLOSE_TIMEOUT_PROPERTY = "weft.collector.close.timeout";
   /** Environment variable read when {@value #RECOVERY_ENABLED_PROPERTY} is not set: {@value}. */
   public static final String RECOVERY_ENABLED_ENV = "WEFT_RECOVERY_ENABLED";
 

@@ -99,6 +99,10 @@ final class ChildJvm {
     }
     command.addAll(agents);
     command.add("-Dweft.agent.test.native.dir=" + NATIVE_DIR);
+    // These tests check what is exported, not how fast: a cold JVM on a loaded CI machine can
+    // need more than the 1 s default to export at exit (the timeout's own behaviour is tested
+    // in weft-java-sdk); a test's own option comes later and wins.
+    command.add("-Dweft.collector.close.timeout=30s");
     command.addAll(options);
     command.add("-cp");
     command.add(classPath());

@@ -12,6 +12,7 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -50,7 +51,10 @@ import javax.annotation.concurrent.GuardedBy;
  *       default {@link WeftCollector#defaultSegmentPath()};
  *   <li>{@code weft.recovery.enabled} / {@code WEFT_RECOVERY_ENABLED}: {@code false} turns off the
  *       start-up recovery of dead processes' segments (default {@code true}, see
- *       {@link WeftCollectorBuilder#setRecoveryEnabled}).
+ *       {@link WeftCollectorBuilder#setRecoveryEnabled});
+ *   <li>{@code weft.collector.close.timeout} / {@code WEFT_COLLECTOR_CLOSE_TIMEOUT}: how long
+ *       closing the collector (at the SDK's shutdown or the JVM's exit) may take to export what is
+ *       left, default 1 s ({@link WeftCollectorBuilder#setCloseTimeout}).
  * </ul>
  *
  * <p>With {@code otel.traces.exporter=none} no collector is started, and that is logged once. A
@@ -145,7 +149,9 @@ public final class WeftAutoConfigurationCustomizerProvider
           .setSpanExporter(targets.size() == 1 ? targets.get(0) : SpanExporter.composite(targets))
           .setResource(spanResource)
           .setRecoveryEnabled(config.getBoolean(WeftCollectorBuilder.RECOVERY_ENABLED_PROPERTY,
-              true));
+              true))
+          .setCloseTimeout(config.getDuration(WeftCollectorBuilder.CLOSE_TIMEOUT_PROPERTY,
+              Duration.ofMillis(WeftCollectorBuilder.DEFAULT_CLOSE_TIMEOUT_MILLIS)));
       String segment = config.getString(SEGMENT_PATH_PROPERTY, "").trim();
       if (!segment.isEmpty()) {
         builder.setSegmentPath(Path.of(segment));

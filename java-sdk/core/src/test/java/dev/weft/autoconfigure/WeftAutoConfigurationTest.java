@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.weft.WeftCollector;
+import dev.weft.WeftCollectorBuilder;
 import dev.weft.testing.OtlpReceiver;
 import dev.weft.testing.SegmentWriter;
 import dev.weft.testing.SpanRecordBuilder;
@@ -152,6 +153,28 @@ class WeftAutoConfigurationTest {
     writer.close();
     assertThat(java.nio.file.Files.readString(file)).contains("\"native-in-file\"")
         .contains("\"root\"");
+  }
+
+  @Test
+  void theCloseTimeoutIsConfigurable() throws Exception {
+    AutoConfiguredOpenTelemetrySdk auto = sdk(Map.of("otel.traces.exporter", "weft-console",
+        "weft.collector.segment.path", dir.resolve("weft-timeout").toString(),
+        WeftCollectorBuilder.CLOSE_TIMEOUT_PROPERTY, "7s"));
+    try {
+      assertThat(WeftAutoConfigurationCustomizerProvider.collector().orElseThrow().closeTimeout())
+          .isEqualTo(java.time.Duration.ofSeconds(7));
+    } finally {
+      auto.getOpenTelemetrySdk().shutdown().join(10, TimeUnit.SECONDS);
+    }
+    AutoConfiguredOpenTelemetrySdk defaults = sdk(Map.of("otel.traces.exporter", "weft-console",
+        "weft.collector.segment.path", dir.resolve("weft-default").toString()));
+    try {
+      assertThat(WeftAutoConfigurationCustomizerProvider.collector().orElseThrow().closeTimeout())
+          .isEqualTo(java.time.Duration.ofMillis(
+              WeftCollectorBuilder.DEFAULT_CLOSE_TIMEOUT_MILLIS));
+    } finally {
+      defaults.getOpenTelemetrySdk().shutdown().join(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.weft.agent.otel;
 
 import dev.weft.WeftClock;
 import dev.weft.WeftCollector;
+import dev.weft.WeftCollectorBuilder;
 import dev.weft.internal.profiling.ProcessContextPublisher;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
@@ -12,6 +13,7 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.time.Duration;
 import java.util.List;
 import javax.annotation.Nullable;
 
@@ -50,7 +52,8 @@ public final class WeftOtelAgentExtension implements AutoConfigurationCustomizer
       return new ClosingFirst(exporter);
     });
     customizer.addTracerProviderCustomizer((builder, config) -> {
-      start();
+      start(config.getDuration(WeftCollectorBuilder.CLOSE_TIMEOUT_PROPERTY,
+          Duration.ofMillis(WeftCollectorBuilder.DEFAULT_CLOSE_TIMEOUT_MILLIS)));
       // The agent's JVM spans on libweft's clock, when this loader can reach libweft (WeftClock
       // keeps the SDK's default clock, and says so once, if libweft is bound to another loader).
       return builder.setClock(WeftClock.getInstance());
@@ -62,7 +65,7 @@ public final class WeftOtelAgentExtension implements AutoConfigurationCustomizer
     return Integer.MAX_VALUE;
   }
 
-  private void start() {
+  private void start(Duration closeTimeout) {
     List<SpanExporter> targets;
     synchronized (exporters) {
       targets = List.copyOf(exporters);
@@ -81,6 +84,7 @@ public final class WeftOtelAgentExtension implements AutoConfigurationCustomizer
           .setResource(r)
           .setMeterProvider(MeterProvider.noop())
           .setRegisterShutdownHook(false)
+          .setCloseTimeout(closeTimeout)
           .build();
       Log.debug("native spans export through the OpenTelemetry agent's exporter ("
           + targets + ") with its Resource");
