@@ -22,6 +22,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -182,6 +183,94 @@ class CleanExitAndLeaseTest {
         }
       }
     }
+  }
+
+  @Test
+  void closeLeavesAnotherLiveProcesssSegmentRecordingAndInPlace() throws Exception {
+    Path path = dir.resolve("weft-other");
+    SegmentWriter writer = segment(path, otherLiveCreator());
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    WeftCollector collector = builder(path, exporter).build();
+    writer.append(0, SpanRecordBuilder.span().spanId(1).build());
+    await().until(() -> collector.stats().spansExported() == 1);
+    collector.close();
+    assertThat(writer.buffer().getInt(Abi.FENCE_OFFSET)).isEqualTo(Abi.FENCE_OPEN);
+    assertThat(writer.buffer().getInt(Abi.STATE_OFFSET)).isEqualTo(Abi.SEGMENT_LIVE);
+    assertThat(writer.buffer().getLong(Abi.LEASE_OWNER_OFFSET)).isZero();
+    assertThat(writer.head(0)).isEqualTo(writer.tail(0));
+    assertThat(path).exists();
+  }
+
+  @Test
+  void closeOnASegmentItsWriterKeepsFillingLeavesNothingReadUnacknowledged() throws Exception {
+    Path path = dir.resolve("weft-busy");
+    SegmentWriter writer = segment(path, otherLiveCreator());
+    // a backend that answers each export 50 ms later
+    java.util.concurrent.ScheduledExecutorService answers =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    InMemorySpanExporter received = InMemorySpanExporter.create();
+    SpanExporter exporter = new SpanExporter() {
+      @Override
+      public CompletableResultCode export(Collection<SpanData> spans) {
+        CompletableResultCode result = new CompletableResultCode();
+        answers.schedule(() -> {
+          received.export(spans);
+          result.succeed();
+        }, 50, TimeUnit.MILLISECONDS);
+        return result;
+      }
+
+      @Override
+      public CompletableResultCode flush() {
+        return CompletableResultCode.ofSuccess();
+      }
+
+      @Override
+      public CompletableResultCode shutdown() {
+        return CompletableResultCode.ofSuccess();
+      }
+    };
+    WeftCollector collector = builder(path, exporter).build();
+    AtomicBoolean writing = new AtomicBoolean(true);
+    // one record written again and again: a writer faster than the reader, as native code is
+    byte[] record = SpanRecordBuilder.span().spanId(7).build();
+    Thread producer = new Thread(() -> {
+      while (writing.get()) {
+        if (!writer.append(0, record)) {
+          Thread.onSpinWait();
+        }
+      }
+    }, "busy-writer");
+    producer.start();
+    try {
+      await().until(() -> collector.stats().spansExported() > 1000);
+      collector.close(); // while the writer keeps committing
+    } finally {
+      writing.set(false);
+      producer.join();
+      answers.shutdown();
+    }
+    int readPosition = writer.slotBase(0) + Abi.SLOT_READ_POSITION_OFFSET;
+    assertThat(writer.head(0)).as("head = read_position: every span read was acknowledged,"
+        + " none is left to be exported twice").isEqualTo(writer.buffer().getLong(readPosition));
+    assertThat(collector.stats().exportFailures()).isZero();
+    answers.awaitTermination(10, TimeUnit.SECONDS);
+    assertThat((long) received.getFinishedSpanItems().size())
+        .isEqualTo(collector.stats().spansExported());
+  }
+
+  @Test
+  void aCollectorClosedBeforeItsThreadAttachedDrainsOnceMore() throws Exception {
+    Path path = dir.resolve("weft-late");
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    WeftCollector collector = builder(path, exporter)
+        .setSegmentPollInterval(Duration.ofSeconds(30)).build();
+    assertThat(collector.isAttached()).isFalse();
+    SegmentWriter writer = segment(path, otherLiveCreator());
+    writer.append(0, SpanRecordBuilder.span().spanId(1).build());
+    writer.append(0, SpanRecordBuilder.span().spanId(2).build());
+    collector.close();
+    assertThat(exporter.getFinishedSpanItems()).hasSize(2);
   }
 
   /** Holds every export until released. */

@@ -705,6 +705,10 @@ public final class CollectorEngine {
         }
         long lastTails = attached.tailSum();
         long stableSince = System.nanoTime();
+        // Another process's live segment, or ours handed over live: its writer goes on, so the
+        // close reads what was committed by now and spends the rest of the deadline on the
+        // acknowledgements (chasing the tail would leave everything read unacknowledged).
+        long[] mark = ending ? null : attached.tails();
         // Drain until the rings are empty (and, for our own ending segment, their tails stable
         // for the grace period), waiting for queue space (back-pressure) as needed.
         while (System.nanoTime() - deadline < 0) {
@@ -719,7 +723,8 @@ public final class CollectorEngine {
           }
           pipeline.sealNow();
           work += pipeline.poll(now);
-          if (empty && (!ending || now - stableSince >= shutdownGraceNanos)) {
+          if (ending ? empty && now - stableSince >= shutdownGraceNanos
+              : empty || attached.hasRead(mark)) {
             break;
           }
           if (work == 0) {

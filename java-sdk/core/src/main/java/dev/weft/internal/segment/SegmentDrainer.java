@@ -199,6 +199,32 @@ public final class SegmentDrainer implements Acknowledgeable {
     return work;
   }
 
+  /** Every ring's tail now (acquire): a mark for {@link #hasRead}. */
+  public long[] tails() {
+    long[] tails = new long[reads.length];
+    for (int slot = 0; slot < tails.length; slot++) {
+      tails[slot] = segment.tailAcquire(segment.slotBase(slot));
+    }
+    return tails;
+  }
+
+  /**
+   * True if every ring has been read at least to the mark {@link #tails()} returned (a ring
+   * whose positions moved backwards, re-used by a new thread, counts as read).
+   */
+  public boolean hasRead(long[] tails) {
+    if (!started) {
+      start();
+    }
+    for (int slot = 0; slot < reads.length; slot++) {
+      if (reads[slot] - tails[slot] < 0
+          && tails[slot] - segment.tailAcquire(segment.slotBase(slot)) <= 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** True if every ring has been read to its tail as of now (used to finish a close). */
   public boolean isEmpty() {
     if (!started) {
