@@ -3,6 +3,7 @@ package dev.weft.internal.recovery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.internal.segment.Abi;
+import dev.weft.internal.segment.Lease;
 import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.internal.segment.Segment;
 import dev.weft.internal.segment.SlotContents;
@@ -174,8 +175,8 @@ class SegmentRecoveryTest {
   void aLeaseHeldByARunningCollectorIsRespected() throws IOException {
     Path path = dir.resolve("weft-424242");
     SegmentWriter w = crashed(path, true);
-    long now = SegmentLease.nowUnixNanos();
-    w.setLease(SegmentLease.self(), now);
+    long now = System.currentTimeMillis() * 1_000_000L;
+    w.setLease(Lease.ownWord(), now);
     InMemorySpanExporter exporter = InMemorySpanExporter.create();
     SegmentRecovery.Result result = recovery(exporter).recover(path);
     assertThat(result.outcome).isEqualTo(SegmentRecovery.Outcome.LEASED);
