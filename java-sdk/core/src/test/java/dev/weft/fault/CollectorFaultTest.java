@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.weft.WeftCollector;
 import dev.weft.WeftStats;
 import dev.weft.internal.CollectorEngine;
+import dev.weft.testing.LogCapture;
 import dev.weft.testing.Loadgen;
 import dev.weft.testing.OtlpReceiver;
 import dev.weft.testing.TestExporters;
@@ -28,10 +29,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -266,24 +264,7 @@ class CollectorFaultTest {
   @Test
   void twoCollectorsStartedTogetherExportEverySpanOnce() throws Exception {
     Path segment = dir.resolve("weft-two");
-    List<String> warnings = new CopyOnWriteArrayList<>();
-    Logger logger = Logger.getLogger(CollectorEngine.class.getName());
-    Handler handler = new Handler() {
-      @Override
-      public void publish(LogRecord record) {
-        if (record.getLevel() == Level.WARNING) {
-          warnings.add(record.getMessage());
-        }
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    logger.addHandler(handler);
-    try {
+    try (LogCapture log = LogCapture.of(CollectorEngine.class)) {
       Child child = new Child(segment);
       WeftCollector here = collector(segment);
       child.awaitReady();
@@ -307,14 +288,12 @@ class CollectorFaultTest {
             .isEqualTo(uniqueIds().size());
         assertThat(last.redelivered()).isZero();
         assertAccounted(ended, last, 0);
-        String waited = hereDrained == 0 ? String.join("\n", warnings) : child.stderrText();
+        String waited = hereDrained == 0 ? String.join("\n", log.messages(Level.WARNING)) : child.stderrText();
         assertThat(waited.split("is collected by pid", -1)).as("the waiting one said so once:%n%s",
             waited).hasSize(2);
         System.out.printf("two collectors: child drained %d, here %d; ended %d, received %d%n",
             childDrained, hereDrained, ended, receiver.spanCount());
       }
-    } finally {
-      logger.removeHandler(handler);
     }
   }
 

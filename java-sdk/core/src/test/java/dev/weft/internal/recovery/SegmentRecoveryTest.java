@@ -10,9 +10,9 @@ import dev.weft.internal.segment.SlotContents;
 import dev.weft.testing.CrashedSegment;
 import dev.weft.testing.SegmentWriter;
 import dev.weft.testing.SpanRecordBuilder;
+import dev.weft.testing.TestExporters;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -22,7 +22,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -119,22 +118,7 @@ class SegmentRecoveryTest {
     Path path = dir.resolve("weft-424242");
     SegmentWriter w = crashed(path, true);
     byte[] before = Files.readAllBytes(path);
-    SpanExporter failing = new SpanExporter() {
-      @Override
-      public CompletableResultCode export(Collection<SpanData> spans) {
-        return CompletableResultCode.ofFailure();
-      }
-
-      @Override
-      public CompletableResultCode flush() {
-        return CompletableResultCode.ofSuccess();
-      }
-
-      @Override
-      public CompletableResultCode shutdown() {
-        return CompletableResultCode.ofSuccess();
-      }
-    };
+    SpanExporter failing = TestExporters.failing();
     SegmentRecovery.Result failed = recovery(failing).recover(path);
     assertThat(failed.outcome).isEqualTo(SegmentRecovery.Outcome.EXPORT_FAILED);
     assertThat(failed.message).contains("kept", "export failed");
