@@ -44,8 +44,6 @@ public final class Segment implements java.io.Closeable {
   private final Object fileKey;
   /** The mapping, or null for a segment opened with {@link #openUnmapped}. */
   @Nullable private final ByteBuffer buffer;
-  /** The header words collectors change, through {@link #buffer}; null if unmapped. */
-  @Nullable private final HeaderWords words;
   /** The file, for unmapped reads; null once mapped (the mapping needs no open file). */
   @Nullable private final FileChannel channel;
   /** A private copy of the first {@link Abi#HEADER_SIZE} bytes, read when the file was opened. */
@@ -74,7 +72,6 @@ public final class Segment implements java.io.Closeable {
     this.fileKey = fileKey;
     this.header = header;
     this.buffer = mapping;
-    this.words = mapping == null ? null : new HeaderWords(path, fileKey, mapping);
     this.channel = channel;
     // Validation reads the private copy: the header cannot change under the checks.
     ByteBuffer buffer = header;
@@ -531,7 +528,7 @@ public final class Segment implements java.io.Closeable {
    */
   @Nullable
   HeaderWords headerWords() {
-    return words;
+    return buffer == null ? null : new HeaderWords(path, fileKey, buffer);
   }
 
   /** Fence, acquire (1.1): 1 once recording is fenced. */
