@@ -28,6 +28,17 @@ static void path_of(const weft_config_t *config, char *out, size_t size) {
     snprintf(out, size, "%s/%s", config->shm_dir, config->shm_name);
 }
 
+/** The config of a segment named name, its path into path, and nothing at that path (a file,
+    link or empty directory an earlier test left there is removed). */
+static weft_config_t fresh(const char *name, char *path, size_t size) {
+    weft_config_t config = named(name);
+    path_of(&config, path, size);
+    if (unlink(path) != 0) {
+        rmdir(path);
+    }
+    return config;
+}
+
 
 /** What a path holds, to show it was left exactly as it was. */
 typedef struct {
@@ -120,12 +131,10 @@ static void the_header_describes_the_segment(void) {
 }
 
 static void a_symbolic_link_is_refused(void) {
-    weft_config_t config = named("weft-symlink");
     char path[4096];
-    path_of(&config, path, sizeof path);
+    weft_config_t config = fresh("weft-symlink", path, sizeof path);
     char target[4096];
     snprintf(target, sizeof target, "%s/target", config.shm_dir);
-    unlink(path);
     CHECK_EQ(symlink(target, path), 0);
     check_refused(&config, -ELOOP, "symbolic link");
     CHECK(access(target, F_OK) != 0); /* nothing was created through the link */
@@ -137,10 +146,8 @@ static void another_users_file_is_refused(void) {
         printf("SKIP another_users_file_is_refused: needs root to give a file to another user\n");
         return;
     }
-    weft_config_t config = named("weft-other-user");
     char path[4096];
-    path_of(&config, path, sizeof path);
-    unlink(path);
+    weft_config_t config = fresh("weft-other-user", path, sizeof path);
     int fd = open(path, O_CREAT | O_WRONLY | O_EXCL, 0600);
     CHECK(fd >= 0);
     CHECK_EQ(write(fd, "someone else's", 14), 14);
@@ -151,10 +158,8 @@ static void another_users_file_is_refused(void) {
 }
 
 static void loose_permissions_are_refused(void) {
-    weft_config_t config = named("weft-loose");
     char path[4096];
-    path_of(&config, path, sizeof path);
-    unlink(path);
+    weft_config_t config = fresh("weft-loose", path, sizeof path);
     int fd = open(path, O_CREAT | O_WRONLY | O_EXCL, 0600);
     close(fd);
     CHECK_EQ(chmod(path, 0644), 0);
@@ -165,10 +170,8 @@ static void loose_permissions_are_refused(void) {
 }
 
 static void a_stale_segment_makes_way_and_a_live_one_is_refused(void) {
-    weft_config_t config = named("weft-stale");
     char path[4096];
-    path_of(&config, path, sizeof path);
-    unlink(path);
+    weft_config_t config = fresh("weft-stale", path, sizeof path);
     /* a child creates a segment and dies without shutting down: it stays, marked live */
     pid_t child = fork();
     if (child == 0) {
@@ -210,30 +213,24 @@ static void a_stale_segment_makes_way_and_a_live_one_is_refused(void) {
 
 
 static void a_fifo_at_the_path_is_refused_without_blocking(void) {
-    weft_config_t config = named("weft-fifo");
     char path[4096];
-    path_of(&config, path, sizeof path);
-    unlink(path);
+    weft_config_t config = fresh("weft-fifo", path, sizeof path);
     CHECK_EQ(mkfifo(path, 0600), 0); /* opening it for reading would block until a writer came */
     check_refused(&config, -EPERM, "is a FIFO");
     unlink(path);
 }
 
 static void a_directory_at_the_path_is_refused(void) {
-    weft_config_t config = named("weft-dir");
     char path[4096];
-    path_of(&config, path, sizeof path);
-    rmdir(path);
+    weft_config_t config = fresh("weft-dir", path, sizeof path);
     CHECK_EQ(mkdir(path, 0700), 0);
     check_refused(&config, -EPERM, "is a directory");
     rmdir(path);
 }
 
 static void a_unix_socket_at_the_path_is_refused(void) {
-    weft_config_t config = named("weft-sock");
     char path[4096];
-    path_of(&config, path, sizeof path);
-    unlink(path);
+    weft_config_t config = fresh("weft-sock", path, sizeof path);
     int sock = socket(AF_UNIX, SOCK_STREAM, 0);
     struct sockaddr_un address = {.sun_family = AF_UNIX};
     CHECK(strlen(path) < sizeof address.sun_path);
@@ -246,10 +243,8 @@ static void a_unix_socket_at_the_path_is_refused(void) {
 }
 
 static void a_device_node_at_the_path_is_refused(void) {
-    weft_config_t config = named("weft-dev");
     char path[4096];
-    path_of(&config, path, sizeof path);
-    unlink(path);
+    weft_config_t config = fresh("weft-dev", path, sizeof path);
     if (mknod(path, S_IFCHR | 0600, makedev(1, 3)) != 0) { /* the null device */
         printf("SKIP a_device_node_at_the_path_is_refused: mknod: %s (needs CAP_MKNOD)\n", strerror(errno));
         return;
@@ -267,9 +262,8 @@ static void write_file(const char *path, const void *data, size_t length) {
 }
 
 static void a_regular_file_that_is_not_a_segment_is_refused_and_kept(void) {
-    weft_config_t config = named("weft-not-ours-to-judge");
     char path[4096];
-    path_of(&config, path, sizeof path);
+    weft_config_t config = fresh("weft-not-ours-to-judge", path, sizeof path);
 
     write_file(path, "precious data\n", 14); /* someone's file of ours, owner-only: not a segment */
     check_refused(&config, -EEXIST, "is not a weft segment (too small");
@@ -383,10 +377,8 @@ static void check_ours_now(const weft_config_t *config, const char *path) {
 }
 
 static void a_dead_creators_unrecovered_segment_is_kept_under_its_dead_name(void) {
-    weft_config_t config = named("weft-crashed");
     char path[4096];
-    path_of(&config, path, sizeof path);
-    unlink(path);
+    weft_config_t config = fresh("weft-crashed", path, sizeof path);
     die_with_a_segment(&config, 3);
     struct stat before;
     CHECK_EQ(stat(path, &before), 0);
@@ -455,10 +447,8 @@ static void a_dead_segment_whose_pid_was_reused_by_this_process_is_kept(void) {
 }
 
 static void a_taken_dead_name_is_never_overwritten(void) {
-    weft_config_t config = named("weft-crashed-twice");
     char path[4096];
-    path_of(&config, path, sizeof path);
-    unlink(path);
+    weft_config_t config = fresh("weft-crashed-twice", path, sizeof path);
     die_with_a_segment(&config, 1);
     weft_abi_header_t dead = header_of(path);
     char first[4200], second[4200];
@@ -479,10 +469,8 @@ static void a_taken_dead_name_is_never_overwritten(void) {
 static void a_dead_creators_closed_or_recovered_segment_is_replaced(void) {
     static const uint32_t states[] = {WEFT_ABI_SEGMENT_CLOSED, WEFT_ABI_SEGMENT_RECOVERED};
     for (size_t i = 0; i < 2; i++) {
-        weft_config_t config = named("weft-finished");
         char path[4096];
-        path_of(&config, path, sizeof path);
-        unlink(path);
+        weft_config_t config = fresh("weft-finished", path, sizeof path);
         die_with_a_segment(&config, 1);
         patch(path, offsetof(weft_abi_header_t, state), &states[i], 4);
         weft_abi_header_t dead = header_of(path);
@@ -496,10 +484,8 @@ static void a_dead_creators_closed_or_recovered_segment_is_replaced(void) {
 
 static void our_own_closed_segment_is_replaced_by_our_next_init(void) {
     /* a collector in this process holds the lease: weft_shutdown leaves the file to it, closed */
-    weft_config_t config = named("weft-reinit");
     char path[4096];
-    path_of(&config, path, sizeof path);
-    unlink(path);
+    weft_config_t config = fresh("weft-reinit", path, sizeof path);
     weft_test_start(&config);
     uint64_t ticks = 0;
     weft_read_start_ticks((int)getpid(), &ticks);
@@ -519,10 +505,8 @@ static void another_live_processs_closed_segment_is_refused(void) {
     if (under_emulator("another live process's closed segment")) {
         return;
     }
-    weft_config_t config = named("weft-closed-live");
     char path[4096];
-    path_of(&config, path, sizeof path);
-    unlink(path);
+    weft_config_t config = fresh("weft-closed-live", path, sizeof path);
     int ready[2], done[2];
     CHECK_EQ(pipe(ready), 0);
     CHECK_EQ(pipe(done), 0);

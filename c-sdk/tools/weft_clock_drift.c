@@ -14,6 +14,8 @@
 #define _GNU_SOURCE
 #include <weft/weft.h>
 
+#include "tool_args.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,17 +48,13 @@ int main(int argc, char **argv) {
     long seconds = 600, interval_ms = 1000;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--seconds") == 0) {
-            seconds = strtol(argv[i + 1], NULL, 10);
+            seconds = tool_parse_long("weft-clock-drift", "--seconds", argv[i + 1], 1, 31536000);
         } else if (strcmp(argv[i], "--interval-ms") == 0) {
-            interval_ms = strtol(argv[i + 1], NULL, 10);
+            interval_ms = tool_parse_long("weft-clock-drift", "--interval-ms", argv[i + 1], 1, 86400000);
         } else {
             fprintf(stderr, "usage: weft-clock-drift [--seconds S] [--interval-ms M]\n");
             return 2;
         }
-    }
-    if (seconds <= 0 || interval_ms <= 0) {
-        fprintf(stderr, "weft-clock-drift: --seconds and --interval-ms must be positive\n");
-        return 2;
     }
     weft_config_t config;
     if (weft_config_from_env(&config) != 0) {

@@ -14,6 +14,8 @@
  */
 #include <weft/weft.h>
 
+#include "tool_args.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -55,14 +57,7 @@ static void *open_and_wait(void *arg) {
 }
 
 static long parse_long(const char *flag, const char *text, long min, long max) {
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno != 0 || *end != '\0' || v < min || v > max) {
-        fprintf(stderr, "weft-crash: %s needs a number in %ld..%ld, got '%s'\n", flag, min, max, text);
-        exit(2);
-    }
-    return v;
+    return tool_parse_long("weft-crash", flag, text, min, max);
 }
 
 int main(int argc, char **argv) {

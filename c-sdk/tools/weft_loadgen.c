@@ -22,6 +22,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include <weft/weft.h>
 
+#include "tool_args.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -89,14 +91,7 @@ static void *record(void *arg) {
 }
 
 static long parse_long(const char *flag, const char *text, long min, long max) {
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno != 0 || *end != '\0' || v < min || v > max) {
-        fprintf(stderr, "weft-loadgen: %s needs a number in %ld..%ld, got '%s'\n", flag, min, max, text);
-        exit(2);
-    }
-    return v;
+    return tool_parse_long("weft-loadgen", flag, text, min, max);
 }
 
 int main(int argc, char **argv) {

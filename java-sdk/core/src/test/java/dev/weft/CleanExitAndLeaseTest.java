@@ -8,6 +8,7 @@ import dev.weft.internal.CollectorEngine;
 import dev.weft.internal.segment.Abi;
 import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.internal.segment.Segment;
+import dev.weft.testing.LogCapture;
 import dev.weft.testing.SegmentWriter;
 import dev.weft.testing.SpanRecordBuilder;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -23,10 +24,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -355,29 +353,14 @@ class CleanExitAndLeaseTest {
     writer.buffer().putLong(Abi.LEASE_OWNER_OFFSET, word(holder));
     writer.buffer().putLong(Abi.LEASE_HEARTBEAT_OFFSET, System.currentTimeMillis() * 1_000_000L);
     writer.append(0, SpanRecordBuilder.span().spanId(1).build());
-    List<String> warnings = new CopyOnWriteArrayList<>();
-    Logger logger = Logger.getLogger(CollectorEngine.class.getName());
-    Handler handler = new Handler() {
-      @Override
-      public void publish(LogRecord record) {
-        if (record.getLevel() == Level.WARNING) {
-          warnings.add(record.getMessage());
-        }
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    logger.addHandler(handler);
     InMemorySpanExporter exporter = InMemorySpanExporter.create();
-    try (WeftCollector collector = builder(path, exporter)
+    try (LogCapture log = LogCapture.of(CollectorEngine.class);
+        WeftCollector collector = builder(path, exporter)
         .setSegmentPollInterval(Duration.ofMillis(20)).build()) {
       await().until(() -> collector.stats().spansCommitted() == 1);
       Thread.sleep(300); // many polls
       assertThat(collector.stats().spansDrained()).as("waits for the live holder").isZero();
+      List<String> warnings = log.messages(Level.WARNING);
       assertThat(warnings).hasSize(1);
       assertThat(warnings.get(0)).contains("is collected by pid " + holder)
           .contains("weft.collector.enabled=false");
@@ -387,35 +370,9 @@ class CleanExitAndLeaseTest {
       await().until(() -> collector.stats().spansExported() == 1);
       assertThat(writer.buffer().getLong(Abi.LEASE_OWNER_OFFSET))
           .isEqualTo(word((int) ProcessHandle.current().pid()));
-      assertThat(warnings).hasSize(1);
-    } finally {
-      logger.removeHandler(handler);
+      assertThat(log.messages(Level.WARNING)).hasSize(1);
     }
     assertThat(writer.buffer().getLong(Abi.LEASE_OWNER_OFFSET)).as("released").isZero();
-  }
-
-  private static final class Warnings extends Handler implements AutoCloseable {
-    final List<String> messages = new CopyOnWriteArrayList<>();
-    private final Logger logger = Logger.getLogger(CollectorEngine.class.getName());
-
-    Warnings() {
-      logger.addHandler(this);
-    }
-
-    @Override
-    public void publish(LogRecord record) {
-      if (record.getLevel() == Level.WARNING) {
-        messages.add(record.getMessage());
-      }
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {
-      logger.removeHandler(this);
-    }
   }
 
   @Test
@@ -423,7 +380,7 @@ class CleanExitAndLeaseTest {
     Path path = dir.resolve("weft-lost");
     SegmentWriter writer = segment(path, otherLiveCreator());
     InMemorySpanExporter exporter = InMemorySpanExporter.create();
-    try (Warnings warnings = new Warnings();
+    try (LogCapture log = LogCapture.of(CollectorEngine.class);
         WeftCollector collector = builder(path, exporter)
         .setSegmentPollInterval(Duration.ofMillis(20)).build()) {
       writer.append(0, SpanRecordBuilder.span().spanId(1).build());
@@ -432,7 +389,8 @@ class CleanExitAndLeaseTest {
       writer.buffer().putLong(Abi.LEASE_HEARTBEAT_OFFSET,
           System.currentTimeMillis() * 1_000_000L);
       writer.buffer().putLong(Abi.LEASE_OWNER_OFFSET, word(holder)); // taken over
-      await().until(() -> warnings.messages.stream().anyMatch(m -> m.contains("taken over")));
+      await().until(() -> log.messages(Level.WARNING).stream()
+          .anyMatch(m -> m.contains("taken over")));
       writer.append(0, SpanRecordBuilder.span().spanId(2).build());
       await().until(() -> collector.stats().spansCommitted() == 2);
       Thread.sleep(200);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.weft.internal.export.ExportPipeline;
+import dev.weft.testing.LogCapture;
 import dev.weft.testing.SegmentWriter;
 import dev.weft.testing.SpanRecordBuilder;
 import io.opentelemetry.api.common.AttributeKey;
@@ -17,13 +18,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,21 +62,7 @@ class ExportFailureReportingTest {
 
   @Test
   void failuresAreLoggedOnceRecordedAndCountedAndTheRecoveryIsLogged() throws Exception {
-    Logger logger = Logger.getLogger(ExportPipeline.class.getName());
-    List<LogRecord> records = new CopyOnWriteArrayList<>();
-    Handler handler = new Handler() {
-      @Override
-      public void publish(LogRecord record) {
-        records.add(record);
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    logger.addHandler(handler);
+    LogCapture log = LogCapture.of(ExportPipeline.class);
     Path path = dir.resolve("weft-flaky");
     SegmentWriter writer = SegmentWriter.create(path);
     writer.registerScope("lib", "1.0");
@@ -117,17 +99,15 @@ class ExportFailureReportingTest {
       assertThat(collector.stats().exportFailures()).as("given up at close").isEqualTo(1);
       assertThat(collector.stats().spansExported()).isEqualTo(4);
     } finally {
-      logger.removeHandler(handler);
+      log.close();
       writer.close();
     }
-    List<String> warnings = records.stream().filter(r -> r.getLevel() == Level.WARNING)
-        .map(LogRecord::getMessage).collect(Collectors.toList());
+    List<String> warnings = log.messages(Level.WARNING);
     assertThat(warnings).as("one per outage: 3 failures, a recovery, 1 failure").hasSize(2);
     assertThat(warnings.get(0)).startsWith("weft: cannot export native spans to"
         + " http://127.0.0.1:9: IOException: Connection refused")
         .contains("OTEL_EXPORTER_OTLP_ENDPOINT");
-    List<String> infos = records.stream().filter(r -> r.getLevel() == Level.INFO)
-        .map(LogRecord::getMessage).collect(Collectors.toList());
+    List<String> infos = log.messages(Level.INFO);
     assertThat(infos).hasSize(1);
     assertThat(infos.get(0)).contains("http://127.0.0.1:9 works again (")
         .contains("spans retried in all)");

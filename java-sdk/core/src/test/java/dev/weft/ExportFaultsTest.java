@@ -3,24 +3,18 @@ package dev.weft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weft.internal.export.NettyGrpcSenderProvider;
+import dev.weft.testing.Loadgen;
 import dev.weft.testing.OtlpReceiver;
+import dev.weft.testing.TestExporters;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.common.ComponentLoader;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.sdk.resources.Resource;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -43,21 +37,14 @@ class ExportFaultsTest {
       Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "weft-faults")));
 
   @TempDir Path dir;
-  private Path loadgen;
   private OtlpReceiver receiver;
   private OtlpGrpcSpanExporter exporter;
 
   @BeforeEach
   void setUp() throws Exception {
-    String buildDir = System.getProperty("weft.native.build.dir", "c-sdk/target/cmake");
-    loadgen = Path.of(buildDir, "tools", "weft-loadgen");
-    Assumptions.assumeTrue(Files.isExecutable(loadgen),
-        "weft-loadgen not found at " + loadgen + ": build c-sdk first (mvn verify does)");
+    Loadgen.assumeBuilt();
     receiver = new OtlpReceiver(true).start();
-    exporter = OtlpGrpcSpanExporter.builder().setEndpoint(receiver.endpoint())
-        .setComponentLoader(NettyGrpcSenderProvider.componentLoader(
-            ComponentLoader.forClassLoader(getClass().getClassLoader())))
-        .build();
+    exporter = TestExporters.otlpTo(receiver).build();
   }
 
   @AfterEach
@@ -70,33 +57,14 @@ class ExportFaultsTest {
     }
   }
 
-  /** weft-loadgen at a fixed rate into {@code dir/name}, started after the collector. */
-  private Process paced(String name, int threads, int spansPerThread, int rate)
+  /**
+   * weft-loadgen at a fixed rate (all threads) into {@code dir/name}, started after the
+   * collector; {@code ringBytes} 0: the default rings.
+   */
+  private Loadgen paced(String name, int threads, int spansPerThread, int rate, int ringBytes)
       throws IOException {
-    return paced(name, threads, spansPerThread, rate, 0);
-  }
-
-  /** {@code ringBytes} 0: the default rings. */
-  private Process paced(String name, int threads, int spansPerThread, int rate, int ringBytes)
-      throws IOException {
-    List<String> command = new ArrayList<>(List.of(loadgen.toString(), "--threads",
-        Integer.toString(threads), "--spans", Integer.toString(spansPerThread), "--rate",
-        Integer.toString(rate), "--wait"));
-    if (ringBytes > 0) {
-      command.addAll(List.of("--ring-size", Integer.toString(ringBytes)));
-    }
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().put("WEFT_SHM_DIR", dir.toString());
-    pb.environment().put("WEFT_SHM_NAME", name);
-    pb.environment().remove("WEFT_RING_SIZE"); // the default rings
-    pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-    return pb.start();
-  }
-
-  private static String line(BufferedReader out, String prefix) throws IOException {
-    String line = out.readLine();
-    assertThat(line).startsWith(prefix);
-    return line;
+    return Loadgen.in(dir).name(name).threads(threads).spans(spansPerThread).rate(rate)
+        .ringSize(ringBytes).start();
   }
 
   private WeftCollector collector(Path segment) {
@@ -156,11 +124,8 @@ class ExportFaultsTest {
     double loadBefore = loadAverage();
     WeftStats stats;
     try (WeftCollector collector = collector(segment)) {
-      Process gen = paced("weft-startup", threads, perThread, 2_000);
-      try (BufferedReader out = new BufferedReader(
-          new InputStreamReader(gen.getInputStream(), StandardCharsets.UTF_8))) {
-        line(out, "segment ");
-        assertThat(line(out, "done ")).isEqualTo("done " + total);
+      try (Loadgen gen = paced("weft-startup", threads, perThread, 2_000, 0)) {
+        assertThat(gen.awaitDone()).isEqualTo(total);
         await().atMost(Duration.ofSeconds(120)).until(() -> {
           WeftStats s = collector.stats();
           return s.spansCommitted() + nativeDrops(s) >= total
@@ -168,9 +133,6 @@ class ExportFaultsTest {
                   >= s.spansCommitted();
         });
         stats = collector.stats();
-      } finally {
-        gen.getOutputStream().close();
-        gen.waitFor(30, TimeUnit.SECONDS);
       }
     }
     // every span ended is committed or counted dropped, every committed one exported once
@@ -200,10 +162,7 @@ class ExportFaultsTest {
       // The drain is at-least-once: a ring holds every record read but not yet acknowledged, so
       // it must hold the outage (3 s at 500 spans/s per thread = 1 500 records, where a default
       // 256 KiB ring holds about 1 150): 1 MiB rings. The startup test keeps the default rings.
-      Process gen = paced("weft-outage", threads, perThread, 1_000, 1 << 20);
-      try (BufferedReader out = new BufferedReader(
-          new InputStreamReader(gen.getInputStream(), StandardCharsets.UTF_8))) {
-        line(out, "segment ");
+      try (Loadgen gen = paced("weft-outage", threads, perThread, 1_000, 1 << 20)) {
         await().atMost(Duration.ofSeconds(120)).until(() -> receiver.spanCount() > 0);
         receiver.stop();
         long received = receiver.spanCount();
@@ -213,7 +172,7 @@ class ExportFaultsTest {
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(10))
             .until(() -> receiver.spanCount() > received);
         resumeMillis = (System.nanoTime() - back) / 1_000_000;
-        assertThat(line(out, "done ")).isEqualTo("done " + total);
+        assertThat(gen.awaitDone()).isEqualTo(total);
         await().atMost(Duration.ofSeconds(120)).until(() -> {
           WeftStats s = collector.stats();
           return s.spansCommitted() + nativeDrops(s) >= total
@@ -221,9 +180,6 @@ class ExportFaultsTest {
                   >= s.spansCommitted();
         });
         stats = collector.stats();
-      } finally {
-        gen.getOutputStream().close();
-        gen.waitFor(30, TimeUnit.SECONDS);
       }
     }
     System.out.println("ExportFaultsTest: export resumed " + resumeMillis

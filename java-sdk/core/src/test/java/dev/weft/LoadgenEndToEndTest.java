@@ -3,9 +3,9 @@ package dev.weft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weft.internal.export.NettyGrpcSenderProvider;
+import dev.weft.testing.Loadgen;
 import dev.weft.testing.OtlpReceiver;
-import io.opentelemetry.common.ComponentLoader;
+import dev.weft.testing.TestExporters;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
@@ -14,11 +14,7 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.opentelemetry.sdk.resources.Resource;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -27,7 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,24 +37,14 @@ class LoadgenEndToEndTest {
       Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "weft-e2e")));
 
   @TempDir Path dir;
-  private Path loadgen;
   private OtlpReceiver receiver;
   private OtlpGrpcSpanExporter exporter;
 
   @BeforeEach
   void setUp() throws Exception {
-    String buildDir = System.getProperty("weft.native.build.dir", "c-sdk/target/cmake");
-    loadgen = Path.of(buildDir, "tools", "weft-loadgen");
-    Assumptions.assumeTrue(Files.isExecutable(loadgen),
-        "weft-loadgen not found at " + loadgen + ": build c-sdk first (the full build"
-            + " `mvn verify` builds it, or `mvn -pl java-sdk -am verify`)");
+    Loadgen.assumeBuilt();
     receiver = new OtlpReceiver(true).start();
-    // The collector's default transport (see NettyGrpcSenderProvider): the SDK's OkHttp sender
-    // stalls on Nagle and can reject concurrent exports ("executor rejected").
-    exporter = OtlpGrpcSpanExporter.builder().setEndpoint(receiver.endpoint())
-        .setComponentLoader(NettyGrpcSenderProvider.componentLoader(
-            ComponentLoader.forClassLoader(getClass().getClassLoader())))
-        .build();
+    exporter = TestExporters.otlpTo(receiver).build();
   }
 
   @AfterEach
@@ -72,47 +57,9 @@ class LoadgenEndToEndTest {
     }
   }
 
-  /** A running weft-loadgen --wait. */
-  private final class Loadgen implements AutoCloseable {
-    final Process process;
-    final BufferedReader stdout;
-    final Path segment;
-
-    Loadgen(int threads, int spans, int ringSize) throws IOException {
-      ProcessBuilder pb = new ProcessBuilder(loadgen.toString(), "--threads",
-          Integer.toString(threads), "--spans", Integer.toString(spans), "--ring-size",
-          Integer.toString(ringSize), "--wait");
-      pb.environment().put("WEFT_SHM_DIR", dir.toString());
-      pb.environment().remove("WEFT_SHM_NAME");
-      pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-      process = pb.start();
-      stdout = new BufferedReader(new InputStreamReader(process.getInputStream(),
-          StandardCharsets.UTF_8));
-      String first = stdout.readLine();
-      assertThat(first).startsWith("segment ");
-      segment = Path.of(first.substring("segment ".length()));
-    }
-
-    long awaitDone() throws IOException {
-      String line = stdout.readLine();
-      assertThat(line).startsWith("done ");
-      return Long.parseLong(line.substring("done ".length()));
-    }
-
-    @Override
-    public void close() throws IOException {
-      process.getOutputStream().close();
-      boolean exited;
-      try {
-        exited = process.waitFor(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        process.destroyForcibly();
-        throw new IOException(e);
-      }
-      assertThat(exited).isTrue();
-      assertThat(process.exitValue()).isZero();
-    }
+  /** A running weft-loadgen --wait as fast as it can, segment weft-PID. */
+  private Loadgen loadgen(int threads, int spans, int ringSize) throws IOException {
+    return Loadgen.in(dir).threads(threads).spans(spans).ringSize(ringSize).start();
   }
 
   private WeftCollectorBuilder collector(Path segment) {
@@ -127,8 +74,8 @@ class LoadgenEndToEndTest {
     int spans = 2000;
     long before = System.currentTimeMillis() * 1_000_000L;
     WeftStats stats;
-    try (Loadgen gen = new Loadgen(threads, spans, 1 << 20);
-        WeftCollector collector = collector(gen.segment).build()) {
+    try (Loadgen gen = loadgen(threads, spans, 1 << 20);
+        WeftCollector collector = collector(gen.segment()).build()) {
       assertThat(gen.awaitDone()).isEqualTo((long) threads * spans);
       await().atMost(Duration.ofSeconds(60))
           .until(() -> receiver.spanCount() >= (long) threads * spans);
@@ -192,8 +139,8 @@ class LoadgenEndToEndTest {
     int spans = 20_000;
     WeftStats stats;
     long ended;
-    try (Loadgen gen = new Loadgen(threads, spans, 4096);
-        WeftCollector collector = collector(gen.segment).build()) {
+    try (Loadgen gen = loadgen(threads, spans, 4096);
+        WeftCollector collector = collector(gen.segment()).build()) {
       ended = gen.awaitDone();
       await().atMost(Duration.ofSeconds(60)).until(() -> {
         WeftStats s = collector.stats();
@@ -218,8 +165,8 @@ class LoadgenEndToEndTest {
     receiver.stop();
     WeftStats stats;
     long ended;
-    try (Loadgen gen = new Loadgen(threads, spans, 1 << 20);
-        WeftCollector collector = collector(gen.segment).setMaxQueueSize(queue)
+    try (Loadgen gen = loadgen(threads, spans, 1 << 20);
+        WeftCollector collector = collector(gen.segment()).setMaxQueueSize(queue)
             .setMaxExportBatchSize(256).setDropWhenQueueFull(true).build()) {
       ended = gen.awaitDone();
       // The queue fills while every export fails over and over (the exporter retries).

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.weft.testing.SegmentWriter;
 import dev.weft.testing.SpanRecordBuilder;
+import dev.weft.testing.TestExporters;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -181,22 +182,7 @@ class WeftCollectorTest {
     SegmentWriter writer = SegmentWriter.create(path);
     writer.registerScope("lib", "2.0");
     writer.claimSlot(0, 1, "t");
-    SpanExporter failing = new SpanExporter() {
-      @Override
-      public CompletableResultCode export(Collection<SpanData> spans) {
-        return CompletableResultCode.ofFailure();
-      }
-
-      @Override
-      public CompletableResultCode flush() {
-        return CompletableResultCode.ofSuccess();
-      }
-
-      @Override
-      public CompletableResultCode shutdown() {
-        return CompletableResultCode.ofSuccess();
-      }
-    };
+    SpanExporter failing = TestExporters.failing();
     try (WeftCollector collector = builder(path, failing).build()) {
       for (int i = 0; i < 7; i++) {
         writer.append(0, SpanRecordBuilder.span().build());

@@ -1,8 +1,8 @@
 package dev.weft.cli;
 
-import dev.weft.internal.recovery.SegmentLease;
 import dev.weft.internal.recovery.SegmentResource;
 import dev.weft.internal.segment.Abi;
+import dev.weft.internal.segment.Lease;
 import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.internal.segment.Segment;
 import dev.weft.internal.segment.SlotContents;
@@ -120,7 +120,7 @@ final class SegmentReport {
   }
 
   boolean leaseHolderRuns() {
-    return leaseOwner != 0 && SegmentLease.holderRuns(leaseOwner);
+    return leaseOwner != 0 && Lease.holderRuns(leaseOwner);
   }
 
   long finishedSpans() {

@@ -2,11 +2,11 @@ package dev.weft.cli;
 
 import dev.weft.WeftCollector;
 import dev.weft.internal.recovery.DeadSegments;
-import dev.weft.internal.recovery.SegmentLease;
 import dev.weft.internal.recovery.SegmentRecovery;
 import dev.weft.internal.recovery.SegmentResource;
 import dev.weft.internal.segment.Abi;
 import dev.weft.internal.segment.InvalidSegmentException;
+import dev.weft.internal.segment.Lease;
 import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.internal.segment.Segment;
 import io.opentelemetry.api.metrics.MeterProvider;
@@ -66,10 +66,10 @@ final class SegmentWatcher implements AutoCloseable {
     final int pid;
     final long startTicks;
     final byte[] bootId;
-    final SegmentLease lease;
+    final Lease lease;
     final WeftCollector collector;
 
-    Drained(Segment segment, SegmentLease lease, WeftCollector collector) {
+    Drained(Segment segment, Lease lease, WeftCollector collector) {
       this.path = segment.path();
       this.fileKey = segment.fileKey();
       this.pid = segment.creatorPid();
@@ -125,7 +125,7 @@ final class SegmentWatcher implements AutoCloseable {
   private void check(Drained d) {
     boolean stillHeld;
     try {
-      stillHeld = d.lease.heartbeat();
+      stillHeld = d.lease.check(System.nanoTime());
     } catch (InternalError e) {
       stillHeld = false; // the header page faulted: the file was truncated
     }
@@ -135,7 +135,7 @@ final class SegmentWatcher implements AutoCloseable {
       letGo(d, false);
       return;
     }
-    int state = d.lease.state();
+    int state = d.lease.words().stateAcquire();
     boolean alive = ProcessLiveness.isAlive(d.pid, d.startTicks, d.bootId);
     boolean samePath = d.fileKey.equals(fileKey(d.path));
     if (state == Abi.SEGMENT_LIVE && alive && samePath) {
@@ -170,7 +170,7 @@ final class SegmentWatcher implements AutoCloseable {
     if (!closed) {
       d.collector.close();
     }
-    d.lease.close();
+    d.lease.release();
     drained.remove(d.path);
   }
 
@@ -231,11 +231,10 @@ final class SegmentWatcher implements AutoCloseable {
 
   private void start(Segment segment, String key) throws IOException {
     Path path = segment.path();
-    SegmentLease lease = SegmentLease.open(segment);
-    String refused = lease.acquire(SegmentLease.DEFAULT_TIMEOUT_NANOS);
+    Lease lease = Lease.mapHeader(segment, Lease.DEFAULT_TIMEOUT_NANOS);
+    Lease.Refusal refused = lease.tryAcquire(System.nanoTime());
     if (refused != null) {
-      lease.close();
-      once(key, Level.INFO, refused + " (an in-process collector); left to it");
+      once(key, Level.INFO, refused.message + " (an in-process collector); left to it");
       return;
     }
     SegmentResource resource = SegmentResource.read(segment);
@@ -252,7 +251,7 @@ final class SegmentWatcher implements AutoCloseable {
           .setCloseTimeout(CLOSE_TIMEOUT)
           .setRecoveryEnabled(false).build();
     } catch (RuntimeException e) {
-      lease.close();
+      lease.release();
       once(key, Level.WARNING, path + ": not collected: " + e.getMessage());
       return;
     }

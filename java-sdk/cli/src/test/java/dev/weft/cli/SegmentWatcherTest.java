@@ -3,7 +3,7 @@ package dev.weft.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weft.internal.recovery.SegmentLease;
+import dev.weft.internal.segment.Lease;
 import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.testing.CrashedSegment;
 import dev.weft.testing.SegmentWriter;
@@ -57,7 +57,7 @@ class SegmentWatcherTest {
         TimeUnit.SECONDS.toNanos(10))) {
       watcher.scan();
       assertThat(watcher.drainedPaths()).containsExactly(live.path());
-      assertThat(live.leaseOwner()).isEqualTo(SegmentLease.self());
+      assertThat(live.leaseOwner()).isEqualTo(Lease.ownWord());
       assertThat(leased.leaseOwner()).as("left to its holder").isEqualTo(holder);
       await().atMost(Duration.ofSeconds(30))
           .until(() -> exporter.getFinishedSpanItems().size() == 1000);

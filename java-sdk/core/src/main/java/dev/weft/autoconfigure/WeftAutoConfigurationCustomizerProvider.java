@@ -4,17 +4,15 @@ import dev.weft.Weft;
 import dev.weft.WeftCollector;
 import dev.weft.WeftClock;
 import dev.weft.WeftCollectorBuilder;
+import dev.weft.internal.export.CollectorFirstSpanExporter;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
@@ -131,7 +129,7 @@ public final class WeftAutoConfigurationCustomizerProvider
       synchronized (lock) {
         exporters.add(exporter);
       }
-      return new SharedSpanExporter(exporter, this);
+      return new CollectorFirstSpanExporter(exporter, this::closeCollector);
     }
 
     void start(ConfigProperties config) {
@@ -181,41 +179,6 @@ public final class WeftAutoConfigurationCustomizerProvider
         toClose.close();
         latest.compareAndSet(toClose, null);
       }
-    }
-  }
-
-  /**
-   * The SDK's exporter as the SDK sees it: exports and flushes go straight through; shutdown
-   * first closes the collector, which exports its last native spans through the exporter.
-   */
-  private static final class SharedSpanExporter implements SpanExporter {
-    private final SpanExporter delegate;
-    private final Installation installation;
-
-    SharedSpanExporter(SpanExporter delegate, Installation installation) {
-      this.delegate = delegate;
-      this.installation = installation;
-    }
-
-    @Override
-    public CompletableResultCode export(Collection<SpanData> spans) {
-      return delegate.export(spans);
-    }
-
-    @Override
-    public CompletableResultCode flush() {
-      return delegate.flush();
-    }
-
-    @Override
-    public CompletableResultCode shutdown() {
-      installation.closeCollector();
-      return delegate.shutdown();
-    }
-
-    @Override
-    public String toString() {
-      return delegate.toString();
     }
   }
 }

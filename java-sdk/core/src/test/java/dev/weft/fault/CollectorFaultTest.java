@@ -6,11 +6,12 @@ import static org.awaitility.Awaitility.await;
 import dev.weft.WeftCollector;
 import dev.weft.WeftStats;
 import dev.weft.internal.CollectorEngine;
-import dev.weft.internal.export.NettyGrpcSenderProvider;
+import dev.weft.testing.LogCapture;
+import dev.weft.testing.Loadgen;
 import dev.weft.testing.OtlpReceiver;
+import dev.weft.testing.TestExporters;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.common.ComponentLoader;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import java.io.BufferedReader;
@@ -28,12 +29,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,23 +46,15 @@ class CollectorFaultTest {
       Attributes.of(AttributeKey.stringKey("service.name"), "weft-fault"));
 
   @TempDir Path dir;
-  private Path loadgen;
   private OtlpReceiver receiver;
   private OtlpGrpcSpanExporter exporter;
   private final List<Process> processes = new ArrayList<>();
 
   @BeforeEach
   void setUp() throws Exception {
-    String buildDir = System.getProperty("weft.native.build.dir", "c-sdk/target/cmake");
-    loadgen = Path.of(buildDir, "tools", "weft-loadgen");
-    Assumptions.assumeTrue(Files.isExecutable(loadgen),
-        "weft-loadgen not found at " + loadgen + ": build c-sdk first (the full build"
-            + " `mvn verify` builds it, or `mvn -pl c-sdk,java-sdk/core verify`)");
+    Loadgen.assumeBuilt();
     receiver = new OtlpReceiver(true).start();
-    exporter = OtlpGrpcSpanExporter.builder().setEndpoint(receiver.endpoint())
-        .setComponentLoader(NettyGrpcSenderProvider.componentLoader(
-            ComponentLoader.forClassLoader(getClass().getClassLoader())))
-        .build();
+    exporter = TestExporters.otlpTo(receiver).build();
   }
 
   @AfterEach
@@ -83,44 +72,11 @@ class CollectorFaultTest {
   }
 
   /** weft-loadgen --wait at {@code rate} spans per second per thread, segment {@code dir/name}. */
-  private final class Loadgen implements AutoCloseable {
-    final Process process;
-    final BufferedReader stdout;
-    final Path segment;
-
-    Loadgen(String name, int threads, int spans, int rate) throws IOException {
-      ProcessBuilder pb = new ProcessBuilder(loadgen.toString(), "--threads",
-          Integer.toString(threads), "--spans", Integer.toString(spans), "--ring-size",
-          Integer.toString(1 << 20), "--rate", Integer.toString(rate * threads), "--wait");
-      pb.environment().put("WEFT_SHM_DIR", dir.toString());
-      pb.environment().put("WEFT_SHM_NAME", name);
-      pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-      process = pb.start();
-      processes.add(process);
-      stdout = new BufferedReader(new InputStreamReader(process.getInputStream(),
-          StandardCharsets.UTF_8));
-      String first = stdout.readLine();
-      assertThat(first).startsWith("segment ");
-      segment = Path.of(first.substring("segment ".length()));
-    }
-
-    long awaitDone() throws IOException {
-      String line = stdout.readLine();
-      assertThat(line).startsWith("done ");
-      return Long.parseLong(line.substring("done ".length()));
-    }
-
-    @Override
-    public void close() throws IOException {
-      process.getOutputStream().close();
-      try {
-        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException(e);
-      }
-      assertThat(process.exitValue()).isZero();
-    }
+  private Loadgen loadgen(String name, int threads, int spans, int rate) throws IOException {
+    Loadgen gen = Loadgen.in(dir).name(name).threads(threads).spans(spans).ringSize(1 << 20)
+        .rate(rate * threads).start();
+    processes.add(gen.process());
+    return gen;
   }
 
   /** A collector JVM ({@link CollectorChild}) on {@code segment}. */
@@ -253,7 +209,7 @@ class CollectorFaultTest {
       Child child = new Child(segment);
       child.awaitReady();
       int spans = 20_000;
-      try (Loadgen gen = new Loadgen("weft-kill-" + run, 2, spans, 10_000)) {
+      try (Loadgen gen = loadgen("weft-kill-" + run, 2, spans, 10_000)) {
         // At a random point once the child exports: spans in flight, read, queued.
         await().atMost(Duration.ofSeconds(60)).until(() -> child.exported() > 0
             || !child.process.isAlive());
@@ -283,7 +239,7 @@ class CollectorFaultTest {
     Path segment = dir.resolve("weft-term");
     Child child = new Child(segment);
     child.awaitReady();
-    try (Loadgen gen = new Loadgen("weft-term", 2, 40_000, 20_000)) {
+    try (Loadgen gen = loadgen("weft-term", 2, 40_000, 20_000)) {
       await().atMost(Duration.ofSeconds(60)).until(() -> child.exported() > 1000);
       child.process.destroy(); // SIGTERM: the shutdown hook closes the collector
       int code = child.exit(Duration.ofSeconds(30));
@@ -308,29 +264,12 @@ class CollectorFaultTest {
   @Test
   void twoCollectorsStartedTogetherExportEverySpanOnce() throws Exception {
     Path segment = dir.resolve("weft-two");
-    List<String> warnings = new CopyOnWriteArrayList<>();
-    Logger logger = Logger.getLogger(CollectorEngine.class.getName());
-    Handler handler = new Handler() {
-      @Override
-      public void publish(LogRecord record) {
-        if (record.getLevel() == Level.WARNING) {
-          warnings.add(record.getMessage());
-        }
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    logger.addHandler(handler);
-    try {
+    try (LogCapture log = LogCapture.of(CollectorEngine.class)) {
       Child child = new Child(segment);
       WeftCollector here = collector(segment);
       child.awaitReady();
       long ended;
-      try (Loadgen gen = new Loadgen("weft-two", 2, 20_000, 20_000)) {
+      try (Loadgen gen = loadgen("weft-two", 2, 20_000, 20_000)) {
         ended = gen.awaitDone();
         await().atMost(Duration.ofSeconds(90)).until(() -> {
           WeftStats s = here.stats();
@@ -349,14 +288,12 @@ class CollectorFaultTest {
             .isEqualTo(uniqueIds().size());
         assertThat(last.redelivered()).isZero();
         assertAccounted(ended, last, 0);
-        String waited = hereDrained == 0 ? String.join("\n", warnings) : child.stderrText();
+        String waited = hereDrained == 0 ? String.join("\n", log.messages(Level.WARNING)) : child.stderrText();
         assertThat(waited.split("is collected by pid", -1)).as("the waiting one said so once:%n%s",
             waited).hasSize(2);
         System.out.printf("two collectors: child drained %d, here %d; ended %d, received %d%n",
             childDrained, hereDrained, ended, receiver.spanCount());
       }
-    } finally {
-      logger.removeHandler(handler);
     }
   }
 
@@ -369,15 +306,12 @@ class CollectorFaultTest {
     // Without the exporter's own retries (1 s, 1.5 s, ... over about 8 s) and with a 1 s
     // timeout (the sender waits for a connection until then), so that the collector's retry is
     // what brings the export back.
-    OtlpGrpcSpanExporter noRetry = OtlpGrpcSpanExporter.builder()
-        .setEndpoint(receiver.endpoint()).setRetryPolicy(null).setTimeout(Duration.ofSeconds(1))
-        .setComponentLoader(NettyGrpcSenderProvider.componentLoader(
-            ComponentLoader.forClassLoader(getClass().getClassLoader())))
-        .build();
+    OtlpGrpcSpanExporter noRetry = TestExporters.otlpTo(receiver).setRetryPolicy(null)
+        .setTimeout(Duration.ofSeconds(1)).build();
     WeftCollector collector = WeftCollector.builder().setSegmentPath(segment)
         .setSpanExporter(noRetry).setResource(RESOURCE).setRegisterShutdownHook(false)
         .setScheduleDelay(Duration.ofMillis(20)).build();
-    try (Loadgen gen = new Loadgen("weft-outage", 2, 40_000, 5_000)) {
+    try (Loadgen gen = loadgen("weft-outage", 2, 40_000, 5_000)) {
       Thread.sleep(5_000);
       assertThat(receiver.spanCount()).isZero();
       long back = System.nanoTime();

@@ -3,16 +3,14 @@ package dev.weft.agent.otel;
 import dev.weft.WeftClock;
 import dev.weft.WeftCollector;
 import dev.weft.WeftCollectorBuilder;
+import dev.weft.internal.export.CollectorFirstSpanExporter;
 import dev.weft.internal.profiling.ProcessContextPublisher;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.time.Duration;
 import java.util.List;
 import javax.annotation.Nullable;
@@ -49,7 +47,7 @@ public final class WeftOtelAgentExtension implements AutoConfigurationCustomizer
       synchronized (exporters) {
         exporters.add(exporter);
       }
-      return new ClosingFirst(exporter);
+      return new CollectorFirstSpanExporter(exporter, this::closeCollector);
     });
     customizer.addTracerProviderCustomizer((builder, config) -> {
       start(config.getDuration(WeftCollectorBuilder.CLOSE_TIMEOUT_PROPERTY,
@@ -94,40 +92,15 @@ public final class WeftOtelAgentExtension implements AutoConfigurationCustomizer
   }
 
   /** Closes the collector (which drains into the real exporter) before the exporter shuts down. */
-  private final class ClosingFirst implements SpanExporter {
-    private final SpanExporter delegate;
-
-    ClosingFirst(SpanExporter delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public CompletableResultCode export(Collection<SpanData> spans) {
-      return delegate.export(spans);
-    }
-
-    @Override
-    public CompletableResultCode flush() {
-      return delegate.flush();
-    }
-
-    @Override
-    public CompletableResultCode shutdown() {
-      WeftCollector c = collector;
-      if (c != null) {
-        collector = null;
-        try {
-          c.close();
-        } catch (RuntimeException e) {
-          Log.error("closing the Weft collector failed: " + e);
-        }
+  private void closeCollector() {
+    WeftCollector c = collector;
+    if (c != null) {
+      collector = null;
+      try {
+        c.close();
+      } catch (RuntimeException e) {
+        Log.error("closing the Weft collector failed: " + e);
       }
-      return delegate.shutdown();
-    }
-
-    @Override
-    public String toString() {
-      return delegate.toString();
     }
   }
 }

@@ -17,6 +17,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -69,6 +70,49 @@ public class DecodeBenchmark {
   public static final AttributeKey<Boolean> EVEN = AttributeKey.booleanKey("loadgen.even");
   public static final AttributeKey<Long> N = AttributeKey.longKey("n");
 
+  /**
+   * The SDK's equivalent of the loadgen span {@code s} (what {@link #loadgenRecord} encodes):
+   * the baseline that every benchmark against the SDK records.
+   */
+  public static void sdkSpan(Tracer tracer, long s, String text) {
+    Span span = tracer.spanBuilder("loadgen.span").setSpanKind(SpanKind.CLIENT).startSpan();
+    span.setAttribute(THREAD, 0L);
+    span.setAttribute(SEQ, s);
+    span.setAttribute(TEXT, text);
+    span.setAttribute(RATIO, s / 2.0);
+    span.setAttribute(EVEN, s % 2 == 0);
+    if (s % 10 == 0) {
+      span.addEvent("tick", Attributes.of(N, s));
+    }
+    if (s % 7 == 0) {
+      span.setStatus(StatusCode.ERROR, "seq divisible by 7");
+    }
+    span.end();
+  }
+
+  /** A span processor that hands every ended span's SpanData to {@code consumer}. */
+  static SpanProcessor endingInto(Consumer<SpanData> consumer) {
+    return new SpanProcessor() {
+      @Override
+      public void onStart(Context parentContext, ReadWriteSpan span) {}
+
+      @Override
+      public boolean isStartRequired() {
+        return false;
+      }
+
+      @Override
+      public void onEnd(ReadableSpan span) {
+        consumer.accept(span.toSpanData());
+      }
+
+      @Override
+      public boolean isEndRequired() {
+        return true;
+      }
+    };
+  }
+
   public static byte[] loadgenRecord(long seq) {
     SpanRecordBuilder b = SpanRecordBuilder.span().name("loadgen.span").kind(3)
         .spanId(seq + 1).start(1_700_000_000_000_000_000L + seq * 1000)
@@ -94,25 +138,8 @@ public class DecodeBenchmark {
     for (int i = 0; i < RECORDS; i++) {
       texts[i] = "value-" + i;
     }
-    tracerProvider = SdkTracerProvider.builder().addSpanProcessor(new SpanProcessor() {
-      @Override
-      public void onStart(Context parentContext, ReadWriteSpan span) {}
-
-      @Override
-      public boolean isStartRequired() {
-        return false;
-      }
-
-      @Override
-      public void onEnd(ReadableSpan span) {
-        blackhole.consume(span.toSpanData());
-      }
-
-      @Override
-      public boolean isEndRequired() {
-        return true;
-      }
-    }).build();
+    tracerProvider = SdkTracerProvider.builder()
+        .addSpanProcessor(endingInto(data -> blackhole.consume(data))).build();
     tracer = tracerProvider.get("weft-bench", "1.0");
   }
 
@@ -136,19 +163,7 @@ public class DecodeBenchmark {
   public void sdkCreateSpanAndSpanData() {
     for (int i = 0; i < RECORDS; i++) {
       long s = seq++ % RECORDS;
-      Span span = tracer.spanBuilder("loadgen.span").setSpanKind(SpanKind.CLIENT).startSpan();
-      span.setAttribute(THREAD, 0L);
-      span.setAttribute(SEQ, s);
-      span.setAttribute(TEXT, texts[(int) s]);
-      span.setAttribute(RATIO, s / 2.0);
-      span.setAttribute(EVEN, s % 2 == 0);
-      if (s % 10 == 0) {
-        span.addEvent("tick", Attributes.of(N, s));
-      }
-      if (s % 7 == 0) {
-        span.setStatus(StatusCode.ERROR, "seq divisible by 7");
-      }
-      span.end();
+      sdkSpan(tracer, s, texts[(int) s]);
     }
   }
 }

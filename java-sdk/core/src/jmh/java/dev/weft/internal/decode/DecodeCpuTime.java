@@ -2,17 +2,9 @@ package dev.weft.internal.decode;
 
 import dev.weft.internal.Counters;
 import dev.weft.internal.segment.SegmentDrainer;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.ReadWriteSpan;
-import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
@@ -63,25 +55,8 @@ public final class DecodeCpuTime {
     for (int i = 0; i < texts.length; i++) {
       texts[i] = "value-" + i;
     }
-    tracerProvider = SdkTracerProvider.builder().addSpanProcessor(new SpanProcessor() {
-      @Override
-      public void onStart(Context parentContext, ReadWriteSpan span) {}
-
-      @Override
-      public boolean isStartRequired() {
-        return false;
-      }
-
-      @Override
-      public void onEnd(ReadableSpan span) {
-        last = span.toSpanData();
-      }
-
-      @Override
-      public boolean isEndRequired() {
-        return true;
-      }
-    }).build();
+    tracerProvider = SdkTracerProvider.builder()
+        .addSpanProcessor(DecodeBenchmark.endingInto(data -> last = data)).build();
     tracer = tracerProvider.get("weft-bench", "1.0");
   }
 
@@ -97,19 +72,7 @@ public final class DecodeCpuTime {
   int sdk() {
     for (int i = 0; i < LoadgenRing.RECORDS; i++) {
       long s = seq++ % LoadgenRing.RECORDS;
-      Span span = tracer.spanBuilder("loadgen.span").setSpanKind(SpanKind.CLIENT).startSpan();
-      span.setAttribute(DecodeBenchmark.THREAD, 0L);
-      span.setAttribute(DecodeBenchmark.SEQ, s);
-      span.setAttribute(DecodeBenchmark.TEXT, texts[(int) s]);
-      span.setAttribute(DecodeBenchmark.RATIO, s / 2.0);
-      span.setAttribute(DecodeBenchmark.EVEN, s % 2 == 0);
-      if (s % 10 == 0) {
-        span.addEvent("tick", Attributes.of(DecodeBenchmark.N, s));
-      }
-      if (s % 7 == 0) {
-        span.setStatus(StatusCode.ERROR, "seq divisible by 7");
-      }
-      span.end();
+      DecodeBenchmark.sdkSpan(tracer, s, texts[(int) s]);
     }
     sinkHole = last;
     return LoadgenRing.RECORDS;

@@ -5,10 +5,6 @@ import dev.weft.internal.decode.DecodeBenchmark;
 import dev.weft.internal.decode.LoadgenRing;
 import dev.weft.internal.segment.SegmentDrainer;
 import dev.weft.testing.OtlpReceiver;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
@@ -141,19 +137,7 @@ public class EndToEndBenchmark {
   public void sdk() {
     for (int i = 0; i < SPANS; i++) {
       long s = seq++ % LoadgenRing.RECORDS;
-      Span span = tracer.spanBuilder("loadgen.span").setSpanKind(SpanKind.CLIENT).startSpan();
-      span.setAttribute(DecodeBenchmark.THREAD, 0L);
-      span.setAttribute(DecodeBenchmark.SEQ, s);
-      span.setAttribute(DecodeBenchmark.TEXT, texts[(int) s]);
-      span.setAttribute(DecodeBenchmark.RATIO, s / 2.0);
-      span.setAttribute(DecodeBenchmark.EVEN, s % 2 == 0);
-      if (s % 10 == 0) {
-        span.addEvent("tick", Attributes.of(DecodeBenchmark.N, s));
-      }
-      if (s % 7 == 0) {
-        span.setStatus(StatusCode.ERROR, "seq divisible by 7");
-      }
-      span.end();
+      DecodeBenchmark.sdkSpan(tracer, s, texts[(int) s]);
     }
     tracerProvider.forceFlush().join(60, TimeUnit.SECONDS);
     produced += SPANS;

@@ -2,11 +2,9 @@ package dev.weft.internal.decode;
 
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceId;
-import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.sdk.common.InstrumentationLibraryInfo;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
@@ -28,11 +26,12 @@ import javax.annotation.concurrent.Immutable;
  * <p>It is also its own {@link SpanContext} ({@link #getSpanContext()} returns {@code this}): the
  * record's ids are fields here rather than in a second object, which saves an allocation per span.
  * The two interfaces agree wherever they overlap ({@code getTraceId()}, {@code getSpanId()} are
- * the span's own), and {@code equals}/{@code hashCode} are those of a SpanContext: two spans with
- * the same ids are equal, as an exporter deduplicating by context would expect.
+ * the span's own), and {@code equals}/{@code hashCode} are those of a SpanContext
+ * ({@link NativeContext}): two spans with the same ids are equal, as an exporter deduplicating by
+ * context would expect.
  */
 @Immutable
-final class NativeSpanData implements SpanData, SpanContext {
+final class NativeSpanData extends NativeContext implements SpanData {
   private static final SpanKind[] KINDS = SpanKind.values();
 
   private final String name;
@@ -43,10 +42,8 @@ final class NativeSpanData implements SpanData, SpanContext {
   private final InstrumentationScopeInfo scope;
   private final Resource resource;
   @Nullable private String traceIdHex;
-  @Nullable private String spanIdHex;
   private final long traceHi;
   private final long traceLo;
-  private final long spanId;
   private final long startEpochNanos;
   private final long endEpochNanos;
   private final char droppedAttributes;
@@ -62,11 +59,11 @@ final class NativeSpanData implements SpanData, SpanContext {
       long parentSpanId, boolean parentRemote, StatusData status, long startEpochNanos,
       long endEpochNanos, Attributes attributes, List<EventData> events, int droppedAttributes,
       int droppedEvents, InstrumentationScopeInfo scope, Resource resource) {
+    super(spanId);
     this.name = name;
     this.kind = (byte) kind;
     this.traceHi = traceHi;
     this.traceLo = traceLo;
-    this.spanId = spanId;
     this.traceFlags = traceFlags;
     this.parentSpanContext = parentSpanId == 0 ? SpanContext.getInvalid()
         : new NativeSpanContext(this, parentSpanId, parentRemote);
@@ -183,27 +180,10 @@ final class NativeSpanData implements SpanData, SpanContext {
   }
 
   @Override
-  public String getSpanId() {
-    String hex = spanIdHex;
-    if (hex == null) {
-      hex = SpanId.fromLong(spanId);
-      spanIdHex = hex;
-    }
-    return hex;
-  }
-
-  @Override
   public byte[] getTraceIdBytes() {
     byte[] bytes = new byte[16];
-    SpanContexts.putLong(bytes, 0, traceHi);
-    SpanContexts.putLong(bytes, 8, traceLo);
-    return bytes;
-  }
-
-  @Override
-  public byte[] getSpanIdBytes() {
-    byte[] bytes = new byte[8];
-    SpanContexts.putLong(bytes, 0, spanId);
+    putLong(bytes, 0, traceHi);
+    putLong(bytes, 8, traceLo);
     return bytes;
   }
 
@@ -213,35 +193,14 @@ final class NativeSpanData implements SpanData, SpanContext {
   }
 
   @Override
-  public TraceState getTraceState() {
-    return TraceState.getDefault();
-  }
-
-  @Override
-  public boolean isValid() {
-    return true;
-  }
-
-  @Override
   public boolean isRemote() {
     return false;
-  }
-
-  /** SpanContext equality: see the class comment. */
-  @Override
-  public boolean equals(Object o) {
-    return SpanContexts.equal(this, o);
-  }
-
-  @Override
-  public int hashCode() {
-    return SpanContexts.hash(this);
   }
 
   @Override
   public String toString() {
     return "NativeSpanData{name=" + name + ", kind=" + getKind() + ", spanContext="
-        + SpanContexts.toString(this) + ", parentSpanContext=" + parentSpanContext + ", status="
+        + contextString() + ", parentSpanContext=" + parentSpanContext + ", status="
         + status + ", startEpochNanos=" + startEpochNanos + ", endEpochNanos=" + endEpochNanos
         + ", attributes=" + attributes + ", events=" + events
         + ", totalAttributeCount=" + getTotalAttributeCount()

@@ -1,7 +1,9 @@
 package dev.weft.internal.recovery;
 
 import dev.weft.internal.segment.Abi;
+import dev.weft.internal.segment.HeaderWords;
 import dev.weft.internal.segment.InvalidSegmentException;
+import dev.weft.internal.segment.Lease;
 import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.internal.segment.Segment;
 import dev.weft.internal.segment.SlotContents;
@@ -136,7 +138,7 @@ public final class SegmentRecovery {
    * As {@link #recover(Path)}, with a lease the caller already holds on this file (the standalone
    * collector, which drained it while its creator lived); the caller keeps it.
    */
-  public Result recover(Path path, @Nullable SegmentLease held) {
+  public Result recover(Path path, @Nullable Lease held) {
     Segment segment;
     try {
       segment = Segment.openUnmapped(path);
@@ -160,7 +162,7 @@ public final class SegmentRecovery {
     }
   }
 
-  private Result recover(Segment segment, @Nullable SegmentLease held) throws IOException {
+  private Result recover(Segment segment, @Nullable Lease held) throws IOException {
     Path path = segment.path();
     int pid = segment.creatorPid();
     int state = segment.state();
@@ -179,15 +181,16 @@ public final class SegmentRecovery {
       return result(path, Outcome.CREATOR_ALIVE, pid, path + ": its creator pid " + pid
           + " runs; a collector drains it (weft collect), recovery does not");
     }
-    SegmentLease lease = held != null ? held : SegmentLease.open(segment);
+    Lease lease = held != null ? held : Lease.mapHeader(segment, Lease.DEFAULT_TIMEOUT_NANOS);
+    HeaderWords words = lease.words();
     try {
       if (held == null) {
-        String refused = lease.acquire(SegmentLease.DEFAULT_TIMEOUT_NANOS);
+        Lease.Refusal refused = lease.tryAcquire(System.nanoTime());
         if (refused != null) {
-          return result(path, Outcome.LEASED, pid, refused + "; not recovered");
+          return result(path, Outcome.LEASED, pid, refused.message + "; not recovered");
         }
       }
-      int now = lease.state();
+      int now = words.stateAcquire();
       if (now == Abi.SEGMENT_RECOVERED) {
         return removeRecovered(segment);
       }
@@ -215,7 +218,7 @@ public final class SegmentRecovery {
             + ": recovery of pid " + pid + " did not finish (" + failure[0] + "); the segment is"
             + " kept and the next run exports it again");
       }
-      if (!lease.markRecovered(Abi.SEGMENT_LIVE)) {
+      if (!words.markRecovered(Abi.SEGMENT_LIVE)) {
         return new Result(path, Outcome.CLOSED, pid, counts, path
             + ": its state changed during recovery; kept");
       }
@@ -231,14 +234,14 @@ public final class SegmentRecovery {
               removed ? "; removed" : "; the path now names another file, left alone"));
     } finally {
       if (held == null) {
-        lease.close();
+        lease.release();
       }
     }
   }
 
   /** Exports one slot's spans; returns null when acknowledged, else why not. */
   @Nullable
-  private String exportSlot(SlotContents slot, SegmentLease lease, long[] counts) {
+  private String exportSlot(SlotContents slot, Lease lease, long[] counts) {
     counts[2] += slot.corruptRecords + slot.corruptFrames;
     List<SpanData> spans = new ArrayList<>(slot.finished.size() + slot.open.size());
     spans.addAll(slot.finished);
@@ -261,8 +264,8 @@ public final class SegmentRecovery {
       if (stop.getAsBoolean()) {
         return "stopped: the collector is closing";
       }
-      if (!lease.heartbeat()) {
-        return "lease taken over by pid " + SegmentLease.pid(lease.owner());
+      if (!lease.check(System.nanoTime())) {
+        return "lease taken over by pid " + Lease.pidOf(lease.words().leaseOwnerAcquire());
       }
       List<SpanData> batch = spans.subList(from, Math.min(spans.size(), from + batchSize));
       CompletableResultCode code = exporter.export(new ArrayList<>(batch));

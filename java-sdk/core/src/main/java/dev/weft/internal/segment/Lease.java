@@ -10,15 +10,20 @@ import javax.annotation.Nullable;
 /**
  * The segment's lease (docs/shm-abi.md "Lease: one collector per segment"): one collector per
  * segment, across processes. The word is {@code (start_ticks & 0xffffffff) << 32 | pid} of the
- * holder; it is taken by compare-and-set ({@link Segment#leaseOwnerCompareAndSet}: under an fcntl
- * lock, never a CPU CAS on the mapping, which a truncated file would turn into a JVM crash) from
- * 0, or from a holder that is dead (its pid no longer runs with those start ticks, or is a
- * zombie) or silent (heartbeat older than the timeout). Collector thread only: every method
- * reads or writes the mapping.
+ * holder; it is taken by compare-and-set ({@link HeaderWords#leaseOwnerCompareAndSet}: under an
+ * fcntl lock, never a CPU CAS on the mapping, which a truncated file would turn into a JVM crash)
+ * from 0, or from a holder that is dead (its pid no longer runs with those start ticks, or is a
+ * zombie) or silent (heartbeat older than the timeout). The in-process collector holds it through
+ * its segment's mapping ({@link #Lease(Segment, long)}); a recoverer and the standalone collector
+ * through a mapping of the header page ({@link #mapHeader}): the same word and lock, so they all
+ * exclude each other. One thread only: every method reads or writes the mapping.
  */
 public final class Lease {
   /** A holder whose heartbeat is older than this may be taken over: {@value} ms. */
   public static final long DEFAULT_TIMEOUT_MILLIS = 10_000;
+  /** {@link #DEFAULT_TIMEOUT_MILLIS} in nanoseconds. */
+  public static final long DEFAULT_TIMEOUT_NANOS =
+      TimeUnit.MILLISECONDS.toNanos(DEFAULT_TIMEOUT_MILLIS);
   /** The holder refreshes its heartbeat this often: {@value} ms. */
   public static final long HEARTBEAT_MILLIS = 1_000;
 
@@ -33,18 +38,52 @@ public final class Lease {
     }
   }
 
-  private final Segment segment;
+  private final HeaderWords words;
   private final long me;
   private final long timeoutNanos;
+  /**
+   * True if a word of this process is ours to take again (the in-process collector: a previous
+   * collector of this JVM did not give it back); false if it means another lease of this JVM
+   * holds the segment (recoverers and the standalone collector, which hold one lease each).
+   */
+  private final boolean reclaimOwn;
   private boolean held;
   private long nextHeartbeatNanos;
   /** The holder this lease took over from (0 if none), for the log. */
   private long tookOverFrom;
 
+  /** The lease of a mapped segment ({@link Segment#open}), for its in-process collector. */
   public Lease(Segment segment, long timeoutNanos) {
-    this.segment = segment;
+    this(requireMapped(segment), timeoutNanos, true);
+  }
+
+  private Lease(HeaderWords words, long timeoutNanos, boolean reclaimOwn) {
+    this.words = words;
     this.me = ownWord();
     this.timeoutNanos = timeoutNanos;
+    this.reclaimOwn = reclaimOwn;
+  }
+
+  /**
+   * The lease of a segment opened with {@link Segment#openUnmapped}, through a mapping of its
+   * header page only, for a recoverer or the standalone collector: a lease word of this process
+   * is refused (another lease of this JVM holds the segment).
+   */
+  public static Lease mapHeader(Segment segment, long timeoutNanos) throws IOException {
+    return new Lease(HeaderWords.mapHeader(segment), timeoutNanos, false);
+  }
+
+  private static HeaderWords requireMapped(Segment segment) {
+    HeaderWords words = segment.headerWords();
+    if (words == null) {
+      throw new IllegalArgumentException(segment.path() + " is not mapped: use Lease.mapHeader");
+    }
+    return words;
+  }
+
+  /** The header words this lease reads and writes (also the state word). */
+  public HeaderWords words() {
+    return words;
   }
 
   /** This process's lease word. */
@@ -81,32 +120,42 @@ public final class Lease {
     if (held) {
       return null;
     }
+    Path path = words.path();
     for (int attempt = 0; attempt < 4; attempt++) {
-      long owner = segment.leaseOwnerAcquire();
+      long owner = words.leaseOwnerAcquire();
+      if (owner == me && !reclaimOwn) {
+        return new Refusal(pidOf(me), path + " is already collected by this process");
+      }
       if (owner == 0 || owner == me) {
-        if (segment.leaseOwnerCompareAndSet(owner, me)) {
+        if (words.leaseOwnerCompareAndSet(owner, me)) {
           return acquired(nowNanos, 0);
         }
         continue;
       }
-      long heartbeat = segment.leaseHeartbeat();
+      long heartbeat = words.leaseHeartbeat();
       boolean alive = holderRuns(owner);
       long age = System.currentTimeMillis() * 1_000_000L - heartbeat;
       boolean silent = heartbeat != 0 && age > timeoutNanos;
       if (alive && !silent) {
         int pid = pidOf(owner);
-        return new Refusal(pid, "segment " + segment.path() + " is collected by pid " + pid
+        if (!reclaimOwn) {
+          return new Refusal(pid, path + " is collected by pid " + pid);
+        }
+        return new Refusal(pid, "segment " + path + " is collected by pid " + pid
             + " (another process's Weft collector holds its lease); this collector waits and"
             + " takes over when that one stops or goes silent for "
             + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms. If both should not run, stop"
             + " one of them (e.g. set weft.collector.enabled=false in one, or do not run `weft"
             + " collect` on this directory)");
       }
-      if (segment.leaseOwnerCompareAndSet(owner, me)) {
+      if (words.leaseOwnerCompareAndSet(owner, me)) {
         return acquired(nowNanos, owner);
       }
     }
-    return new Refusal(0, "segment " + segment.path() + ": its lease changes hands too often to"
+    if (!reclaimOwn) {
+      return new Refusal(0, path + ": its lease keeps changing hands; not taken");
+    }
+    return new Refusal(0, "segment " + path + ": its lease changes hands too often to"
         + " be taken; will retry");
   }
 
@@ -118,7 +167,7 @@ public final class Lease {
     if (held) {
       return true;
     }
-    if (segment.leaseOwnerAcquire() != 0 || !segment.leaseOwnerCompareAndSet(0, me)) {
+    if (words.leaseOwnerAcquire() != 0 || !words.leaseOwnerCompareAndSet(0, me)) {
       return false;
     }
     acquired(nowNanos, 0);
@@ -128,7 +177,7 @@ public final class Lease {
   private Refusal acquired(long nowNanos, long from) {
     held = true;
     tookOverFrom = from;
-    segment.leaseHeartbeat(System.currentTimeMillis() * 1_000_000L);
+    words.leaseHeartbeat(System.currentTimeMillis() * 1_000_000L);
     nextHeartbeatNanos = nowNanos + TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS);
     return null;
   }
@@ -143,12 +192,12 @@ public final class Lease {
     if (!held) {
       return false;
     }
-    if (segment.leaseOwnerAcquire() != me) {
+    if (words.leaseOwnerAcquire() != me) {
       held = false;
       return false;
     }
     if (nowNanos - nextHeartbeatNanos >= 0) {
-      segment.leaseHeartbeat(System.currentTimeMillis() * 1_000_000L);
+      words.leaseHeartbeat(System.currentTimeMillis() * 1_000_000L);
       nextHeartbeatNanos = nowNanos + TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS);
     }
     return true;
@@ -158,7 +207,7 @@ public final class Lease {
   public void release() {
     if (held) {
       held = false;
-      segment.leaseOwnerCompareAndSet(me, 0);
+      words.leaseOwnerCompareAndSet(me, 0);
     }
   }
 
@@ -166,7 +215,7 @@ public final class Lease {
    * True if the holder's pid runs with the start ticks in the word and is not a zombie (a killed
    * process whose parent has not reaped it yet still has a /proc entry).
    */
-  static boolean holderRuns(long word) {
+  public static boolean holderRuns(long word) {
     int pid = pidOf(word);
     if (pid <= 0) {
       return false;

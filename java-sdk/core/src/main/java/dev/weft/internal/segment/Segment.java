@@ -522,74 +522,13 @@ public final class Segment implements java.io.Closeable {
     return (long) LONGS.getAcquire(buffer, slotBase + Abi.SLOT_READ_POSITION_OFFSET);
   }
 
-  /** The lease word, acquire (1.1; 0 = no collector). */
-  long leaseOwnerAcquire() {
-    return (long) LONGS.getAcquire(buffer, Abi.LEASE_OWNER_OFFSET);
-  }
-
   /**
-   * Compare-and-set of the lease word among collectors: under an fcntl write lock on the lease
-   * bytes of the file, taken through the path (if it still names this segment), with acquire and
-   * release accesses to the mapping. Not a CPU compare-and-swap on the mapping: HotSpot's
-   * {@code Unsafe.compareAndSetLong} is not guarded against SIGBUS, so on a file truncated under
-   * the mapping it crashes the JVM (seen on JDK 17), where guarded loads and stores raise an
-   * {@link InternalError} the collector handles. Every collector takes the same lock
-   * (docs/shm-abi.md "Lease"); the writer never touches the word.
-   *
-   * @return true if the word held {@code expected} and now holds {@code owner}; false if it held
-   *     something else, or the lock or the file could not be had (the caller retries later)
+   * The lease and state words through this segment's mapping (null if unmapped: then
+   * {@link HeaderWords#mapHeader}).
    */
-  boolean leaseOwnerCompareAndSet(long expected, long owner) {
-    try (FileChannel file = FileChannel.open(path, StandardOpenOption.READ,
-        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-      if (!fileKey.equals(keyAtPath())) {
-        return false; // the path names another file now
-      }
-      java.nio.channels.FileLock lock = null;
-      for (int attempt = 0; attempt < 50 && lock == null; attempt++) {
-        lock = file.tryLock(Abi.LEASE_OWNER_OFFSET, 16, false);
-        if (lock == null) {
-          java.util.concurrent.locks.LockSupport.parkNanos(2_000_000L);
-        }
-      }
-      if (lock == null) {
-        return false;
-      }
-      try {
-        if (file.size() < segmentSize || !fileKey.equals(keyAtPath())) {
-          return false;
-        }
-        long now = (long) LONGS.getAcquire(buffer, Abi.LEASE_OWNER_OFFSET);
-        if (now != expected) {
-          return false;
-        }
-        LONGS.setVolatile(buffer, Abi.LEASE_OWNER_OFFSET, owner);
-        return true;
-      } finally {
-        lock.release();
-      }
-    } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
-      return false;
-    }
-  }
-
   @Nullable
-  private Object keyAtPath() throws IOException {
-    try {
-      Map<String, Object> now =
-          Files.readAttributes(path, "unix:ino,dev", LinkOption.NOFOLLOW_LINKS);
-      return now.get("ino") + ":" + now.get("dev");
-    } catch (java.nio.file.NoSuchFileException e) {
-      return null;
-    }
-  }
-
-  long leaseHeartbeat() {
-    return (long) LONGS.getOpaque(buffer, Abi.LEASE_HEARTBEAT_OFFSET);
-  }
-
-  void leaseHeartbeat(long unixNanos) {
-    LONGS.setOpaque(buffer, Abi.LEASE_HEARTBEAT_OFFSET, unixNanos);
+  HeaderWords headerWords() {
+    return buffer == null ? null : new HeaderWords(path, fileKey, buffer);
   }
 
   /** Fence, acquire (1.1): 1 once recording is fenced. */

@@ -3,15 +3,16 @@ package dev.weft.internal.recovery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.internal.segment.Abi;
+import dev.weft.internal.segment.Lease;
 import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.internal.segment.Segment;
 import dev.weft.internal.segment.SlotContents;
 import dev.weft.testing.CrashedSegment;
 import dev.weft.testing.SegmentWriter;
 import dev.weft.testing.SpanRecordBuilder;
+import dev.weft.testing.TestExporters;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -21,7 +22,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -139,22 +139,7 @@ class SegmentRecoveryTest {
     Path path = dir.resolve("weft-424242");
     SegmentWriter w = crashed(path, true);
     byte[] before = Files.readAllBytes(path);
-    SpanExporter failing = new SpanExporter() {
-      @Override
-      public CompletableResultCode export(Collection<SpanData> spans) {
-        return CompletableResultCode.ofFailure();
-      }
-
-      @Override
-      public CompletableResultCode flush() {
-        return CompletableResultCode.ofSuccess();
-      }
-
-      @Override
-      public CompletableResultCode shutdown() {
-        return CompletableResultCode.ofSuccess();
-      }
-    };
+    SpanExporter failing = TestExporters.failing();
     SegmentRecovery.Result failed = recovery(failing).recover(path);
     assertThat(failed.outcome).isEqualTo(SegmentRecovery.Outcome.EXPORT_FAILED);
     assertThat(failed.message).contains("kept", "export failed");
@@ -195,8 +180,8 @@ class SegmentRecoveryTest {
   void aLeaseHeldByARunningCollectorIsRespected() throws IOException {
     Path path = dir.resolve("weft-424242");
     SegmentWriter w = crashed(path, true);
-    long now = SegmentLease.nowUnixNanos();
-    w.setLease(SegmentLease.self(), now);
+    long now = System.currentTimeMillis() * 1_000_000L;
+    w.setLease(Lease.ownWord(), now);
     InMemorySpanExporter exporter = InMemorySpanExporter.create();
     SegmentRecovery.Result result = recovery(exporter).recover(path);
     assertThat(result.outcome).isEqualTo(SegmentRecovery.Outcome.LEASED);
