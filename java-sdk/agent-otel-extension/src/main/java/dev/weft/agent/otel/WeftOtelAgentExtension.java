@@ -88,6 +88,7 @@ public final class WeftOtelAgentExtension implements AutoConfigurationCustomizer
     ContextStorage.addWrapper(ThreadContextStorage.wrapper());
     ContextStorage.get();
     if (ThreadContextStorage.isWrapped()) {
+      ThreadContextStorage.tellAgentHook();
       Log.debug("JVM spans are published to profilers (OTEP 4947) from the OpenTelemetry agent's"
           + " context storage");
     } else {

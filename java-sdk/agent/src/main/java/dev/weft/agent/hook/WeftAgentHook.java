@@ -50,6 +50,12 @@ public final class WeftAgentHook {
    */
   @Nullable public static volatile String threadContextOff;
 
+  /**
+   * Set by the Weft extension once it has wrapped the OpenTelemetry agent's context storage
+   * ({@code weft.threadctx.java}), for {@code Weft.diagnose()} on the application's side.
+   */
+  public static volatile boolean threadContextWrapped;
+
   private static final AtomicBoolean reported = new AtomicBoolean();
   private static volatile long failures;
 

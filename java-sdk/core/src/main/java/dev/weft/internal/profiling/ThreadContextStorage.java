@@ -160,6 +160,42 @@ public final class ThreadContextStorage implements ContextStorage {
     return true;
   }
 
+  /** Under the agent, once wrapped: tells the application's side (its diagnosis). */
+  public static void tellAgentHook() {
+    Class<?> hook = ThreadContextHandover.hookClass();
+    try {
+      if (hook != null) {
+        hook.getField("threadContextWrapped").setBoolean(null, true);
+      }
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      logger.log(Level.FINE, "weft: the Weft agent's hook has no threadContextWrapped", e);
+    }
+  }
+
+  /**
+   * Whether JVM spans are published from this loader's context storage: wrapped, and not turned
+   * off since (no record from libweft).
+   */
+  public static boolean isPublishing() {
+    return wrapped && !off;
+  }
+
+  /**
+   * Whether the Weft extension wrapped the OpenTelemetry agent's context storage (read from the
+   * Weft agent's hook; false without the agent).
+   */
+  public static boolean isPublishingUnderAgent() {
+    Class<?> hook = ThreadContextHandover.hookClass();
+    try {
+      if (hook == null || !hook.getField("threadContextWrapped").getBoolean(null)) {
+        return false;
+      }
+      return hook.getField("threadContextOff").get(null) == null;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false;
+    }
+  }
+
   @Nullable
   private static ByteBuffer register() {
     VarHandle records = hookRecords;
