@@ -260,7 +260,8 @@ public final class ThreadContextStorage implements ContextStorage {
   }
 
   /**
-   * This thread's state: its record in libweft's TLS (null: publication is off), what the record
+   * This thread's state: its record in libweft's TLS (null: publication is off, or, under the
+   * OpenTelemetry agent, not handed over yet), what the record
    * says now, and the last span contexts parsed (a span made current again, or restored, is not
    * parsed again).
    */
