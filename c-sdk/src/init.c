@@ -351,7 +351,7 @@ static int weft_start(const weft_config_t *config) {
     }
     rt->max_value_length = config->max_value_length;
     /* off as well when another object defines otel_thread_ctx_v1 (otel_writers.c: it is left to that writer) */
-    rt->otel_thread_ctx = config->otel_thread_ctx && weft_thread_ctx_allowed();
+    weft_store_relaxed(&rt->otel_thread_ctx, config->otel_thread_ctx && weft_thread_ctx_allowed());
     rt->sampler = config->sampler;
     rt->ratio_bound = weft_ratio_bound(config->sampler_ratio);
     rt->has_env_parent = config->has_env_parent;
@@ -378,6 +378,7 @@ int weft_init_with_config(const weft_config_t *config, const char *scope_name, c
         return -EINVAL;
     }
     pthread_once(&weft_atfork_once, weft_register_atfork);
+    weft_otel_writers_recheck(); /* a library loaded since the last look may define otel_thread_ctx_v1 */
     weft_thread_t *self = weft_self();
     self->in_init = 1; /* a signal handler's first span on this thread must not start Weft lazily now */
     pthread_mutex_lock(&weft_init_lock);

@@ -172,6 +172,18 @@ JNIEXPORT jint JNICALL Java_dev_weft_internal_jni_WeftJni_otelStatus(JNIEnv *env
     return (jint)(status.thread_ctx | status.process_ctx << 1 | status.process_ctx_from_runtime << 2);
 }
 
+/** Why the thread context (process: the process context) is not published, or NULL. */
+JNIEXPORT jstring JNICALL Java_dev_weft_internal_jni_WeftJni_otelContextMessage(JNIEnv *env, jclass cls,
+                                                                                 jboolean process) {
+    (void)cls;
+    weft_otel_status_t status;
+    if (weft_otel_get_status(&status) != 0) {
+        return NULL;
+    }
+    const char *message = process ? status.process_ctx_message : status.thread_ctx_message;
+    return message[0] != '\0' ? (*env)->NewStringUTF(env, message) : NULL;
+}
+
 /** Why thread or process context publication is off, or NULL. */
 JNIEXPORT jstring JNICALL Java_dev_weft_internal_jni_WeftJni_otelStatusMessage(JNIEnv *env, jclass cls) {
     (void)cls;

@@ -1,17 +1,21 @@
 /*
  * otel_writers.c - finding other writers of the OpenTelemetry thread and process contexts in this
  * process, so that Weft behaves predictably beside a profiler that ships its own (docs/
- * architecture.md "Two writers"). Slow path only: at the first start and on a runtime's publication.
+ * architecture.md "Two writers"). Slow path only: at the first start, then again whenever the dynamic
+ * loader's count of objects has changed, checked at weft_init, at a thread's registration of a runtime's
+ * record, at a process-context update and at weft_otel_get_status; never on the recording hot path.
  * Internal to libweft; not installed.
  */
 #define _GNU_SOURCE
 #include "otel_writers.h"
 
+#include "process_ctx.h"
 #include "thread.h"
 
 #include <elf.h>
 #include <link.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,10 +213,37 @@ bool weft_find_other_process_ctx(const void *ours, char *where, size_t where_siz
 }
 
 static pthread_once_t weft_thread_ctx_once = PTHREAD_ONCE_INIT;
-static bool weft_thread_ctx_on;
-static char weft_thread_ctx_why[1280];
+static _Atomic bool weft_thread_ctx_on;
+/* the reason, and the loader's counts of objects added and removed when they were last looked at */
+static pthread_mutex_t weft_writers_lock = PTHREAD_MUTEX_INITIALIZER;
+static char weft_thread_ctx_why[1280]; /* under weft_writers_lock once decided */
+static unsigned long long weft_seen_adds, weft_seen_subs;
+
+typedef struct weft_load_counts {
+    unsigned long long adds, subs;
+    bool known;
+} weft_load_counts_t;
+
+static int weft_read_counts(struct dl_phdr_info *info, size_t size, void *data) {
+    weft_load_counts_t *c = data;
+    if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs) {
+        c->adds = info->dlpi_adds;
+        c->subs = info->dlpi_subs;
+        c->known = true;
+    }
+    return 1; /* the counts are the same in every object's info: the first one is enough */
+}
+
+static weft_load_counts_t weft_load_counts(void) {
+    weft_load_counts_t c = {0, 0, false};
+    dl_iterate_phdr(weft_read_counts, &c);
+    return c;
+}
 
 static void weft_thread_ctx_decide(void) {
+    weft_load_counts_t counts = weft_load_counts();
+    weft_seen_adds = counts.adds;
+    weft_seen_subs = counts.subs;
     const char *v = getenv("WEFT_OTEL_THREAD_CTX");
     if (v != NULL && (strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0 || strcasecmp(v, "no") == 0)) {
         snprintf(weft_thread_ctx_why, sizeof weft_thread_ctx_why, "turned off by WEFT_OTEL_THREAD_CTX=%s", v);
@@ -229,15 +260,50 @@ static void weft_thread_ctx_decide(void) {
         fprintf(stderr, "weft: %s\n", weft_thread_ctx_why);
         return;
     }
-    weft_thread_ctx_on = true;
+    weft_store_relaxed(&weft_thread_ctx_on, true);
 }
 
 bool weft_thread_ctx_allowed(void) {
     pthread_once(&weft_thread_ctx_once, weft_thread_ctx_decide);
-    return weft_thread_ctx_on;
+    return weft_load_relaxed(&weft_thread_ctx_on);
 }
 
-const char *weft_thread_ctx_reason(void) {
+void weft_thread_ctx_reason(char *out, size_t out_size) {
     pthread_once(&weft_thread_ctx_once, weft_thread_ctx_decide);
-    return weft_thread_ctx_why;
+    pthread_mutex_lock(&weft_writers_lock);
+    snprintf(out, out_size, "%s", weft_thread_ctx_why);
+    pthread_mutex_unlock(&weft_writers_lock);
+}
+
+void weft_otel_writers_recheck(void) {
+    if (!weft_thread_ctx_allowed()) {
+        return; /* already yielded, or off: for good */
+    }
+    weft_load_counts_t counts = weft_load_counts();
+    char who[512];
+    bool interposed = false, yielded = false;
+    pthread_mutex_lock(&weft_writers_lock);
+    if (!counts.known || counts.adds != weft_seen_adds || counts.subs != weft_seen_subs) {
+        weft_seen_adds = counts.adds;
+        weft_seen_subs = counts.subs;
+        if (weft_load_relaxed(&weft_thread_ctx_on) && weft_find_other_thread_ctx(who, sizeof who, &interposed)) {
+            snprintf(weft_thread_ctx_why, sizeof weft_thread_ctx_why,
+                     "another writer of otel_thread_ctx_v1 was loaded after Weft started (%s%s): Weft now leaves the "
+                     "OpenTelemetry thread context to it and publishes none of its spans there (each thread stops "
+                     "at its next native span or attach; the spans are recorded and exported as usual); to have "
+                     "Weft publish instead, remove the other writer or turn its thread context off",
+                     who[0] != '\0' ? who : "unknown object", interposed ? ", which Weft's own accesses resolve to" : "");
+            weft_store_relaxed(&weft_thread_ctx_on, false);
+            weft_runtime_t *rt = (weft_runtime_t *)weft_load_acquire(&weft_global.runtime);
+            if (rt != NULL) {
+                weft_store_relaxed(&rt->otel_thread_ctx, false); /* the recording threads stop publishing */
+            }
+            yielded = true;
+            fprintf(stderr, "weft: %s\n", weft_thread_ctx_why);
+        }
+    }
+    pthread_mutex_unlock(&weft_writers_lock);
+    if (yielded) {
+        weft_process_ctx_republish(); /* without the threadlocal.* keys */
+    }
 }

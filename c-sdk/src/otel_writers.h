@@ -27,12 +27,24 @@ WEFT_HIDDEN bool weft_find_other_process_ctx(const void *ours, char *where, size
 
 /**
  * Whether libweft publishes OTEP 4947 records at all: WEFT_OTEL_THREAD_CTX is not false and no
- * other object defined otel_thread_ctx_v1 when this was first asked (then Weft yields to it,
- * logs once on stderr, and weft_otel_get_status says so). Decided once per process image.
+ * other object defined otel_thread_ctx_v1 when this was first asked, nor since then as far as
+ * weft_otel_writers_recheck has seen (then Weft yields to it, logs once on stderr, and
+ * weft_otel_get_status says so). Once off, off for the life of the process image.
  */
 WEFT_HIDDEN bool weft_thread_ctx_allowed(void);
 
-/** The reason thread-context publication is off ("" if it is on). */
-WEFT_HIDDEN const char *weft_thread_ctx_reason(void);
+/** Copies the reason thread-context publication is off ("" if it is on) into out. */
+WEFT_HIDDEN void weft_thread_ctx_reason(char *out, size_t out_size);
+
+/**
+ * Slow path: if the dynamic loader has added or removed objects since the last look
+ * (dl_iterate_phdr's dlpi_adds/dlpi_subs), looks again for another definition of
+ * otel_thread_ctx_v1; if there is one now, Weft yields as it does at start (for good): the running
+ * runtime stops publishing (each thread withdraws its pointer at its next span or context change),
+ * the process context is republished without the threadlocal.* keys, one line on stderr, and
+ * weft_otel_get_status says why. Takes a lock and the loader's lock: never on the hot path, never
+ * in a signal handler.
+ */
+WEFT_HIDDEN void weft_otel_writers_recheck(void);
 
 #endif /* WEFT_OTEL_WRITERS_H */

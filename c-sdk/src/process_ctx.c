@@ -377,10 +377,19 @@ void weft_process_ctx_on_fork_child(void) {
     weft_pctx_logged = false;
 }
 
+void weft_process_ctx_republish(void) {
+    pthread_mutex_lock(&weft_pctx_lock);
+    if (weft_pctx != NULL) {
+        weft_pctx_report(weft_pctx_publish_locked());
+    }
+    pthread_mutex_unlock(&weft_pctx_lock);
+}
+
 int weft_process_context_set_resource(const uint8_t *resource, size_t size) {
     if ((resource == NULL) != (size == 0) || size > WEFT_PROCESS_CTX_MAX_PAYLOAD - 256u) {
         return -EINVAL;
     }
+    weft_otel_writers_recheck(); /* before the update: its payload says whether Weft has a thread context */
     uint8_t *copy = NULL;
     if (resource != NULL) {
         copy = malloc(size);
@@ -404,8 +413,9 @@ int weft_otel_get_status(weft_otel_status_t *out) {
         return -EINVAL;
     }
     memset(out, 0, sizeof *out);
+    weft_otel_writers_recheck(); /* a writer loaded since the last look is reported now */
     out->thread_ctx = weft_thread_ctx_allowed() ? 1u : 0u;
-    snprintf(out->thread_ctx_message, sizeof out->thread_ctx_message, "%s", weft_thread_ctx_reason());
+    weft_thread_ctx_reason(out->thread_ctx_message, sizeof out->thread_ctx_message);
     pthread_mutex_lock(&weft_pctx_lock);
     out->process_ctx = weft_pctx != NULL && weft_pctx->monotonic_published_at_ns != 0 ? 1u : 0u;
     out->process_ctx_from_runtime = weft_pctx_resource != NULL ? 1u : 0u;

@@ -37,6 +37,8 @@ _Static_assert(sizeof(weft_process_ctx_header_t) == 32, "OTEP 4719 header size")
  * logged once.
  */
 WEFT_HIDDEN void weft_process_ctx_on_start(void);
+/** Publishes the process context again if it is published (an update), e.g. once Weft yielded its thread context. */
+WEFT_HIDDEN void weft_process_ctx_republish(void);
 /** Removes the mapping (the last weft_shutdown); a resource set by a runtime is kept for a later start. */
 WEFT_HIDDEN void weft_process_ctx_on_shutdown(void);
 /** Fork child: the mapping was not inherited (MADV_DONTFORK); forget it and the parent's resource. */

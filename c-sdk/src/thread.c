@@ -99,7 +99,7 @@ bool weft_thread_bind(weft_thread_t *t) {
         if (t->rng == 0 && getrandom(&t->rng, sizeof t->rng, GRND_NONBLOCK) != (ssize_t)sizeof t->rng) {
             t->rng = weft_monotonic_nanos() ^ ((uint64_t)t->tid << 32) ^ (uint64_t)(uintptr_t)t;
         }
-        t->otel_ctx = rt->otel_thread_ctx ? &otel_thread_ctx_v1 : NULL;
+        t->otel_ctx = weft_load_relaxed(&rt->otel_thread_ctx) ? &otel_thread_ctx_v1 : NULL;
         t->epoch = epoch;
         weft_publish_depth(t, 0);
         (void)pthread_once(&weft_exit_key_once, weft_exit_key_create);

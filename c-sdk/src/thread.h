@@ -61,13 +61,22 @@ WEFT_INLINE weft_abi_span_t *weft_frame(const weft_thread_t *t, uint32_t index) 
     return (weft_abi_span_t *)(void *)(t->frames + ((size_t)index << t->frame_shift));
 }
 
+/**
+ * Weft has yielded the thread context to another writer loaded after it started (otel_writers.c):
+ * clears this thread's otel_thread_ctx_v1 if it still points at one of Weft's records (else it is
+ * the other writer's value), and stops publishing on this thread. Cold; once per thread.
+ */
+WEFT_HIDDEN void weft_thread_ctx_withdraw(weft_thread_t *t) __attribute__((cold, noinline));
+
 WEFT_INLINE void weft_publish_depth(weft_thread_t *t, uint32_t depth) {
     t->depth = depth;
     /* release: a post-mortem reader that acquires depth sees the frames below it complete */
     weft_store_release(&t->slot->depth, depth);
-    if (t->rt->otel_thread_ctx) {
+    if (__builtin_expect(weft_load_relaxed(&t->rt->otel_thread_ctx), 1)) {
         weft_signal_fence(); /* OTEP 4947: the record is complete before the pointer is seen */
         *t->otel_ctx = depth > 0 ? &weft_frame(t, depth - 1)->ctx : t->idle_ctx;
+    } else if (__builtin_expect(t->otel_ctx != NULL, 0)) {
+        weft_thread_ctx_withdraw(t); /* Weft yielded to a writer loaded later: once per thread */
     }
 }
 

@@ -16,7 +16,8 @@
 void *weft_thread_context_record(void) {
     weft_thread_t *t = weft_self();
     const weft_runtime_t *rt = weft_load_acquire(&weft_global.runtime);
-    if (!weft_thread_ctx_allowed() || (rt != NULL && !rt->otel_thread_ctx)) {
+    weft_otel_writers_recheck(); /* slow path: a thread's registration */
+    if (!weft_thread_ctx_allowed() || (rt != NULL && !weft_load_relaxed(&rt->otel_thread_ctx))) {
         return NULL;
     }
     if (t->idle_ctx == NULL) {
@@ -29,6 +30,17 @@ void *weft_thread_context_record(void) {
         }
     }
     return &t->runtime_ctx;
+}
+
+void weft_thread_ctx_withdraw(weft_thread_t *t) {
+    weft_abi_thread_ctx_t *p = *t->otel_ctx;
+    const uint8_t *frames_end = t->frames + (size_t)t->stack_depth * t->frame_size;
+    bool ours = p != NULL && (p == t->idle_ctx || ((const uint8_t *)p >= t->frames && (const uint8_t *)p < frames_end));
+    if (ours) {
+        *t->otel_ctx = NULL;
+    }
+    t->otel_ctx = NULL;
+    t->idle_ctx = NULL;
 }
 
 int weft_thread_context_publish(const weft_context_t *ctx) {

@@ -49,7 +49,7 @@ typedef struct weft_segment {
 typedef struct weft_runtime {
     weft_segment_t segment;
     uint16_t max_value_length;
-    bool otel_thread_ctx;
+    _Atomic bool otel_thread_ctx; /* off for good when a writer loaded later is found (otel_writers.c) */
     weft_sampler_t sampler;
     int64_t ratio_bound; /* sample a root if |trace id low 64 bits| < ratio_bound */
     bool has_env_parent;

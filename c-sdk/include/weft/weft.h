@@ -264,7 +264,12 @@ typedef struct weft_otel_status {
     char process_ctx_message[768];     /* why process_ctx is 0, else "" */
 } weft_otel_status_t;
 
-/** What Weft publishes for profilers, and why not. @return 0, or -EINVAL if out is NULL. */
+/**
+ * What Weft publishes for profilers, and why not. Looks again, first, for another writer of
+ * otel_thread_ctx_v1 if a library was loaded or unloaded since the last look (Weft then yields
+ * the thread context to it, for good, as it does at start). Takes locks, not async-signal-safe.
+ * @return 0, or -EINVAL if out is NULL.
+ */
 WEFT_API int weft_otel_get_status(weft_otel_status_t *out);
 
 /**

@@ -4,6 +4,7 @@ import dev.weft.internal.jni.Boundary;
 import dev.weft.internal.jni.LibraryLoader;
 import dev.weft.internal.jni.WeftJni;
 import dev.weft.internal.profiling.ProcessContextPublisher;
+import dev.weft.internal.profiling.ThreadContextHandover;
 import dev.weft.internal.profiling.ThreadContextStorage;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
@@ -256,6 +257,7 @@ public final class Weft {
       LibraryLoader.ensureLoaded();
       state = AVAILABLE;
       ProcessContextPublisher.onLibraryLoaded(); // the JVM's Resource for profilers (OTEP 4719)
+      ThreadContextHandover.onLibraryLoaded(); // the records, to the OpenTelemetry agent's side
       loadError = null;
       if (failedLoads > 0) {
         logger.log(Level.INFO, "weft: libweft found at " + LibraryLoader.loadedPath() + " after "

@@ -2,6 +2,7 @@ package dev.weft;
 
 import dev.weft.internal.jni.LibraryLoader;
 import dev.weft.internal.jni.WeftJni;
+import dev.weft.internal.profiling.ThreadContextStorage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -89,6 +90,143 @@ public final class WeftDiagnosis {
     }
   }
 
+  /**
+   * What profilers and other out-of-process readers see of this process (docs/architecture.md
+   * "Profilers"): the OpenTelemetry process context (OTEP 4719) and thread context (OTEP 4947),
+   * for native spans and for JVM spans, and why not, with the fix when Weft yielded to another
+   * writer.
+   */
+  @Immutable
+  public static final class Profilers {
+    /** Whether JVM spans are published in the thread context, and by what. */
+    public enum JvmSpans {
+      /** Not asked for ({@code weft.threadctx.java} is off by default). */
+      OFF,
+      /** By {@link Weft#publishThreadContext()} (the SDK's context storage, wrapped). */
+      ON,
+      /** By the Weft extension, from the OpenTelemetry Java agent's context storage. */
+      ON_UNDER_OTEL_AGENT,
+      /** Asked for, but libweft publishes no thread context ({@link #threadContextReason()}). */
+      UNAVAILABLE
+    }
+
+    private final boolean known;
+    private final boolean processContext;
+    private final boolean processContextFromJvm;
+    @Nullable private final String processContextReason;
+    private final boolean threadContext;
+    @Nullable private final String threadContextReason;
+    private final JvmSpans jvmSpans;
+
+    Profilers(boolean known, boolean processContext, boolean processContextFromJvm,
+        @Nullable String processContextReason, boolean threadContext,
+        @Nullable String threadContextReason, JvmSpans jvmSpans) {
+      this.known = known;
+      this.processContext = processContext;
+      this.processContextFromJvm = processContextFromJvm;
+      this.processContextReason = processContextReason;
+      this.threadContext = threadContext;
+      this.threadContextReason = threadContextReason;
+      this.jvmSpans = Objects.requireNonNull(jvmSpans);
+    }
+
+    /** Whether libweft could say (false: not loaded, or older than this SDK). */
+    public boolean isKnown() {
+      return known;
+    }
+
+    /** Whether the process context (the Resource, OTEP 4719) is published now. */
+    public boolean processContextPublished() {
+      return processContext;
+    }
+
+    /** Whether it carries the JVM's Resource (else the native side's). */
+    public boolean processContextFromJvm() {
+      return processContextFromJvm;
+    }
+
+    /** Why the process context is not published, or null. */
+    @Nullable
+    public String processContextReason() {
+      return processContextReason;
+    }
+
+    /** Whether libweft publishes native spans through {@code otel_thread_ctx_v1} (OTEP 4947). */
+    public boolean threadContext() {
+      return threadContext;
+    }
+
+    /** Why it does not (turned off, or yielded to another writer, and the fix), or null. */
+    @Nullable
+    public String threadContextReason() {
+      return threadContextReason;
+    }
+
+    /** Whether JVM spans are published in the thread context. */
+    public JvmSpans jvmSpans() {
+      return jvmSpans;
+    }
+
+    /**
+     * Whether Weft left a context to another writer in this process (another definition of
+     * {@code otel_thread_ctx_v1}, or another OTEL_CTX mapping), at start or since.
+     */
+    public boolean yielded() {
+      return (threadContextReason != null && threadContextReason.startsWith("another "))
+          || (processContextReason != null && processContextReason.startsWith("another "));
+    }
+
+    /** One clause for {@link #summary()}. */
+    String brief() {
+      if (!known) {
+        return "profilers unknown";
+      }
+      return "profilers: process context " + (processContext ? "on" : "off")
+          + ", thread context " + (threadContext ? "on" : "off") + " (JVM spans "
+          + (jvmSpans == JvmSpans.ON || jvmSpans == JvmSpans.ON_UNDER_OTEL_AGENT ? "on" : "off")
+          + ")" + (yielded() ? ", yielded to another writer" : "");
+    }
+
+    @Override
+    public String toString() {
+      if (!known) {
+        return "  profilers: unknown (libweft is not loaded, or is older than this SDK)\n";
+      }
+      StringBuilder b = new StringBuilder("  profilers (docs/architecture.md \"Profilers\"):\n");
+      b.append("    process context (OTEP 4719): ").append(processContext
+          ? "published, with the " + (processContextFromJvm ? "JVM's" : "native side's")
+              + " Resource"
+          : (yielded(processContextReason) ? "YIELDED: " : "not published: ")
+              + processContextReason
+              + (yielded(processContextReason) ? "; to have Weft publish it, remove the other"
+                  + " writer of the process context" : "")).append('\n');
+      b.append("    thread context (OTEP 4947), native spans: ").append(threadContext ? "on"
+          : (yielded(threadContextReason) ? "YIELDED: " : "off: ") + threadContextReason)
+          .append('\n');
+      b.append("    thread context, JVM spans: ");
+      switch (jvmSpans) {
+        case ON:
+          b.append("on (Weft.publishThreadContext())");
+          break;
+        case ON_UNDER_OTEL_AGENT:
+          b.append("on (the OpenTelemetry agent's context storage)");
+          break;
+        case UNAVAILABLE:
+          b.append("off: the thread context is off in libweft (above)");
+          break;
+        default:
+          b.append(threadContext ? "off (the default; to publish them set -D"
+              + Weft.THREAD_CONTEXT_PROPERTY + "=true or WEFT_THREADCTX_JAVA=true, or call"
+              + " Weft.publishThreadContext() first in main)" : "off");
+      }
+      return b.append('\n').toString();
+    }
+
+    private static boolean yielded(@Nullable String reason) {
+      return reason != null && reason.startsWith("another ");
+    }
+  }
+
   private final List<Path> libweftCopies;
   @Nullable private final Path loadedLibweft;
   @Nullable private final String libweftError;
@@ -105,6 +243,7 @@ public final class WeftDiagnosis {
   private final List<Collector> collectors;
   @Nullable private final String lastExportError;
   private final List<Problem> problems;
+  private final Profilers profilers;
 
   /** One way Weft does nothing: a stable key (so it is logged once) and the message with the fix. */
   static final class Problem {
@@ -122,7 +261,8 @@ public final class WeftDiagnosis {
       int scopeCount, @Nullable String nativeStartError, long nativeSpansCommitted,
       long nativeSpansDropped, @Nullable Path segmentPath, boolean segmentExists,
       @Nullable WeftSegmentSnapshot.State segmentState, long segmentSize,
-      List<Collector> collectors, @Nullable String lastExportError, List<Problem> problems) {
+      List<Collector> collectors, @Nullable String lastExportError, List<Problem> problems,
+      Profilers profilers) {
     this.libweftCopies = List.copyOf(libweftCopies);
     this.loadedLibweft = loadedLibweft;
     this.libweftError = libweftError;
@@ -139,6 +279,12 @@ public final class WeftDiagnosis {
     this.collectors = List.copyOf(collectors);
     this.lastExportError = lastExportError;
     this.problems = List.copyOf(problems);
+    this.profilers = Objects.requireNonNull(profilers);
+  }
+
+  /** What profilers see of this process: the OpenTelemetry process and thread contexts. */
+  public Profilers profilers() {
+    return profilers;
   }
 
   /** Whether a libweft is mapped into this process ({@code /proc/self/maps}). */
@@ -279,6 +425,7 @@ public final class WeftDiagnosis {
         .append(segmentExists ? " " + segmentState : " (absent)");
     b.append(", ").append(collectors.size()).append(collectors.size() == 1 ? " collector" :
         " collectors");
+    b.append(", ").append(profilers.brief());
     b.append(problems.isEmpty() ? ", OK" : ", " + problems.size()
         + (problems.size() == 1 ? " problem" : " problems") + " (Weft.diagnose())");
     return b.toString();
@@ -314,6 +461,7 @@ public final class WeftDiagnosis {
     if (lastExportError != null) {
       b.append("  last export error: ").append(lastExportError).append('\n');
     }
+    b.append(profilers);
     if (problems.isEmpty()) {
       b.append("  problems: none\n");
     }
@@ -445,7 +593,32 @@ public final class WeftDiagnosis {
     }
     return new WeftDiagnosis(copies, loaded, loadError, state, lazily, scopes, startError,
         committed, dropped, segment, exists, segmentState, size, collectors, lastExportError,
-        problems);
+        problems, profilers(loaded));
+  }
+
+  /** The profiler status from libweft ({@code weft_otel_get_status}), if it is loaded. */
+  private static Profilers profilers(@Nullable Path loaded) {
+    Profilers.JvmSpans jvm = ThreadContextStorage.isPublishing() ? Profilers.JvmSpans.ON
+        : ThreadContextStorage.isPublishingUnderAgent() ? Profilers.JvmSpans.ON_UNDER_OTEL_AGENT
+        : ThreadContextStorage.isWrapped() ? Profilers.JvmSpans.UNAVAILABLE
+        : Profilers.JvmSpans.OFF;
+    if (loaded == null) {
+      return new Profilers(false, false, false, null, false, null, jvm);
+    }
+    try {
+      int status = WeftJni.otelStatus();
+      if (status < 0) {
+        return new Profilers(false, false, false, null, false, null, jvm);
+      }
+      boolean thread = (status & 1) != 0;
+      if (!thread && jvm != Profilers.JvmSpans.OFF) {
+        jvm = Profilers.JvmSpans.UNAVAILABLE;
+      }
+      return new Profilers(true, (status & 2) != 0, (status & 4) != 0,
+          WeftJni.otelContextMessage(true), thread, WeftJni.otelContextMessage(false), jvm);
+    } catch (UnsatisfiedLinkError e) {
+      return new Profilers(false, false, false, null, false, null, jvm); // an older libweft
+    }
   }
 
   /** The most recent export error of the running collectors, or null if none failed. */

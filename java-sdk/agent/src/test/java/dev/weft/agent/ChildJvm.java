@@ -90,7 +90,18 @@ final class ChildJvm {
   }
 
   Result run(String mainClass, String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
+    Result result = runUnder(List.of(), mainClass, args);
+    assertThat(result.exitValue).as("exit value; output:\n" + result.output).isZero();
+    return result;
+  }
+
+  /**
+   * Runs the child JVM as the last arguments of {@code prefix} (e.g. a reader that starts and
+   * samples it), and returns whatever it exited with.
+   */
+  Result runUnder(List<String> prefix, String mainClass, String... args)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(prefix);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String o : System.getProperty("weft.child.jvm.options", "").split(" ")) {
       if (!o.isBlank()) {
@@ -117,9 +128,8 @@ final class ChildJvm {
     pb.environment().putAll(env);
     Process process = pb.start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as(output).isTrue();
-    assertThat(process.exitValue()).as("exit value; output:\n" + output).isZero();
-    return new Result(output);
+    assertThat(process.waitFor(300, TimeUnit.SECONDS)).as(output).isTrue();
+    return new Result(output, process.exitValue());
   }
 
   /** A jar with only a manifest naming {@code premainClass} (found on the class path). */
@@ -136,10 +146,12 @@ final class ChildJvm {
 
   static final class Result {
     final String output;
+    final int exitValue;
     final Map<String, String> values = new LinkedHashMap<>();
 
-    Result(String output) {
+    Result(String output, int exitValue) {
       this.output = output;
+      this.exitValue = exitValue;
       for (String line : output.split("\n")) {
         int eq = line.indexOf('=');
         if (eq > 0 && !line.startsWith("[") && !line.contains(" ")) {

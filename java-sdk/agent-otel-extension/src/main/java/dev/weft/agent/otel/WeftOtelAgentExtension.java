@@ -1,17 +1,21 @@
 package dev.weft.agent.otel;
 
+import dev.weft.Weft;
 import dev.weft.WeftClock;
 import dev.weft.WeftCollector;
 import dev.weft.WeftCollectorBuilder;
 import dev.weft.internal.export.CollectorFirstSpanExporter;
 import dev.weft.internal.profiling.ProcessContextPublisher;
+import dev.weft.internal.profiling.ThreadContextStorage;
 import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.context.ContextStorage;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.ArrayList;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import javax.annotation.Nullable;
 
@@ -26,6 +30,8 @@ import javax.annotation.Nullable;
  *       not traced.
  *   <li>The Weft agent's wrappers read the agent's current span directly ({@link
  *       AgentContextReader}), not through the context bridge of the application's API.
+ *   <li>With {@code weft.threadctx.java}, the agent's context storage publishes each thread's
+ *       current span to profilers ({@link #publishThreadContext()}).
  * </ul>
  *
  * It runs last ({@link #order()}), so that the Resource it sees is the final one. The collector
@@ -39,6 +45,13 @@ public final class WeftOtelAgentExtension implements AutoConfigurationCustomizer
   @Override
   public void customize(AutoConfigurationCustomizer customizer) {
     AgentContextReader.install();
+    customizer.addPropertiesCustomizer(config -> {
+      // as early as the agent's autoconfiguration gets: before its context storage is first used
+      if (config.getBoolean(Weft.THREAD_CONTEXT_PROPERTY, Weft.DEFAULT_THREAD_CONTEXT)) {
+        publishThreadContext();
+      }
+      return Collections.emptyMap();
+    });
     customizer.addResourceCustomizer((r, config) -> {
       resource = r;
       return r;
@@ -61,6 +74,29 @@ public final class WeftOtelAgentExtension implements AutoConfigurationCustomizer
   @Override
   public int order() {
     return Integer.MAX_VALUE;
+  }
+
+  /**
+   * JVM spans to profilers (OTEP 4947) under the agent: every context change, the application's
+   * (bridged to the agent's context) and the agent's own instrumentation's, goes through the
+   * agent's context storage, which {@link ThreadContextStorage} wraps here; the records come
+   * from the application's side through the Weft agent's hook, as soon as it loads libweft.
+   */
+  private static void publishThreadContext() {
+    if (!ThreadContextStorage.useAgentHook()) {
+      return;
+    }
+    ContextStorage.addWrapper(ThreadContextStorage.wrapper());
+    ContextStorage.get();
+    if (ThreadContextStorage.isWrapped()) {
+      ThreadContextStorage.tellAgentHook();
+      Log.debug("JVM spans are published to profilers (OTEP 4947) from the OpenTelemetry agent's"
+          + " context storage");
+    } else {
+      Log.warn("JVM spans are not published to profilers (" + Weft.THREAD_CONTEXT_PROPERTY
+          + "): the OpenTelemetry agent's context storage was in use before the Weft extension"
+          + " could wrap it (another extension or agent used it first)");
+    }
   }
 
   private void start(Duration closeTimeout) {

@@ -1,5 +1,6 @@
 package dev.weft.agent.hook;
 
+import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import javax.annotation.Nullable;
@@ -31,6 +32,29 @@ public final class WeftAgentHook {
    * without the OpenTelemetry agent.
    */
   @Nullable public static volatile byte[] processResource;
+
+  /**
+   * Set by the application's side ({@code dev.weft.Weft}) once it has loaded libweft, for the
+   * Weft extension of the OpenTelemetry Java agent, which makes no JNI call: called on a thread,
+   * it returns that thread's OTEP 4947 record in libweft's thread-local storage as a direct
+   * buffer (null: thread context publication is off, {@link #threadContextOff} says why). The
+   * extension's wrapper of the agent's context storage writes the record in place when the
+   * thread's current span changes. Null until libweft is loaded on the application's side. Only
+   * JDK types, since it is read from another class loader.
+   */
+  @Nullable public static volatile Supplier<ByteBuffer> threadContextRecords;
+
+  /**
+   * Set by the application's side when libweft publishes no thread context (another writer of
+   * {@code otel_thread_ctx_v1}, or {@code WEFT_OTEL_THREAD_CTX=false}): the reason and the fix.
+   */
+  @Nullable public static volatile String threadContextOff;
+
+  /**
+   * Set by the Weft extension once it has wrapped the OpenTelemetry agent's context storage
+   * ({@code weft.threadctx.java}), for {@code Weft.diagnose()} on the application's side.
+   */
+  public static volatile boolean threadContextWrapped;
 
   private static final AtomicBoolean reported = new AtomicBoolean();
   private static volatile long failures;

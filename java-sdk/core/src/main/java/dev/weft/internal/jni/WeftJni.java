@@ -129,4 +129,11 @@ public final class WeftJni {
   /** Why thread or process context publication is off, or null. */
   @Nullable
   public static native String otelStatusMessage();
+
+  /**
+   * Why the thread context ({@code process} false) or the process context (true) is not
+   * published (the reason, and the fix when Weft yielded to another writer), or null.
+   */
+  @Nullable
+  public static native String otelContextMessage(boolean process);
 }

@@ -13,6 +13,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.annotation.Nullable;
@@ -36,6 +37,8 @@ public final class ThreadContextStorage implements ContextStorage {
   @Nullable private static final MethodHandle IS_VIRTUAL = isVirtualHandle();
   private static volatile boolean off;
   private static volatile boolean wrapped;
+  @Nullable private static volatile VarHandle hookRecords;
+  @Nullable private static volatile VarHandle hookOff;
   private static final ThreadLocal<PerThread> PER_THREAD = ThreadLocal.withInitial(PerThread::new);
   private static final byte[] HEX = new byte[128];
 
@@ -87,6 +90,9 @@ public final class ThreadContextStorage implements ContextStorage {
       return scope; // the span did not change (baggage only, or the same span again)
     }
     Published next = self.parsed(now);
+    if (self.record == null && hookRecords != null) {
+      self.record = register(); // under the agent: libweft may have been loaded since
+    }
     publish(self, next);
     return new RestoringScope(scope, self, was);
   }
@@ -125,20 +131,103 @@ public final class ThreadContextStorage implements ContextStorage {
     }
   }
 
+  /**
+   * Under the OpenTelemetry Java agent: this class is then in the Weft extension's loader, which
+   * makes no JNI call, and wraps the agent's own context storage (which the application's context
+   * calls are bridged to); the records come from the application's side, once it has loaded
+   * libweft, through the Weft agent's hook ({@link ThreadContextHandover}). Until then a thread's
+   * changes are tracked but not written, and its record is asked for again at each change.
+   *
+   * @return false, with the reason logged, if the Weft agent's hook is not visible
+   */
+  public static boolean useAgentHook() {
+    Class<?> hook = ThreadContextHandover.hookClass();
+    if (hook == null) {
+      logger.log(Level.WARNING, "weft: JVM spans are not published to profilers"
+          + " (weft.threadctx.java): the Weft agent is not loaded (" + ThreadContextHandover.HOOK
+          + " not found); give -javaagent:weft-agent.jar before the OpenTelemetry agent");
+      return false;
+    }
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+      hookRecords = lookup.findStaticVarHandle(hook, "threadContextRecords", Supplier.class);
+      hookOff = lookup.findStaticVarHandle(hook, "threadContextOff", String.class);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      logger.log(Level.WARNING, "weft: JVM spans are not published to profilers"
+          + " (weft.threadctx.java): the Weft agent's hook is not usable: " + e);
+      return false;
+    }
+    return true;
+  }
+
+  /** Under the agent, once wrapped: tells the application's side (its diagnosis). */
+  public static void tellAgentHook() {
+    Class<?> hook = ThreadContextHandover.hookClass();
+    try {
+      if (hook != null) {
+        hook.getField("threadContextWrapped").setBoolean(null, true);
+      }
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      logger.log(Level.FINE, "weft: the Weft agent's hook has no threadContextWrapped", e);
+    }
+  }
+
+  /**
+   * Whether JVM spans are published from this loader's context storage: wrapped, and not turned
+   * off since (no record from libweft).
+   */
+  public static boolean isPublishing() {
+    return wrapped && !off;
+  }
+
+  /**
+   * Whether the Weft extension wrapped the OpenTelemetry agent's context storage (read from the
+   * Weft agent's hook; false without the agent).
+   */
+  public static boolean isPublishingUnderAgent() {
+    Class<?> hook = ThreadContextHandover.hookClass();
+    try {
+      if (hook == null || !hook.getField("threadContextWrapped").getBoolean(null)) {
+        return false;
+      }
+      return hook.getField("threadContextOff").get(null) == null;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false;
+    }
+  }
+
   @Nullable
   private static ByteBuffer register() {
+    VarHandle records = hookRecords;
     ByteBuffer record = null;
-    try {
-      record = WeftJni.threadContextRecord();
-    } catch (LinkageError e) {
-      record = null;
+    String why;
+    if (records != null) {
+      @SuppressWarnings("unchecked")
+      Supplier<ByteBuffer> supplier = (Supplier<ByteBuffer>) records.getVolatile();
+      if (supplier != null) {
+        record = supplier.get();
+      }
+      why = (String) hookOff.getVolatile();
+      if (record != null || why == null) {
+        return record; // null: libweft is not loaded on the application's side yet
+      }
+    } else {
+      try {
+        record = WeftJni.threadContextRecord();
+      } catch (LinkageError e) {
+        record = null;
+      }
+      if (record != null) {
+        return record;
+      }
+      why = WeftJni.otelStatusMessage();
     }
-    if (record == null && !off) {
+    if (!off) {
       off = true;
       logger.log(Level.WARNING, "weft: JVM spans are not published to profilers"
-          + " (weft.threadctx.java): " + WeftJni.otelStatusMessage());
+          + " (weft.threadctx.java): " + why);
     }
-    return record;
+    return null;
   }
 
   private static boolean isVirtual(Thread thread) {
@@ -171,12 +260,13 @@ public final class ThreadContextStorage implements ContextStorage {
   }
 
   /**
-   * This thread's state: its record in libweft's TLS (null: publication is off), what the record
+   * This thread's state: its record in libweft's TLS (null: publication is off, or, under the
+   * OpenTelemetry agent, not handed over yet), what the record
    * says now, and the last span contexts parsed (a span made current again, or restored, is not
    * parsed again).
    */
   private static final class PerThread {
-    @Nullable final ByteBuffer record = register();
+    @Nullable ByteBuffer record = register();
     Published current = Published.NONE;
     private Published recent0 = Published.NONE;
     private Published recent1 = Published.NONE;

@@ -2,6 +2,7 @@ package dev.weft.internal.profiling;
 
 import dev.weft.NativeScope;
 import dev.weft.Weft;
+import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -42,18 +43,32 @@ public final class ThreadContextReaderTarget {
 
   private ThreadContextReaderTarget() {}
 
+  /**
+   * No argument: an SDK of its own, {@link Weft#publishThreadContext()}. {@code agent}: under the
+   * OpenTelemetry Java agent (and the Weft agent, {@code weft.threadctx.java=true}), the agent's
+   * tracer through the API's bridge, and no Weft call but loading libweft.
+   */
   public static void main(String[] args) throws Exception {
-    if (!Weft.publishThreadContext()) {
-      System.err.println("ThreadContextReaderTarget: JVM spans are not published (see the log)");
-      System.exit(3);
+    Tracer tracer;
+    if (args.length > 0 && args[0].equals("agent")) {
+      if (!Weft.isAvailable()) { // libweft on the application's side: the records are handed over
+        System.err.println("ThreadContextReaderTarget: libweft is not available (see the log)");
+        System.exit(3);
+      }
+      tracer = GlobalOpenTelemetry.getTracer("reader-test");
+    } else {
+      if (!Weft.publishThreadContext()) {
+        System.err.println("ThreadContextReaderTarget: JVM spans are not published (see the log)");
+        System.exit(3);
+      }
+      Resource resource = Resource.getDefault().merge(Resource.create(
+          Attributes.of(AttributeKey.stringKey("service.name"), SERVICE)));
+      ProcessContextPublisher.publish(resource);
+      // with no span processor the SDK hands out no-op tracers: one that exports nowhere
+      tracer = SdkTracerProvider.builder().setResource(resource)
+          .addSpanProcessor(SimpleSpanProcessor.create(SpanExporter.composite())).build()
+          .get("reader-test");
     }
-    Resource resource = Resource.getDefault().merge(Resource.create(
-        Attributes.of(AttributeKey.stringKey("service.name"), SERVICE)));
-    ProcessContextPublisher.publish(resource);
-    // with no span processor the SDK hands out no-op tracers: one that exports nowhere
-    Tracer tracer = SdkTracerProvider.builder().setResource(resource)
-        .addSpanProcessor(SimpleSpanProcessor.create(SpanExporter.composite())).build()
-        .get("reader-test");
     Path file = Path.of(System.getenv("WEFT_TRUTH_FILE"));
     MappedByteBuffer truth;
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ,
