@@ -85,6 +85,23 @@ public final class HeaderWords {
    *     something else, or the lock or the file could not be had (the caller retries later)
    */
   boolean leaseOwnerCompareAndSet(long expected, long owner) {
+    return underLeaseLock(() -> {
+      long now = (long) LONGS.getAcquire(mapping, Abi.LEASE_OWNER_OFFSET);
+      if (now != expected) {
+        return false;
+      }
+      LONGS.setVolatile(mapping, Abi.LEASE_OWNER_OFFSET, owner);
+      return true;
+    });
+  }
+
+  /**
+   * Runs {@code change} under an fcntl lock of the lease word's 16 bytes, once the file is known
+   * to be whole and still the one at the path: a store into a mapping truncated under it can
+   * then not fault (a CPU compare-and-set on such a mapping crashed HotSpot). False if the lock
+   * could not be had, the file changed, or {@code change} said so.
+   */
+  private boolean underLeaseLock(java.util.function.BooleanSupplier change) {
     try (FileChannel file = FileChannel.open(path, StandardOpenOption.READ,
         StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
       if (!fileKey.equals(keyAt(path))) {
@@ -104,12 +121,7 @@ public final class HeaderWords {
         if (file.size() < mapping.capacity() || !fileKey.equals(keyAt(path))) {
           return false;
         }
-        long now = (long) LONGS.getAcquire(mapping, Abi.LEASE_OWNER_OFFSET);
-        if (now != expected) {
-          return false;
-        }
-        LONGS.setVolatile(mapping, Abi.LEASE_OWNER_OFFSET, owner);
-        return true;
+        return change.getAsBoolean();
       } finally {
         lock.release();
       }
@@ -133,11 +145,19 @@ public final class HeaderWords {
   }
 
   /**
-   * Marks the segment RECOVERED (CAS from {@code expected}): a reader then treats it as empty,
+   * Marks the segment RECOVERED (from {@code expected}, under the lease word's lock): a reader then treats it as empty,
    * which makes recovery idempotent.
    */
   public boolean markRecovered(int expected) {
-    return INTS.compareAndSet(mapping, Abi.STATE_OFFSET, expected, Abi.SEGMENT_RECOVERED);
+    // The holder of the lease is the only one that changes the state of a dead creator's
+    // segment; the lock keeps the store off a truncated mapping.
+    return underLeaseLock(() -> {
+      if ((int) INTS.getAcquire(mapping, Abi.STATE_OFFSET) != expected) {
+        return false;
+      }
+      INTS.setVolatile(mapping, Abi.STATE_OFFSET, Abi.SEGMENT_RECOVERED);
+      return true;
+    });
   }
 
   /** Inode and device of the file at {@code path}, or null if there is none. */
