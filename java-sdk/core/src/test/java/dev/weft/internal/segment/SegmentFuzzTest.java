@@ -54,6 +54,19 @@ class SegmentFuzzTest {
   }
 
   /**
+   * The committed corpus of the fuzzing runs (src/test/fuzz-corpus/reader, docs/fuzzing.md), as
+   * regression inputs: every input passes the target.
+   */
+  @Test
+  void theCommittedCorpusPassesTheTarget() throws IOException {
+    List<Path> corpus = Seeds.fuzzCorpus("reader");
+    assertThat(corpus).as("inputs under %s", Seeds.FUZZ_CORPUS.resolve("reader")).isNotEmpty();
+    for (Path input : corpus) {
+      segmentImages(Seeds.bytes(input));
+    }
+  }
+
+  /**
    * The fuzz target reads from memory; the collector from a mapped file. For every committed
    * input (seeds and regression inputs), both find the same: refused or not, and what they count.
    */
