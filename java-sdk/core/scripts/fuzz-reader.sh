@@ -2,7 +2,9 @@
 # Fuzzes the Java reader with Jazzer for a bounded time: one of two @FuzzTest targets, in fuzzing
 # mode, each input read from memory the target owns (no file per input).
 #
-#   java-sdk/core/scripts/fuzz-reader.sh [SECONDS] [reader|differential]   (default 60 reader; CI 75)
+#   java-sdk/core/scripts/fuzz-reader.sh [SECONDS] [reader|differential]   (default 60 reader; CI 60)
+#
+#   SECONDS 0     do not fuzz: with WEFT_FUZZ_UPDATE_CORPUS=1, only minimise and store the corpus
 #
 #   reader        SegmentFuzzTest#segmentImages: Segment + SegmentDrainer + SpanDecoder over whole
 #                 segment images, with the reader's invariants (docs/fuzzing.md)
@@ -14,8 +16,8 @@
 # (gunzipped into the working corpus), and the committed inputs in
 # src/test/resources/dev/weft/internal/segment/<Class>Inputs/<method> (Jazzer reads those itself).
 # The working corpus, java-sdk/core/.cifuzz-corpus/<class>/<method>/, grows from run to run and is
-# not committed; WEFT_FUZZ_UPDATE_CORPUS=1 stores it, gzipped, into src/test/fuzz-corpus/TARGET/
-# afterwards (to commit). A finding (an exception, a broken invariant, a disagreement, an
+# not committed; WEFT_FUZZ_UPDATE_CORPUS=1 afterwards minimises it (libFuzzer -merge=1) and stores
+# it, gzipped, into src/test/fuzz-corpus/TARGET/ (to commit). A finding (an exception, a broken invariant, a disagreement, an
 # out-of-memory, a hang) fails the run, and Jazzer saves the input beside the committed inputs,
 # where `mvn -B verify` then replays it as a regression input: commit it with the fix.
 # Prints the executions and the coverage (libFuzzer's "cov:" edges) of the run.
@@ -58,10 +60,15 @@ log="$core/target/fuzz-$target.log"
 mkdir -p "$core/target"
 cd "$repo"
 rc=0
-JAZZER_FUZZ=1 mvn -B -q -pl java-sdk/core test -Dtest="$class#$method" \
-  -Dsurefire.failIfNoSpecifiedTests=false -Djazzer.max_duration="${seconds}s" \
-  -Djazzer.instrument="dev.weft.**" -Dweft.jazzer.hooks=true -Dweft.test.jvmArgs="-Xmx${WEFT_FUZZ_HEAP:-256m}" \
-  "${native[@]}" -DtrimStackTrace=false >"$log" 2>&1 || rc=$?
+if [ "$seconds" -eq 0 ]; then
+  # compile the tests (for the minimisation below), fuzz nothing
+  mvn -B -q -pl java-sdk/core test-compile >"$log" 2>&1 || rc=$?
+else
+  JAZZER_FUZZ=1 mvn -B -q -pl java-sdk/core test -Dtest="$class#$method" \
+    -Dsurefire.failIfNoSpecifiedTests=false -Djazzer.max_duration="${seconds}s" \
+    -Djazzer.instrument="dev.weft.**" -Dweft.jazzer.hooks=true -Dweft.test.jvmArgs="-Xmx${WEFT_FUZZ_HEAP:-256m}" \
+    "${native[@]}" -DtrimStackTrace=false >"$log" 2>&1 || rc=$?
+fi
 # libFuzzer's progress lines: "#<executions> ... cov: <edges> ft: <features> corp: <n>/<bytes>"
 last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
 echo "jazzer ($target): ${seconds}s, last status: ${last:-none}"
@@ -77,9 +84,23 @@ if [ "$rc" -ne 0 ]; then
   exit "$rc"
 fi
 if [ "${WEFT_FUZZ_UPDATE_CORPUS:-}" = 1 ]; then
+  # Minimise (libFuzzer -merge=1, through Jazzer's standalone driver on the same @FuzzTest): the
+  # smallest subset of the working corpus, the seeds and the committed corpus with the same
+  # coverage, stored gzipped in src/test/fuzz-corpus/TARGET (what the C side does).
+  cp_file="$core/target/fuzz-$target.classpath"
+  mvn -B -q -pl java-sdk/core dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile="$cp_file" >>"$log" 2>&1
+  merged="$core/target/fuzz-$target-merged"
+  rm -rf "$merged"
+  mkdir -p "$merged"
+  (cd "$core" && java "-Xmx${WEFT_FUZZ_HEAP:-256m}" "${native[@]}" \
+    -cp "target/test-classes:target/classes:$(cat "$cp_file")" com.code_intelligence.jazzer.Jazzer \
+    --target_class="dev.weft.internal.segment.$class" --target_method="$method" \
+    --instrumentation_includes='dev.weft.**' -merge=1 "$merged" "$corpus") >"$core/target/fuzz-$target-merge.log" 2>&1
+  grep -E '^MERGE-OUTER: [0-9]+ new files' "$core/target/fuzz-$target-merge.log"
   rm -rf "$committed"
   mkdir -p "$committed"
-  for f in "$corpus"/*; do
+  for f in "$merged"/*; do
     gzip -9nc "$f" >"$committed/$(basename "$f").gz"
   done
   echo "jazzer ($target): stored $(ls "$committed" | wc -l) inputs, $(du -sh "$committed" | cut -f1), in $committed"
