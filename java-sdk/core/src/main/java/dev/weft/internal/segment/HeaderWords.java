@@ -33,12 +33,13 @@ public final class HeaderWords {
   private static final VarHandle INTS =
       MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
-  private final Path path;
+  /** Null for memory this process owns ({@link Segment#ofMemory}). */
+  @Nullable private final Path path;
   private final Object fileKey;
   /** Mapped from offset 0; its capacity is the file size the accesses need. */
   private final ByteBuffer mapping;
 
-  HeaderWords(Path path, Object fileKey, ByteBuffer mapping) {
+  HeaderWords(@Nullable Path path, Object fileKey, ByteBuffer mapping) {
     this.path = path;
     this.fileKey = fileKey;
     this.mapping = mapping;
@@ -102,6 +103,12 @@ public final class HeaderWords {
    * could not be had, the file changed, or {@code change} said so.
    */
   private boolean underLeaseLock(java.util.function.BooleanSupplier change) {
+    if (path == null) {
+      // Memory this process owns (Segment.ofMemory): no other collector can reach it.
+      synchronized (this) {
+        return change.getAsBoolean();
+      }
+    }
     try (FileChannel file = FileChannel.open(path, StandardOpenOption.READ,
         StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
       if (!fileKey.equals(keyAt(path))) {

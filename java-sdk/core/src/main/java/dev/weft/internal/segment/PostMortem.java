@@ -38,44 +38,49 @@ public final class PostMortem {
 
   public static PostMortem read(Path path, Resource resource) throws IOException {
     try (Segment segment = Segment.openUnmapped(path)) {
-      int state = segment.state();
-      boolean alive = state == Abi.SEGMENT_LIVE && ProcessLiveness.isAlive(segment.creatorPid(),
-          segment.creatorStartTicks(), segment.bootId());
-      ScopeTable scopes = new ScopeTable(segment);
-      scopes.refresh();
-      SpanDecoder decoder = new SpanDecoder();
-      byte[] scratch = new byte[segment.frameSize()];
-      long[] corrupt = new long[2];
-      List<FrameSpan> spans = new ArrayList<>();
-      ByteBuffer slotHeader =
-          ByteBuffer.allocate(Abi.SLOT_HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-      ByteBuffer slotBytes = null;
-      for (int slot = 0; slot < segment.slotCount(); slot++) {
-        long base = segment.slotBase(slot);
-        slotHeader.clear();
-        segment.readFully(slotHeader, base);
-        if (slotHeader.getInt(Abi.SLOT_STATE_OFFSET) != Abi.SLOT_ACTIVE) {
-          continue;
-        }
-        int depth = slotHeader.getInt(Abi.SLOT_DEPTH_OFFSET);
-        int frames = Integer.compareUnsigned(depth, segment.stackDepth()) > 0
-            ? segment.stackDepth() : depth;
-        if (slotBytes == null) {
-          slotBytes = ByteBuffer.allocate(segment.ringOffsetInSlot())
-              .order(ByteOrder.LITTLE_ENDIAN);
-        }
-        // The slot header and the frames in use, nothing of the ring.
-        slotBytes.clear().limit(segment.slotHeaderSize() + frames * segment.frameSize());
-        segment.readFully(slotBytes, base);
-        slotBytes.limit(slotBytes.capacity());
-        SpanDecoder.Origin origin =
-            new SpanDecoder.Origin(resource, scopes, threadName(slotHeader));
-        FrameReader.read(slotBytes, 0, segment, depth, scratch, decoder, origin, slot, spans,
-            corrupt);
-      }
-      return new PostMortem(state, segment.creatorPid(), alive,
-          Collections.unmodifiableList(spans), corrupt[1], corrupt[0]);
+      return read(segment, resource);
     }
+  }
+
+  /** Reads {@code segment}, opened unmapped (from a file or from memory); does not close it. */
+  static PostMortem read(Segment segment, Resource resource) throws IOException {
+    int state = segment.state();
+    boolean alive = state == Abi.SEGMENT_LIVE && ProcessLiveness.isAlive(segment.creatorPid(),
+        segment.creatorStartTicks(), segment.bootId());
+    ScopeTable scopes = new ScopeTable(segment);
+    scopes.refresh();
+    SpanDecoder decoder = new SpanDecoder();
+    byte[] scratch = new byte[segment.frameSize()];
+    long[] corrupt = new long[2];
+    List<FrameSpan> spans = new ArrayList<>();
+    ByteBuffer slotHeader =
+        ByteBuffer.allocate(Abi.SLOT_HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer slotBytes = null;
+    for (int slot = 0; slot < segment.slotCount(); slot++) {
+      long base = segment.slotBase(slot);
+      slotHeader.clear();
+      segment.readFully(slotHeader, base);
+      if (slotHeader.getInt(Abi.SLOT_STATE_OFFSET) != Abi.SLOT_ACTIVE) {
+        continue;
+      }
+      int depth = slotHeader.getInt(Abi.SLOT_DEPTH_OFFSET);
+      int frames = Integer.compareUnsigned(depth, segment.stackDepth()) > 0
+          ? segment.stackDepth() : depth;
+      if (slotBytes == null) {
+        slotBytes = ByteBuffer.allocate(segment.ringOffsetInSlot())
+            .order(ByteOrder.LITTLE_ENDIAN);
+      }
+      // The slot header and the frames in use, nothing of the ring.
+      slotBytes.clear().limit(segment.slotHeaderSize() + frames * segment.frameSize());
+      segment.readFully(slotBytes, base);
+      slotBytes.limit(slotBytes.capacity());
+      SpanDecoder.Origin origin =
+          new SpanDecoder.Origin(resource, scopes, threadName(slotHeader));
+      FrameReader.read(slotBytes, 0, segment, depth, scratch, decoder, origin, slot, spans,
+          corrupt);
+    }
+    return new PostMortem(state, segment.creatorPid(), alive,
+        Collections.unmodifiableList(spans), corrupt[1], corrupt[0]);
   }
 
   private static String threadName(ByteBuffer slotHeader) {

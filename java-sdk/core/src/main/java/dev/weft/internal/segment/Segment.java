@@ -31,6 +31,11 @@ import javax.annotation.Nullable;
  * mapping, and only the collector thread reads it (docs/shm-abi.md "Readers and a file that
  * changes"). {@link #openUnmapped} reads nothing but the header; its caller reads the rest
  * through {@link #readFully}. A mapped segment keeps no file open.
+ *
+ * <p>{@link #ofMemory} opens a segment over memory this process owns (the fuzz targets): the same
+ * header copy, the same validation and the same accessors; only where the bytes come from
+ * differs (the {@link Source}), and what stands for the file's owner and size (our uid, the
+ * memory's length).
  */
 public final class Segment implements java.io.Closeable {
   /** u64 view for acquire/release accesses; offsets must be 8-aligned (all ABI words are). */
@@ -40,12 +45,15 @@ public final class Segment implements java.io.Closeable {
   private static final VarHandle INTS =
       MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
-  private final Path path;
+  /** The file, or null for a segment in memory ({@link #ofMemory}). */
+  @Nullable private final Path path;
+  /** The path, or "segment buffer" for memory: what messages name. */
+  private final String name;
   private final Object fileKey;
-  /** The mapping, or null for a segment opened with {@link #openUnmapped}. */
+  /** The mapping (or the memory), or null for a segment opened with {@link #openUnmapped}. */
   @Nullable private final ByteBuffer buffer;
-  /** The file, for unmapped reads; null once mapped (the mapping needs no open file). */
-  @Nullable private final FileChannel channel;
+  /** Where unmapped reads come from; null once mapped (the mapping needs no open file). */
+  @Nullable private final Source source;
   /** A private copy of the first {@link Abi#HEADER_SIZE} bytes, read when the file was opened. */
   private final ByteBuffer header;
   private final int versionMinor;
@@ -65,20 +73,21 @@ public final class Segment implements java.io.Closeable {
   private final int ringCapacity;
   private final int ringOffsetInSlot;
 
-  private Segment(Path path, Object fileKey, ByteBuffer header, long fileSize,
-      @Nullable ByteBuffer mapping, @Nullable FileChannel channel)
+  private Segment(@Nullable Path path, Object fileKey, ByteBuffer header, long fileSize,
+      @Nullable ByteBuffer mapping, @Nullable Source source)
       throws InvalidSegmentException {
     this.path = path;
+    this.name = path == null ? MEMORY_NAME : path.toString();
     this.fileKey = fileKey;
     this.header = header;
     this.buffer = mapping;
-    this.channel = channel;
+    this.source = source;
     // Validation reads the private copy: the header cannot change under the checks.
     ByteBuffer buffer = header;
     // The copy was read after the creator's release of magic was visible in the file.
     long magic = buffer.getLong(Abi.MAGIC_OFFSET);
     if (magic == 0) {
-      throw new InvalidSegmentException(path + ": header not initialised yet (magic is 0)", true);
+      throw new InvalidSegmentException(name + ": header not initialised yet (magic is 0)", true);
     }
     if (magic != Abi.MAGIC) {
       throw invalid("bad magic 0x%016x, expected 0x%016x", magic, Abi.MAGIC);
@@ -214,15 +223,12 @@ public final class Segment implements java.io.Closeable {
         throw new InvalidSegmentException(path + ": " + size + " bytes; segments over 2 GiB are"
             + " not supported by this reader", false);
       }
-      ByteBuffer header = ByteBuffer.allocate(Abi.HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-      readFully(channel, path, header, 0);
+      Source file = Source.of(channel);
+      ByteBuffer header = readHeader(file, path.toString());
       Object key = after.get("ino") + ":" + after.get("dev");
       // Validate before mapping: a refused header is never mapped.
-      Segment checked = new Segment(path, key, header, size, null, channel);
-      if (checked.creatorUid != ((Integer) after.get("uid"))) {
-        throw new InvalidSegmentException(path + ": creator_uid " + checked.creatorUid
-            + " is not the file owner " + after.get("uid"), false);
-      }
+      Segment checked = new Segment(path, key, header, size, null, file);
+      checked.checkCreator((Integer) after.get("uid"), "the file owner");
       if (!map) {
         keep = true;
         return checked;
@@ -239,15 +245,116 @@ public final class Segment implements java.io.Closeable {
     }
   }
 
-  private static void readFully(FileChannel channel, Path path, ByteBuffer to, long position)
+  /**
+   * Opens a segment over {@code memory}, bytes this process owns (a fuzz target's input): the
+   * same checks as {@link #open}, with this process as the owner and {@code memory}'s capacity
+   * as the file size, the counterpart of the C reader's {@code weft_reader_open_memory}. The
+   * header is validated from a private copy, as from a file. With {@code map}, the segment reads
+   * (and a drainer writes) {@code memory} itself, as a mapping; without, it is unmapped and
+   * {@link #readFully} copies from {@code memory}, as the file path reads with pread.
+   *
+   * @param memory little-endian, 8-aligned at index 0 (a direct buffer, or a slice of one at a
+   *     multiple of 8), its capacity the segment's size
+   * @throws InvalidSegmentException if the bytes are refused; the message says why
+   * @throws IllegalArgumentException if {@code memory} is not 8-aligned or not little-endian
+   */
+  static Segment ofMemory(ByteBuffer memory, boolean map) throws IOException {
+    Objects.requireNonNull(memory, "memory");
+    if (memory.order() != ByteOrder.LITTLE_ENDIAN || memory.position() != 0
+        || memory.limit() != memory.capacity() || !memory.isDirect()
+        || memory.alignmentOffset(0, 8) != 0) {
+      throw new IllegalArgumentException(MEMORY_NAME + ": must be a little-endian direct buffer,"
+          + " 8-aligned, position 0 and limit its capacity");
+    }
+    int size = memory.capacity();
+    if (size < Abi.HEADER_SIZE) {
+      throw new InvalidSegmentException(MEMORY_NAME + ": " + size + " bytes, shorter than a"
+          + " header", size == 0);
+    }
+    Source bytes = Source.of(memory);
+    ByteBuffer header = readHeader(bytes, MEMORY_NAME);
+    Object key = new Object(); // no other segment is this memory
+    Segment checked = new Segment(null, key, header, size, null, bytes);
+    checked.checkCreator(ownUid(), "this process's uid");
+    return map ? new Segment(null, key, header, size, memory, null) : checked;
+  }
+
+  private static final String MEMORY_NAME = "segment buffer";
+  /** This process's uid, read once for {@link #ofMemory}; -1 until then (no uid is -1). */
+  private static volatile int ownUid = -1;
+
+  private static int ownUid() throws IOException {
+    int uid = ownUid;
+    if (uid == -1) {
+      uid = currentUid();
+      ownUid = uid;
+    }
+    return uid;
+  }
+
+  /** The header's private copy, read through {@code source} (never through a mapping). */
+  private static ByteBuffer readHeader(Source source, String name) throws IOException {
+    ByteBuffer header = ByteBuffer.allocate(Abi.HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    readFully(source, name, header, 0);
+    return header;
+  }
+
+  /** Refuses a segment whose {@code creator_uid} is not {@code owner} (the file's owner). */
+  private void checkCreator(int owner, String whose) throws InvalidSegmentException {
+    if (creatorUid != owner) {
+      throw new InvalidSegmentException(name + ": creator_uid " + creatorUid + " is not "
+          + whose + " " + owner, false);
+    }
+  }
+
+  private static void readFully(Source source, String name, ByteBuffer to, long position)
       throws IOException {
     while (to.hasRemaining()) {
-      if (channel.read(to, position + to.position()) < 0) {
-        throw new InvalidSegmentException(path + ": the file shrank while it was read"
+      if (source.read(to, position + to.position()) < 0) {
+        throw new InvalidSegmentException(name + ": the file shrank while it was read"
             + " (truncated by another process?)", false);
       }
     }
     to.flip();
+  }
+
+  /** Where the bytes of an unmapped segment come from: the file (pread), or memory. */
+  private interface Source extends java.io.Closeable {
+    /** Reads into {@code to} from {@code position}: the bytes read, or -1 past the end. */
+    int read(ByteBuffer to, long position) throws IOException;
+
+    static Source of(FileChannel channel) {
+      return new Source() {
+        @Override
+        public int read(ByteBuffer to, long position) throws IOException {
+          return channel.read(to, position);
+        }
+
+        @Override
+        public void close() throws IOException {
+          channel.close();
+        }
+      };
+    }
+
+    /** Copies from {@code memory}, which the caller owns (closing it does nothing). */
+    static Source of(ByteBuffer memory) {
+      return new Source() {
+        @Override
+        public int read(ByteBuffer to, long position) {
+          if (position >= memory.capacity()) {
+            return -1;
+          }
+          int length = (int) Math.min(to.remaining(), memory.capacity() - position);
+          to.put(to.position(), memory, (int) position, length);
+          to.position(to.position() + length);
+          return length;
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
   }
 
   /**
@@ -257,10 +364,10 @@ public final class Segment implements java.io.Closeable {
    * @throws InvalidSegmentException if the file is now shorter
    */
   public void readFully(ByteBuffer to, long position) throws IOException {
-    if (channel == null) {
+    if (source == null) {
       throw new IllegalStateException("a mapped segment is read through its mapping");
     }
-    readFully(channel, path, to, position);
+    readFully(source, name, to, position);
   }
 
   /**
@@ -269,6 +376,9 @@ public final class Segment implements java.io.Closeable {
    * the size of ours cannot be known: then {@link #segmentSize}.
    */
   public long fileSizeNow() throws IOException {
+    if (path == null) {
+      return segmentSize; // memory this process owns does not shrink
+    }
     Map<String, Object> now;
     try {
       now = Files.readAttributes(path, "unix:size,ino,dev", LinkOption.NOFOLLOW_LINKS);
@@ -292,18 +402,18 @@ public final class Segment implements java.io.Closeable {
     try {
       size = fileSizeNow();
     } catch (IOException e) {
-      throw new InternalError(path + ": cannot check the segment's size", e);
+      throw new InternalError(name + ": cannot check the segment's size", e);
     }
     if (size < segmentSize) {
-      throw new InternalError(path + ": truncated to " + size + " bytes under its mapping");
+      throw new InternalError(name + ": truncated to " + size + " bytes under its mapping");
     }
   }
 
   /** Closes the file; the mapping, if any, stays valid until it is collected. */
   @Override
   public void close() throws IOException {
-    if (channel != null) {
-      channel.close();
+    if (source != null) {
+      source.close();
     }
   }
 
@@ -332,7 +442,7 @@ public final class Segment implements java.io.Closeable {
   }
 
   private InvalidSegmentException invalid(String format, Object... args) {
-    return new InvalidSegmentException(path + ": " + String.format(format, args), false);
+    return new InvalidSegmentException(name + ": " + String.format(format, args), false);
   }
 
   private int u16(int offset) {
@@ -345,6 +455,8 @@ public final class Segment implements java.io.Closeable {
 
   // ------------------------------------------------------------ accessors
 
+  /** The file; null for a segment in memory ({@link #ofMemory}). */
+  @Nullable
   public Path path() {
     return path;
   }

@@ -67,11 +67,71 @@ final class ReaderStats {
   }
 
   static ReaderStats read(Path file) throws IOException {
+    return read(new Opener() {
+      @Override
+      public Segment mapped() throws IOException {
+        return Segment.open(file);
+      }
+
+      @Override
+      public PostMortem snapshot() throws IOException {
+        return PostMortem.read(file, Resource.empty());
+      }
+
+      @Override
+      public boolean snapshotRefuses() {
+        return ReaderStats.snapshotRefuses(file);
+      }
+    });
+  }
+
+  /**
+   * Reads {@code image}, adopted, from {@code memory} (reused from input to input): the same
+   * reader and checks as {@link #read(byte[], Path)}, with no file written, opened or mapped
+   * ({@link Segment#ofMemory}). The snapshot copies from the memory, as the file's reads it.
+   */
+  static ReaderStats read(byte[] image, Memory memory) throws IOException {
+    ByteBuffer bytes = memory.load(image);
+    return read(new Opener() {
+      @Override
+      public Segment mapped() throws IOException {
+        return Segment.ofMemory(bytes, true);
+      }
+
+      @Override
+      public PostMortem snapshot() throws IOException {
+        try (Segment unmapped = Segment.ofMemory(bytes, false)) {
+          return PostMortem.read(unmapped, Resource.empty());
+        }
+      }
+
+      @Override
+      public boolean snapshotRefuses() {
+        try {
+          Segment.ofMemory(bytes, false).close();
+          return false;
+        } catch (IOException e) {
+          return true;
+        }
+      }
+    });
+  }
+
+  /** How a check opens the segment under test: mapped (or in memory), and as a snapshot. */
+  private interface Opener {
+    Segment mapped() throws IOException;
+
+    PostMortem snapshot() throws IOException;
+
+    boolean snapshotRefuses();
+  }
+
+  private static ReaderStats read(Opener opener) throws IOException {
     Segment segment;
     try {
-      segment = Segment.open(file);
+      segment = opener.mapped();
     } catch (InvalidSegmentException e) {
-      assertThat(snapshotRefuses(file), "the snapshot refuses what the reader refuses: " + e);
+      assertThat(opener.snapshotRefuses(), "the snapshot refuses what the reader refuses: " + e);
       return new ReaderStats(true, e.getMessage(), 0, 0, 0, 0);
     }
     try (segment) {
@@ -86,12 +146,38 @@ final class ReaderStats {
       }
       long[] corrupt = new long[2];
       List<FrameSpan> open = drainer.openSpans(corrupt);
-      PostMortem snapshot = PostMortem.read(file, Resource.empty());
+      PostMortem snapshot = opener.snapshot();
       assertThat(snapshot.openSpans.size() == open.size()
           && snapshot.corruptRecords == corrupt[0] && snapshot.corruptFrames == corrupt[1],
           "the snapshot reads the frames as the mapped reader does");
       return new ReaderStats(false, null, counters.spansDrained(), open.size(),
           counters.corruptRecords() + corrupt[0], counters.unknownRecords());
+    }
+  }
+
+  /**
+   * Memory for segment images, reused from input to input: a direct buffer (8-aligned, as the
+   * C target's copy), grown when an input is longer. Not thread-safe: one per fuzz target.
+   */
+  static final class Memory {
+    private final int uid;
+    private ByteBuffer buffer = ByteBuffer.allocateDirect(0);
+
+    Memory() throws IOException {
+      this.uid = Segment.currentUid();
+    }
+
+    /** {@code image}, adopted (as {@link #adopt}), in this memory: exactly its length. */
+    ByteBuffer load(byte[] image) {
+      if (buffer.capacity() < image.length) {
+        buffer = ByteBuffer.allocateDirect(Math.max(image.length, 2 * buffer.capacity()));
+      }
+      ByteBuffer bytes = buffer.slice(0, image.length).order(ByteOrder.LITTLE_ENDIAN);
+      bytes.put(0, image);
+      if (image.length >= Abi.HEADER_SIZE) {
+        bytes.putInt(Abi.CREATOR_UID_OFFSET, uid).putLong(Abi.SEGMENT_SIZE_OFFSET, image.length);
+      }
+      return bytes;
     }
   }
 

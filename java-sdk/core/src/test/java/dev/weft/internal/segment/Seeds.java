@@ -23,6 +23,12 @@ final class Seeds {
       Path.of("src/test/resources/dev/weft/internal/segment/SegmentFuzzTestInputs");
   static final Path C_FUZZ = Path.of(System.getProperty("weft.c.fuzz.dir",
       VECTORS.resolveSibling("c-sdk").resolve("fuzz").toString()));
+  /**
+   * The committed, minimised corpora of the two Jazzer targets, one gzipped input per file:
+   * {@code reader} ({@link SegmentFuzzTest}) and {@code differential} ({@link
+   * DifferentialFuzzTest}); fuzz-reader.sh seeds its working corpus with them.
+   */
+  static final Path FUZZ_CORPUS = Path.of("src/test/fuzz-corpus");
   /** The Jazzer working corpus of java-sdk/core/scripts/fuzz-reader.sh, where it was run. */
   static final Path JAZZER_CORPUS = Path.of(".cifuzz-corpus");
 
@@ -42,6 +48,11 @@ final class Seeds {
     result.addAll(files(C_FUZZ.resolve("corpus"), ".gz"));
     result.addAll(files(C_FUZZ.resolve("regressions"), ".gz"));
     return result;
+  }
+
+  /** The committed corpus of one Jazzer target ({@code reader} or {@code differential}). */
+  static List<Path> fuzzCorpus(String target) throws IOException {
+    return files(FUZZ_CORPUS.resolve(target), ".gz");
   }
 
   private static List<Path> files(Path dir, String suffix) throws IOException {

@@ -13,9 +13,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of the Java reader over whole segment images: each input is
- * written to a file, adopted as ours (uid and size, as {@code weft-read-stats --adopt} does),
- * opened and mapped ({@link Segment}), drained once ({@link SegmentDrainer}, which decodes every
- * span with {@code SpanDecoder}), and its frames read both mapped and with pread (the snapshot).
+ * copied into memory the target owns (a direct buffer reused from input to input), adopted as
+ * ours (uid and size, as {@code weft-read-stats --adopt} and the C target do), opened over that
+ * memory ({@link Segment#ofMemory}: the file path's validation, without the file), drained once
+ * ({@link SegmentDrainer}, which decodes every span with {@code SpanDecoder}), and its frames
+ * read both in place and copied out (the snapshot). No file is written per input: the file path
+ * ran at under 200 inputs a second, most of it in the file system (docs/fuzzing.md).
+ * {@link #theMemoryPathReadsAsTheFilePath} checks that both paths find the same in every
+ * committed input.
  * A finding is any exception other than a refusal, a broken invariant of {@link ReaderStats}, a
  * hang or an out-of-memory; the work per input is bounded by the image (docs/shm-abi.md
  * "Bounded work").
@@ -28,11 +33,13 @@ import org.junit.jupiter.api.Test;
 class SegmentFuzzTest {
   private static Path dir;
   private static Path file;
+  private static ReaderStats.Memory memory;
 
   @BeforeAll
   static void createFile() throws IOException {
     dir = Files.createTempDirectory("weft-fuzz");
     file = dir.resolve("segment");
+    memory = new ReaderStats.Memory();
   }
 
   @AfterAll
@@ -43,7 +50,35 @@ class SegmentFuzzTest {
 
   @FuzzTest(maxDuration = "30s")
   void segmentImages(byte[] image) throws IOException {
-    ReaderStats.read(image, file);
+    ReaderStats.read(image, memory);
+  }
+
+  /**
+   * The committed corpus of the fuzzing runs (src/test/fuzz-corpus/reader, docs/fuzzing.md), as
+   * regression inputs: every input passes the target.
+   */
+  @Test
+  void theCommittedCorpusPassesTheTarget() throws IOException {
+    List<Path> corpus = Seeds.fuzzCorpus("reader");
+    assertThat(corpus).as("inputs under %s", Seeds.FUZZ_CORPUS.resolve("reader")).isNotEmpty();
+    for (Path input : corpus) {
+      segmentImages(Seeds.bytes(input));
+    }
+  }
+
+  /**
+   * The fuzz target reads from memory; the collector from a mapped file. For every committed
+   * input (seeds and regression inputs), both find the same: refused or not, and what they count.
+   */
+  @Test
+  void theMemoryPathReadsAsTheFilePath() throws IOException {
+    List<Path> seeds = Seeds.all();
+    assertThat(seeds).as("seeds").isNotEmpty();
+    for (Path seed : seeds) {
+      byte[] image = Seeds.bytes(seed);
+      assertThat(ReaderStats.read(image, memory).toString()).as("%s", seed)
+          .isEqualTo(ReaderStats.read(image, file).toString());
+    }
   }
 
   /** The seeds of the fuzzing mode (the test vectors), each a valid input of the target. */

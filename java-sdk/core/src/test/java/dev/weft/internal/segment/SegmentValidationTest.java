@@ -116,4 +116,68 @@ class SegmentValidationTest {
             e -> assertThat(e.isNotReadyYet()).isFalse())
         .hasMessageContaining(message);
   }
+
+  /** The same table, over memory ({@link Segment#ofMemory}): the same refusal, the same words. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("badHeaders")
+  void refusesABadHeaderInMemory(String name, Consumer<ByteBuffer> damage, String message)
+      throws Exception {
+    ByteBuffer memory = inMemory(SegmentWriter.create(dir.resolve("bad")).path());
+    damage.accept(memory.duplicate().order(ByteOrder.LITTLE_ENDIAN));
+    for (boolean map : new boolean[] {true, false}) {
+      assertThatThrownBy(() -> Segment.ofMemory(memory, map))
+          .isInstanceOfSatisfying(InvalidSegmentException.class,
+              e -> assertThat(e.isNotReadyYet()).isFalse())
+          .hasMessageStartingWith("segment buffer: ").hasMessageContaining(message);
+    }
+  }
+
+  @Test
+  void opensAValidSegmentInMemory() throws Exception {
+    ByteBuffer memory = inMemory(SegmentWriter.create(dir.resolve("ok")).path());
+    Segment segment = Segment.ofMemory(memory, true);
+    assertThat(segment.isMapped()).isTrue();
+    assertThat(segment.path()).isNull();
+    assertThat(segment.slotCount()).isEqualTo(2);
+    assertThat(segment.ringCapacity()).isEqualTo(4096);
+    assertThat(segment.state()).isEqualTo(Abi.SEGMENT_LIVE);
+    assertThat(segment.fileSizeNow()).isEqualTo(memory.capacity());
+    try (Segment unmapped = Segment.ofMemory(memory, false)) {
+      assertThat(unmapped.isMapped()).isFalse();
+      ByteBuffer header = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      unmapped.readFully(header, 0);
+      assertThat(header.getLong(0)).isEqualTo(Abi.MAGIC);
+      ByteBuffer past = ByteBuffer.allocate(16);
+      assertThatThrownBy(() -> unmapped.readFully(past, memory.capacity() - 8))
+          .isInstanceOf(InvalidSegmentException.class).hasMessageContaining("shrank");
+    }
+  }
+
+  @Test
+  void memoryShorterThanAHeaderIsRefused() {
+    ByteBuffer memory = ByteBuffer.allocateDirect(100).order(ByteOrder.LITTLE_ENDIAN);
+    assertThatThrownBy(() -> Segment.ofMemory(memory, true))
+        .isInstanceOf(InvalidSegmentException.class).hasMessageContaining("shorter than a header");
+  }
+
+  @Test
+  void memoryMustBeAlignedLittleEndianAndDirect() throws Exception {
+    ByteBuffer memory = inMemory(SegmentWriter.create(dir.resolve("ok")).path());
+    ByteBuffer misaligned = ByteBuffer.allocateDirect(memory.capacity() + 4).position(4).slice()
+        .order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer heap = ByteBuffer.allocate(memory.capacity()).order(ByteOrder.LITTLE_ENDIAN);
+    for (ByteBuffer wrong : new ByteBuffer[] {misaligned, heap,
+        memory.duplicate().order(ByteOrder.BIG_ENDIAN)}) {
+      assertThatThrownBy(() -> Segment.ofMemory(wrong, true))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("8-aligned");
+    }
+  }
+
+  /** The file's bytes in a direct buffer, little-endian. */
+  private static ByteBuffer inMemory(Path file) throws Exception {
+    byte[] bytes = Files.readAllBytes(file);
+    ByteBuffer memory = ByteBuffer.allocateDirect(bytes.length).order(ByteOrder.LITTLE_ENDIAN);
+    memory.put(0, bytes);
+    return memory;
+  }
 }
