@@ -11,6 +11,7 @@ import dev.weft.internal.segment.Segment;
 import dev.weft.testing.LogCapture;
 import dev.weft.testing.SegmentWriter;
 import dev.weft.testing.SpanRecordBuilder;
+import dev.weft.testing.TestExporters;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
@@ -207,27 +208,14 @@ class CleanExitAndLeaseTest {
     java.util.concurrent.ScheduledExecutorService answers =
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
     InMemorySpanExporter received = InMemorySpanExporter.create();
-    SpanExporter exporter = new SpanExporter() {
-      @Override
-      public CompletableResultCode export(Collection<SpanData> spans) {
-        CompletableResultCode result = new CompletableResultCode();
-        answers.schedule(() -> {
-          received.export(spans);
-          result.succeed();
-        }, 50, TimeUnit.MILLISECONDS);
-        return result;
-      }
-
-      @Override
-      public CompletableResultCode flush() {
-        return CompletableResultCode.ofSuccess();
-      }
-
-      @Override
-      public CompletableResultCode shutdown() {
-        return CompletableResultCode.ofSuccess();
-      }
-    };
+    SpanExporter exporter = TestExporters.answering(spans -> {
+      CompletableResultCode result = new CompletableResultCode();
+      answers.schedule(() -> {
+        received.export(spans);
+        result.succeed();
+      }, 50, TimeUnit.MILLISECONDS);
+      return result;
+    });
     WeftCollector collector = builder(path, exporter).build();
     AtomicBoolean writing = new AtomicBoolean(true);
     // one record written again and again: a writer faster than the reader, as native code is

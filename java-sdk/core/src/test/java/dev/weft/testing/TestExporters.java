@@ -8,6 +8,7 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.Collection;
+import java.util.function.Function;
 
 /** Exporters of the end-to-end tests. */
 public final class TestExporters {
@@ -26,10 +27,19 @@ public final class TestExporters {
 
   /** An exporter whose every export fails (a backend that refuses everything). */
   public static SpanExporter failing() {
+    return answering(spans -> CompletableResultCode.ofFailure());
+  }
+
+  /**
+   * An exporter that answers each export with what {@code answer} returns; flush and shutdown
+   * succeed at once.
+   */
+  public static SpanExporter answering(
+      Function<Collection<SpanData>, CompletableResultCode> answer) {
     return new SpanExporter() {
       @Override
       public CompletableResultCode export(Collection<SpanData> spans) {
-        return CompletableResultCode.ofFailure();
+        return answer.apply(spans);
       }
 
       @Override
