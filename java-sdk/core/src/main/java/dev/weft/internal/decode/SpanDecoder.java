@@ -224,10 +224,27 @@ public final class SpanDecoder {
     }
   }
 
+  /**
+   * Whether native spans carry {@code thread.id} and {@code thread.name}: the system property
+   * {@value}, else {@code WEFT_SPAN_THREAD_ATTRIBUTES}; anything but {@code false} (the default)
+   * keeps them. Off, each span is smaller on the wire (measured in docs/benchmarks.md).
+   */
+  public static final String THREAD_ATTRIBUTES_PROPERTY = "weft.span.thread.attributes";
+
+  static boolean threadAttributesEnabled() {
+    String value = System.getProperty(THREAD_ATTRIBUTES_PROPERTY);
+    if (value == null) {
+      value = System.getenv("WEFT_SPAN_THREAD_ATTRIBUTES");
+    }
+    return value == null || !value.trim().equalsIgnoreCase("false");
+  }
+
   /** What the record does not carry: where it was found. One per slot; not thread-safe. */
   public static final class Origin {
     final Resource resource;
     final ScopeTable scopes;
+    /** Read once per slot: {@link #THREAD_ATTRIBUTES_PROPERTY}. */
+    private final boolean threadAttributes = threadAttributesEnabled();
     @Nullable private String threadName;
     private int cachedTid;
     @Nullable private Object[] tail;
@@ -246,6 +263,9 @@ public final class SpanDecoder {
 
     /** thread.id (unless {@code tid} is 0) and thread.name (if known) as shared pairs. */
     Object[] threadPairs(int tid) {
+      if (!threadAttributes) {
+        return PairBuffer.NONE;
+      }
       Object[] pairs = tail;
       if (pairs == null || cachedTid != tid) {
         boolean named = threadName != null && !threadName.isEmpty();
