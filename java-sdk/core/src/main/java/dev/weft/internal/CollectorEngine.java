@@ -714,7 +714,10 @@ public final class CollectorEngine {
         while (System.nanoTime() - deadline < 0) {
           int work = attached.drain(pipeline);
           boolean empty = attached.isEmpty();
+          boolean readToMark = mark != null && attached.hasRead(mark);
           long tails = attached.tailSum();
+          // Every mapping read of this pass is above: a fault they caused is delivered here, not
+          // later in the exporter's call below (where it would leave an export unanswered).
           deliverPendingFault();
           long now = System.nanoTime();
           if (tails != lastTails) {
@@ -723,8 +726,7 @@ public final class CollectorEngine {
           }
           pipeline.sealNow();
           work += pipeline.poll(now);
-          if (ending ? empty && now - stableSince >= shutdownGraceNanos
-              : empty || attached.hasRead(mark)) {
+          if (ending ? empty && now - stableSince >= shutdownGraceNanos : empty || readToMark) {
             break;
           }
           if (work == 0) {
