@@ -305,6 +305,40 @@ static int weft_keep_dead_segment(const char *path, const weft_existing_t *found
     return 0;
 }
 
+/**
+ * Remove a CLOSED or RECOVERED segment, but only the file that was judged: it is first moved to a name of
+ * this process's own (without replacing anything), checked, and only then unlinked; a file that took its
+ * place between the judgement and the move goes back where it was, untouched.
+ * @return 0; -EAGAIN if the path no longer held that file (judge again); a refusal otherwise.
+ */
+static int weft_remove_judged(const char *path, const weft_existing_t *found, char *error, size_t error_size) {
+    char aside[WEFT_PATH_MAX];
+    int n = snprintf(aside, sizeof aside, "%s.replaced-%ld", path, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof aside) {
+        snprintf(error, error_size, "weft: cannot replace the closed segment %s: its path is too long", path);
+        return -ENAMETOOLONG;
+    }
+    int rc = weft_rename_noreplace(path, aside);
+    if (rc == -ENOENT) {
+        return -EAGAIN;
+    }
+    if (rc != 0) {
+        snprintf(error, error_size, "weft: cannot remove the closed segment %s: %s", path, strerror(-rc));
+        return rc;
+    }
+    struct stat moved;
+    if (stat(aside, &moved) != 0 || moved.st_dev != found->dev || moved.st_ino != found->ino) {
+        (void)weft_rename_noreplace(aside, path);
+        return -EAGAIN;
+    }
+    if (unlink(aside) != 0 && errno != ENOENT) {
+        const int e = errno;
+        snprintf(error, error_size, "weft: cannot remove the closed segment %s: %s", path, strerror(e));
+        return -e;
+    }
+    return 0;
+}
+
 static int weft_open_exclusive(const char *path, char *error, size_t error_size) {
     for (int attempt = 0; attempt < 3; attempt++) {
         /* O_EXCL never follows a link or opens what is there; O_NONBLOCK is belt and braces. */
@@ -334,10 +368,9 @@ static int weft_open_exclusive(const char *path, char *error, size_t error_size)
             continue;
         }
         /* CLOSED or RECOVERED: everything in it was drained or recovered; replaced. */
-        if (unlink(path) != 0 && errno != ENOENT) {
-            e = errno;
-            snprintf(error, error_size, "weft: cannot remove the closed segment %s: %s", path, strerror(e));
-            return -e;
+        rc = weft_remove_judged(path, &found, error, error_size);
+        if (rc != 0 && rc != -EAGAIN) {
+            return rc;
         }
     }
     snprintf(error, error_size, "weft: %s keeps reappearing", path);

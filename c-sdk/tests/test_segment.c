@@ -478,6 +478,9 @@ static void a_dead_creators_closed_or_recovered_segment_is_replaced(void) {
         char kept[4200];
         dead_name(&config, &dead, "", kept, sizeof kept);
         CHECK(access(kept, F_OK) != 0); /* nothing was left in it: nothing kept */
+        char aside[4200];
+        snprintf(aside, sizeof aside, "%s.replaced-%ld", path, (long)getpid());
+        CHECK(access(aside, F_OK) != 0); /* moved aside, checked, then removed */
         weft_shutdown();
     }
 }
