@@ -257,6 +257,24 @@ static int weft_rename_noreplace(const char *from, const char *to) {
 }
 
 /**
+ * Move the file at path that was judged to target, without replacing anything there.
+ * @return 0 when what moved is what was judged; -ESTALE when another file had taken its place in between
+ *         (it is moved back, untouched); the rename's -errno otherwise (nothing moved).
+ */
+static int weft_move_judged(const char *path, const char *target, const weft_existing_t *found) {
+    const int rc = weft_rename_noreplace(path, target);
+    if (rc != 0) {
+        return rc;
+    }
+    struct stat moved;
+    if (stat(target, &moved) != 0 || moved.st_dev != found->dev || moved.st_ino != found->ino) {
+        (void)weft_rename_noreplace(target, path);
+        return -ESTALE;
+    }
+    return 0;
+}
+
+/**
  * Move a dead creator's unrecovered segment out of the way, keeping its data: to
  * <dir>/weft-<creator pid>.dead-<creator start ticks> (then -1, -2, ... if that name is taken).
  * @return 0; -EAGAIN if the path no longer held that file; a refusal otherwise.
@@ -281,10 +299,16 @@ static int weft_keep_dead_segment(const char *path, const weft_existing_t *found
             snprintf(error, error_size, "weft: cannot keep the dead segment %s: its new name is too long", path);
             return -ENAMETOOLONG;
         }
-        rc = weft_rename_noreplace(path, target);
+        rc = weft_move_judged(path, target, found);
     }
     if (rc == -ENOENT) {
         return -EAGAIN;
+    }
+    if (rc == -ESTALE) {
+        /* The path was replaced between the judgement and the rename: that file went back; refused. */
+        snprintf(error, error_size, "weft: %s changed while it was moved aside: refusing it; set WEFT_SHM_NAME",
+                 path);
+        return -EEXIST;
     }
     if (rc != 0) {
         snprintf(error, error_size,
@@ -292,15 +316,6 @@ static int weft_keep_dead_segment(const char *path, const weft_existing_t *found
                  "%s (%s): refusing to replace it; run `weft recover`, or set WEFT_SHM_NAME",
                  path, found->creator_pid, target, strerror(-rc));
         return rc;
-    }
-    /* The path could have been replaced between the judgement and the rename: what moved must be what was
-     * judged. If it is not, it goes back where it was (without replacing anything) and we refuse. */
-    struct stat moved;
-    if (stat(target, &moved) != 0 || moved.st_dev != found->dev || moved.st_ino != found->ino) {
-        (void)weft_rename_noreplace(target, path);
-        snprintf(error, error_size, "weft: %s changed while it was moved aside: refusing it; set WEFT_SHM_NAME",
-                 path);
-        return -EEXIST;
     }
     return 0;
 }
@@ -318,18 +333,13 @@ static int weft_remove_judged(const char *path, const weft_existing_t *found, ch
         snprintf(error, error_size, "weft: cannot replace the closed segment %s: its path is too long", path);
         return -ENAMETOOLONG;
     }
-    int rc = weft_rename_noreplace(path, aside);
-    if (rc == -ENOENT) {
+    const int rc = weft_move_judged(path, aside, found);
+    if (rc == -ENOENT || rc == -ESTALE) {
         return -EAGAIN;
     }
     if (rc != 0) {
         snprintf(error, error_size, "weft: cannot remove the closed segment %s: %s", path, strerror(-rc));
         return rc;
-    }
-    struct stat moved;
-    if (stat(aside, &moved) != 0 || moved.st_dev != found->dev || moved.st_ino != found->ino) {
-        (void)weft_rename_noreplace(aside, path);
-        return -EAGAIN;
     }
     if (unlink(aside) != 0 && errno != ENOENT) {
         const int e = errno;

@@ -608,8 +608,7 @@ public final class CollectorEngine {
   @Nullable
   private Object fileKeyAtPath() {
     try {
-      var attributes = Files.readAttributes(path, "unix:ino,dev", LinkOption.NOFOLLOW_LINKS);
-      return attributes.get("ino") + ":" + attributes.get("dev");
+      return Segment.fileKeyAt(path);
     } catch (IOException | RuntimeException e) {
       return null;
     }

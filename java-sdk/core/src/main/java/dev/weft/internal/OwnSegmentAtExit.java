@@ -6,7 +6,7 @@ import dev.weft.internal.segment.Segment;
 import dev.weft.internal.segment.SegmentDrainer;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,11 +49,6 @@ final class OwnSegmentAtExit {
     }
   }
 
-  private static Object fileKeyAt(Path path) throws IOException {
-    var attributes = Files.readAttributes(path, "unix:ino,dev", LinkOption.NOFOLLOW_LINKS);
-    return attributes.get("ino") + ":" + attributes.get("dev");
-  }
-
   /** Fences, settles and closes (or leaves, saying so) this process's own segment. */
   static void closeAtExit(Path path, long graceNanos) {
     try (Segment segment = Segment.open(path)) {
@@ -82,7 +77,7 @@ final class OwnSegmentAtExit {
       if (left == 0) {
         segment.stateRelease(Abi.SEGMENT_CLOSED);
         lease.release();
-        if (key.equals(fileKeyAt(path))) {
+        if (key.equals(Segment.fileKeyAt(path))) {
           Files.deleteIfExists(path); // only if the path still names this file
         }
       } else {
@@ -94,8 +89,13 @@ final class OwnSegmentAtExit {
             + " at exit, keep a WeftCollector open until the JVM ends.");
         System.err.flush();
       }
+    } catch (NoSuchFileException e) {
+      logger.log(Level.FINE, "weft: segment " + path + " is gone at exit", e);
     } catch (IOException | RuntimeException | InternalError e) {
-      logger.log(Level.FINE, "weft: segment " + path + " not closed at exit", e);
+      System.err.println("WARNING: weft: segment " + path + " could not be closed at exit (" + e
+          + "): it stays in place, and `weft recover " + path + "` (or the next Weft collector's"
+          + " start-up recovery) exports what it holds.");
+      System.err.flush();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -263,24 +263,26 @@ public final class SpanDecoder {
 
     /** thread.id (unless {@code tid} is 0) and thread.name (if known) as shared pairs. */
     Object[] threadPairs(int tid) {
-      if (!threadAttributes) {
-        return PairBuffer.NONE;
-      }
       Object[] pairs = tail;
       if (pairs == null || cachedTid != tid) {
-        boolean named = threadName != null && !threadName.isEmpty();
-        pairs = new Object[(tid != 0 ? 2 : 0) + (named ? 2 : 0)];
-        int i = 0;
-        if (tid != 0) {
-          pairs[i++] = THREAD_ID;
-          pairs[i++] = Integer.toUnsignedLong(tid);
-        }
-        if (named) {
-          pairs[i++] = THREAD_NAME;
-          pairs[i] = threadName;
-        }
+        pairs = threadAttributes ? newThreadPairs(tid) : PairBuffer.NONE;
         cachedTid = tid;
         tail = pairs;
+      }
+      return pairs;
+    }
+
+    private Object[] newThreadPairs(int tid) {
+      boolean named = threadName != null && !threadName.isEmpty();
+      Object[] pairs = new Object[(tid != 0 ? 2 : 0) + (named ? 2 : 0)];
+      int i = 0;
+      if (tid != 0) {
+        pairs[i++] = THREAD_ID;
+        pairs[i++] = Integer.toUnsignedLong(tid);
+      }
+      if (named) {
+        pairs[i++] = THREAD_NAME;
+        pairs[i] = threadName;
       }
       return pairs;
     }

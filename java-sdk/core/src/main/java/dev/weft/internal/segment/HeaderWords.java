@@ -55,7 +55,7 @@ public final class HeaderWords {
     Path path = segment.path();
     try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ,
         StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-      if (!segment.fileKey().equals(keyAt(path))) {
+      if (!segment.fileKey().equals(Segment.fileKeyAt(path))) {
         throw new NoSuchFileException(path.toString(), null, "replaced while being opened");
       }
       MappedByteBuffer header = channel.map(FileChannel.MapMode.READ_WRITE, 0, Abi.HEADER_SIZE);
@@ -111,7 +111,7 @@ public final class HeaderWords {
     }
     try (FileChannel file = FileChannel.open(path, StandardOpenOption.READ,
         StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-      if (!fileKey.equals(keyAt(path))) {
+      if (!fileKey.equals(Segment.fileKeyAt(path))) {
         return false; // the path names another file now
       }
       FileLock lock = null;
@@ -125,7 +125,7 @@ public final class HeaderWords {
         return false;
       }
       try {
-        if (file.size() < mapping.capacity() || !fileKey.equals(keyAt(path))) {
+        if (file.size() < mapping.capacity() || !fileKey.equals(Segment.fileKeyAt(path))) {
           return false;
         }
         return change.getAsBoolean();
@@ -167,15 +167,4 @@ public final class HeaderWords {
     });
   }
 
-  /** Inode and device of the file at {@code path}, or null if there is none. */
-  @Nullable
-  static Object keyAt(Path path) throws IOException {
-    try {
-      Map<String, Object> now =
-          Files.readAttributes(path, "unix:ino,dev", LinkOption.NOFOLLOW_LINKS);
-      return now.get("ino") + ":" + now.get("dev");
-    } catch (NoSuchFileException e) {
-      return null;
-    }
-  }
 }

@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
@@ -464,6 +465,21 @@ public final class Segment implements java.io.Closeable {
   /** Identity of the file (inode and device), to notice that the path now names another file. */
   public Object fileKey() {
     return fileKey;
+  }
+
+  /**
+   * The identity of the file at {@code path} now, comparable with {@link #fileKey()} (inode and
+   * device), or null if there is none.
+   */
+  @Nullable
+  public static Object fileKeyAt(Path path) throws IOException {
+    try {
+      Map<String, Object> now =
+          Files.readAttributes(path, "unix:ino,dev", LinkOption.NOFOLLOW_LINKS);
+      return now.get("ino") + ":" + now.get("dev");
+    } catch (NoSuchFileException e) {
+      return null;
+    }
   }
 
   /** The mapped bytes, little-endian, or null if unmapped. Never changes position or limit. */
