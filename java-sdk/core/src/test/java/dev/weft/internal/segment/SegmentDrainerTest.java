@@ -5,6 +5,7 @@ import static dev.weft.testing.SpanRecordBuilder.le;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.internal.Counters;
+import dev.weft.internal.decode.Acknowledgeable;
 import dev.weft.internal.decode.SpanDecoder;
 import dev.weft.testing.CollectingSink;
 import dev.weft.testing.SegmentWriter;
@@ -343,10 +344,47 @@ class SegmentDrainerTest {
     }
     assertThat(d.maxFill()).isGreaterThan(1 - (double) record.length / two.ringCapacity());
     d.drain(sink);
-    assertThat(d.maxFill()).isZero(); // the head was released
-    // Positions no writer produces (head past tail) read as full: the collector then hurries.
-    two.setHead(0, two.tail(0) + 8);
+    assertThat(d.maxFill()).isZero(); // everything was read (and here acknowledged)
+    // Positions no writer produces (a tail behind what was read) read as full: the collector
+    // then hurries.
+    two.setTail(0, two.tail(0) - 8);
     assertThat(d.maxFill()).isEqualTo(1.0);
+    // Before the first pass the fill counts from the head: head past tail is full too.
+    SegmentDrainer fresh = new SegmentDrainer(Segment.open(two.path()), RESOURCE, new Counters());
+    two.setHead(1, two.tail(1) + 8);
+    assertThat(fresh.maxFill()).isEqualTo(1.0);
+  }
+
+  @Test
+  void recordsReadButNotAcknowledgedDoNotCountAsFill() throws Exception {
+    SegmentWriter one = SegmentWriter.create(dir.resolve("unacked"),
+        new SegmentWriter.Layout().slots(1).ring(1 << 16));
+    one.registerScope("weft-test", "1.0.0");
+    one.claimSlot(0, 1, "a");
+    SegmentDrainer d = new SegmentDrainer(Segment.open(one.path()), RESOURCE, new Counters());
+    byte[] record = SpanRecordBuilder.span().build();
+    for (int i = 0; i < 40; i++) {
+      assertThat(one.append(0, record)).isTrue();
+    }
+    // A sink waiting for its export's acknowledgement: the head stays where it was.
+    CollectingSink waiting = new CollectingSink() {
+      @Override
+      public void readUpTo(Acknowledgeable target, int slot,
+          long position) {
+        // acknowledged later, by the export
+      }
+    };
+    assertThat(d.maxFill()).isEqualTo((double) one.tail(0) / one.ringCapacity());
+    d.drain(waiting);
+    assertThat(waiting.spans).hasSize(40);
+    assertThat(one.head(0)).isZero();
+    // Nothing is left to read: an idle strategy pacing on this fill parks instead of spinning
+    // while the export is in flight (the space comes back with its acknowledgement).
+    assertThat(d.maxFill()).isZero();
+    assertThat(SegmentDrainer.unacknowledgedBytes(d.segment())).isEqualTo(one.tail(0));
+    long readUpTo = one.tail(0);
+    assertThat(one.append(0, record)).isTrue();
+    assertThat(d.maxFill()).isEqualTo((double) (one.tail(0) - readUpTo) / one.ringCapacity());
   }
 
   @Test
