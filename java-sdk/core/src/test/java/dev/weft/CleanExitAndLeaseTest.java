@@ -10,7 +10,7 @@ import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.internal.segment.Segment;
 import dev.weft.testing.LogCapture;
 import dev.weft.testing.SegmentWriter;
-import dev.weft.testing.SpanRecordBuilder;
+import dev.weft.internal.decode.SpanRecordBuilder;
 import dev.weft.testing.TestExporters;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;

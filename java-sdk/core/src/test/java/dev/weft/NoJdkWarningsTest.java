@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.weft.testing.OtlpReceiver;
 import dev.weft.testing.SegmentWriter;
-import dev.weft.testing.SpanRecordBuilder;
+import dev.weft.internal.decode.SpanRecordBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,6 +71,13 @@ class NoJdkWarningsTest {
           .setRegisterShutdownHook(false).build()) {
         await().atMost(Duration.ofSeconds(30))
             .until(() -> collector.stats().spansExported() == 1);
+        // The warm-up's loopback receiver and exporter copy run on their own thread: let them
+        // finish, so that what they print is checked too.
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+          if (t.getName().endsWith("-warmup")) {
+            t.join(30_000);
+          }
+        }
       }
     }
   }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.testing.SegmentWriter;
-import dev.weft.testing.SpanRecordBuilder;
+import dev.weft.internal.decode.SpanRecordBuilder;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -7,7 +7,7 @@ import dev.weft.internal.segment.Lease;
 import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.testing.CrashedSegment;
 import dev.weft.testing.SegmentWriter;
-import dev.weft.testing.SpanRecordBuilder;
+import dev.weft.internal.decode.SpanRecordBuilder;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;

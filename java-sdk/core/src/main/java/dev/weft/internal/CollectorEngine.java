@@ -71,6 +71,8 @@ public final class CollectorEngine {
   private final Resource resource;
   private final Counters counters = new Counters();
   private final ExportPipeline pipeline;
+  /** The pipeline's exporter, for the warm-up ({@link WarmUp}). */
+  private final SpanExporter exporter;
   private final BackoffIdleStrategy idle;
   @Nullable private volatile BooleanSupplier periodicTask;
   private long nextPeriodicTaskNanos = System.nanoTime();
@@ -140,6 +142,7 @@ public final class CollectorEngine {
         settings.idleMinParkNanos, settings.idleMaxParkNanos,
         Math.min(settings.segmentPollNanos, settings.scheduleDelayNanos / 2));
     this.segmentPollNanos = settings.segmentPollNanos;
+    this.exporter = settings.exporter;
     this.closeTimeoutNanos = settings.closeTimeoutNanos;
     this.thread = new Thread(this::run, threadName);
     this.thread.setDaemon(true);
@@ -190,6 +193,7 @@ public final class CollectorEngine {
   public void start() {
     running.add(this);
     thread.start();
+    WarmUp.start(exporter, resource, thread.getName());
   }
 
   /** Whether a collector of this JVM runs on {@code path} now (not yet finished closing). */

@@ -8,7 +8,7 @@ import dev.weft.WeftCollector;
 import dev.weft.WeftCollectorBuilder;
 import dev.weft.testing.OtlpReceiver;
 import dev.weft.testing.SegmentWriter;
-import dev.weft.testing.SpanRecordBuilder;
+import dev.weft.internal.decode.SpanRecordBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.sdk.OpenTelemetrySdk;

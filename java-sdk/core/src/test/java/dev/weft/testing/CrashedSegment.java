@@ -1,5 +1,6 @@
 package dev.weft.testing;
 
+import dev.weft.internal.decode.SpanRecordBuilder;
 import dev.weft.internal.segment.Abi;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

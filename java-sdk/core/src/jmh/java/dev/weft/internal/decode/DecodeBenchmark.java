@@ -2,7 +2,7 @@ package dev.weft.internal.decode;
 
 import dev.weft.internal.Counters;
 import dev.weft.internal.segment.SegmentDrainer;
-import dev.weft.testing.SpanRecordBuilder;
+import dev.weft.internal.decode.SpanRecordBuilder;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;

@@ -21,6 +21,11 @@ public final class CollectorFirstSpanExporter implements SpanExporter {
     this.closeCollector = Objects.requireNonNull(closeCollector, "closeCollector");
   }
 
+  /** The SDK's exporter this one hands every export to. */
+  public SpanExporter delegate() {
+    return delegate;
+  }
+
   @Override
   public CompletableResultCode export(Collection<SpanData> spans) {
     return delegate.export(spans);

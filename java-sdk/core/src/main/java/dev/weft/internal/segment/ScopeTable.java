@@ -14,7 +14,8 @@ public final class ScopeTable {
   /** The scope of a registered entry whose name is empty. */
   static final InstrumentationScopeInfo UNNAMED = InstrumentationScopeInfo.create("weft.unknown");
 
-  private final Segment segment;
+  /** Null for a fixed table ({@link #of}). */
+  @Nullable private final Segment segment;
   private final InstrumentationScopeInfo[] scopes = new InstrumentationScopeInfo[Abi.MAX_SCOPES];
   private int count;
 
@@ -22,9 +23,22 @@ public final class ScopeTable {
     this.segment = segment;
   }
 
+  private ScopeTable(InstrumentationScopeInfo only) {
+    this.segment = null;
+    scopes[0] = only;
+    count = 1;
+  }
+
+  /** A table of one scope (index 0) that reads no segment: for records made in this JVM. */
+  public static ScopeTable of(InstrumentationScopeInfo only) {
+    return new ScopeTable(only);
+  }
+
   /** Reads entries registered since the last call; cheap when nothing changed. */
   void refresh() {
-    refresh(segment);
+    if (segment != null) {
+      refresh(segment);
+    }
   }
 
   private void refresh(Segment segment) {

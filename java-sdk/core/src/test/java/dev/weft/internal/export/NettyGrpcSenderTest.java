@@ -8,7 +8,7 @@ import dev.weft.internal.segment.Segment;
 import dev.weft.internal.segment.SegmentDrainer;
 import dev.weft.testing.CollectingSink;
 import dev.weft.testing.OtlpReceiver;
-import dev.weft.testing.SpanRecordBuilder;
+import dev.weft.internal.decode.SpanRecordBuilder;
 import io.opentelemetry.common.ComponentLoader;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporterBuilder;

@@ -1,7 +1,7 @@
 package dev.weft.internal.segment;
 
-import static dev.weft.testing.SpanRecordBuilder.attribute;
-import static dev.weft.testing.SpanRecordBuilder.le;
+import static dev.weft.internal.decode.SpanRecordBuilder.attribute;
+import static dev.weft.internal.decode.SpanRecordBuilder.le;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.internal.Counters;
@@ -9,7 +9,7 @@ import dev.weft.internal.decode.Acknowledgeable;
 import dev.weft.internal.decode.SpanDecoder;
 import dev.weft.testing.CollectingSink;
 import dev.weft.testing.SegmentWriter;
-import dev.weft.testing.SpanRecordBuilder;
+import dev.weft.internal.decode.SpanRecordBuilder;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanKind;

@@ -1,4 +1,4 @@
-package dev.weft.testing;
+package dev.weft.internal.decode;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

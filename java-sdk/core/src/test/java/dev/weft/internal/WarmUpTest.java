@@ -1,0 +1,71 @@
+package dev.weft.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weft.internal.export.CollectorFirstSpanExporter;
+import dev.weft.testing.OtlpReceiver;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The warm-up runs the export path for real, and nothing of it reaches the real exporter. */
+class WarmUpTest {
+  @Test
+  void exportsThroughACopyToTheLoopbackAndNothingToTheBackend() throws Exception {
+    try (OtlpReceiver backend = new OtlpReceiver(false).start()) {
+      SpanExporter exporter = OtlpGrpcSpanExporter.builder().setEndpoint(backend.endpoint())
+          .build();
+      AtomicInteger closed = new AtomicInteger();
+      long start = System.nanoTime();
+      String account = WarmUp.run(new CollectorFirstSpanExporter(exporter,
+          closed::incrementAndGet), Resource.getDefault());
+      System.out.printf("%s (%.0f ms)%n", account, (System.nanoTime() - start) / 1e6);
+      assertThat(account).contains(WarmUp.EXPORTS + " exports of " + WarmUp.BATCH + " spans")
+          .contains("loopback");
+      assertThat(backend.requestCount()).isZero();
+      assertThat(backend.spanCount()).isZero();
+      assertThat(closed).hasValue(0); // the real exporter was neither used nor shut down
+      // ... and still works afterwards
+      assertThat(exporter.export(java.util.List.of()).join(10, java.util.concurrent.TimeUnit.SECONDS)
+          .isSuccess()).isTrue();
+      assertThat(backend.requestCount()).isEqualTo(1);
+      exporter.shutdown();
+    }
+  }
+
+  @Test
+  void anotherExporterGetsTheMarshallingOnlyAndIsNeverCalled() {
+    SpanExporter never = new SpanExporter() {
+      @Override
+      public io.opentelemetry.sdk.common.CompletableResultCode export(
+          java.util.Collection<io.opentelemetry.sdk.trace.data.SpanData> spans) {
+        throw new AssertionError("the warm-up exported through the real exporter");
+      }
+
+      @Override
+      public io.opentelemetry.sdk.common.CompletableResultCode flush() {
+        throw new AssertionError("flushed");
+      }
+
+      @Override
+      public io.opentelemetry.sdk.common.CompletableResultCode shutdown() {
+        throw new AssertionError("shut down");
+      }
+    };
+    String account = WarmUp.run(never, Resource.getDefault());
+    assertThat(account).contains("marshalled to OTLP (discarded)");
+  }
+
+  @Test
+  void theSwitchTurnsItOff() {
+    System.setProperty(WarmUp.PROPERTY, "false");
+    try {
+      assertThat(WarmUp.enabled()).isFalse();
+    } finally {
+      System.clearProperty(WarmUp.PROPERTY);
+    }
+    assertThat(WarmUp.enabled()).isTrue();
+  }
+}
