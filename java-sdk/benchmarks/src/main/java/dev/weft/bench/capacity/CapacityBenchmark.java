@@ -45,6 +45,8 @@ public final class CapacityBenchmark {
     int threads = 2;
     String heap = "64m";
     double settle = 15;
+    /** Seconds between the subject's process being ready and the load starting. */
+    double lead = 0;
     Path loadgen;
     Path logDir;
     String classPath = System.getProperty("java.class.path");
@@ -104,6 +106,7 @@ public final class CapacityBenchmark {
         case "--threads" -> o.threads = Integer.parseInt(v);
         case "--heap" -> o.heap = v;
         case "--settle" -> o.settle = Double.parseDouble(v);
+        case "--lead" -> o.lead = Double.parseDouble(v);
         case "--loadgen" -> o.loadgen = Path.of(v);
         case "--log-dir" -> o.logDir = Path.of(v);
         case "--collector-jvm-arg" -> o.collectorJvmArgs.add(v);
@@ -114,7 +117,7 @@ public final class CapacityBenchmark {
         case "--help" -> {
           System.out.println("options: --window S --subjects weft,sdk-default,sdk-tuned --min R"
               + " --max R --start R --precision F --max-trials N --threads T --heap 64m"
-              + " --settle S --loadgen PATH --log-dir DIR --collector-jvm-arg ARG"
+              + " --settle S --lead S --loadgen PATH --log-dir DIR --collector-jvm-arg ARG"
               + " --collector-env K=V (WEFT_RING_SIZE=... goes to weft-loadgen too)");
           System.exit(0);
         }
@@ -214,6 +217,7 @@ public final class CapacityBenchmark {
     command.add(segment.toString());
     try (Child collector = new Child("collector", command, env, log("collector-" + number))) {
       collector.expect("ready", 60);
+      Thread.sleep((long) (options.lead * 1000));
       String before = collector.ask("stats", "stats", 10);
       long count0 = receiver.count();
       Map<String, String> loadEnv = new LinkedHashMap<>();
@@ -272,7 +276,8 @@ public final class CapacityBenchmark {
     long count0 = receiver.count();
     List<String> command = new ArrayList<>(jvm(SdkLoad.class.getName(), List.of()));
     command.addAll(List.of(receiver.endpoint(), String.valueOf(rate),
-        String.valueOf(options.window), String.valueOf(options.threads), mode));
+        String.valueOf(options.window), String.valueOf(options.threads), mode,
+        String.valueOf(options.lead)));
     try (Child load = new Child(subject, command, Map.of(), log(subject + "-" + number))) {
       String ready = load.expect("ready", 60);
       String done = load.expect("done ", options.window * 3 + 120);
@@ -336,7 +341,7 @@ public final class CapacityBenchmark {
       options.logDir = Files.createTempDirectory("weft-capacity-");
     }
     Files.createDirectories(options.logDir);
-    System.out.println("weft capacity benchmark: window " + options.window + " s, "
+    System.out.println("weft capacity benchmark: window " + options.window + " s, lead " + options.lead + " s, "
         + options.threads + " producer threads, -Xmx" + options.heap + ", cores "
         + Runtime.getRuntime().availableProcessors() + ", load average " + loadAverage()
         + ", logs in " + options.logDir);

@@ -24,7 +24,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>{@code args}: endpoint, total rate (spans/s), seconds, threads, mode: {@code default} (the
  * SDK's defaults: queue 2048, batches of 512, its OkHttp sender) or {@code tuned} (Weft's
- * TCP_NODELAY Netty sender and a queue of 8192). Prints {@code done spans=<n> elapsed=<s>} and
+ * TCP_NODELAY Netty sender and a queue of 8192), and optionally the lead: seconds between the
+ * SDK being built and the load starting (default 0). Prints {@code done spans=<n> elapsed=<s>} and
  * {@link JvmUsage#report()} after a force-flush.
  */
 public final class SdkLoad {
@@ -77,6 +78,7 @@ public final class SdkLoad {
     double seconds = Double.parseDouble(args[2]);
     int threads = Integer.parseInt(args[3]);
     boolean tuned = "tuned".equals(args[4]);
+    double lead = args.length > 5 ? Double.parseDouble(args[5]) : 0;
     var exporterBuilder = OtlpGrpcSpanExporter.builder().setEndpoint(endpoint);
     if (tuned) {
       exporterBuilder.setComponentLoader(NettyGrpcSenderProvider.componentLoader(
@@ -93,6 +95,7 @@ public final class SdkLoad {
         .build();
     Tracer tracer = provider.get("weft-loadgen", "0.1.0");
     long perThread = (long) (rate * seconds / threads);
+    Thread.sleep((long) (lead * 1000));
     JvmUsage.resetPeaks();
     System.out.println("ready " + JvmUsage.report());
     System.out.flush();
