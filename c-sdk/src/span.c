@@ -1,7 +1,7 @@
 /*
  * span.c - beginning and ending spans: the recording hot path.
  *
- * Cost model: begin = one clock read, three random draws, a few stores into
+ * Cost model: begin = one clock read, one random draw (two for a root), a few stores into
  * the thread's own frame; end = one clock read, one memcpy into the thread's
  * own ring and one release store of its tail. No lock, no allocation, no
  * system call (the clock is read through the vDSO). The only shared word a
@@ -20,6 +20,72 @@
 
 #include <errno.h>
 #include <string.h>
+
+/** The parent a span begun now on this thread gets: its innermost frame, else TRACEPARENT, else none. */
+WEFT_INLINE const weft_abi_thread_ctx_t *weft_implicit_parent(const weft_thread_t *t, uint32_t depth, bool *remote) {
+    if (depth > 0) {
+        const weft_abi_span_t *top = weft_frame(t, depth - 1);
+        *remote = top->header.type == WEFT_ABI_RECORD_CONTEXT && (top->flags & WEFT_ABI_SPAN_PARENT_REMOTE);
+        return &top->ctx;
+    }
+    if (t->rt->has_env_parent) {
+        *remote = true;
+        return &t->rt->env_parent_ctx;
+    }
+    *remote = false;
+    return NULL;
+}
+
+/** The ids and trace flags of a new span under `parent` (NULL: a root), into `record`. @return whether it is sampled. */
+WEFT_INLINE bool weft_new_ids(weft_thread_t *t, weft_abi_span_t *record, const weft_abi_thread_ctx_t *parent) {
+    uint64_t span_id;
+    if (parent != NULL) {
+        memcpy(record->ctx.trace_id, parent->trace_id, 16);
+        memcpy(record->parent_span_id, parent->span_id, 8);
+        span_id = weft_random_nonzero(&t->rng);
+    } else {
+        uint64_t high, low;
+        weft_root_ids(&t->rng, &high, &low, &span_id);
+        memcpy(record->ctx.trace_id, &high, 8);
+        memcpy(record->ctx.trace_id + 8, &low, 8);
+        memset(record->parent_span_id, 0, 8);
+    }
+    memcpy(record->ctx.span_id, &span_id, 8);
+    const bool sampled = weft_sample(t->rt, parent, record->ctx.trace_id);
+    record->ctx.valid = 1;
+    record->ctx.trace_flags = sampled ? WEFT_TRACE_FLAG_SAMPLED : 0;
+    record->ctx.attrs_size = 0;
+    return sampled;
+}
+
+/** The fixed part and the name of a sampled span record, after its ids. */
+WEFT_INLINE void weft_fill_span(const weft_thread_t *t, weft_abi_span_t *record, const weft_tracer_t *tracer,
+                                const char *name, size_t name_length, weft_span_kind_t kind, bool parent_remote,
+                                uint64_t start, uint64_t end) {
+    size_t cut = weft_utf8_cut(name, name_length, WEFT_MAX_NAME_LENGTH);
+    record->header.type = WEFT_ABI_RECORD_SPAN;
+    record->header.fixed_size = WEFT_ABI_SPAN_FIXED_SIZE;
+    record->kind = (kind >= WEFT_SPAN_KIND_INTERNAL && kind <= WEFT_SPAN_KIND_CONSUMER) ? (uint8_t)kind
+                                                                                        : WEFT_ABI_KIND_INTERNAL;
+    record->status_code = WEFT_ABI_STATUS_UNSET;
+    record->flags = (uint8_t)((parent_remote ? WEFT_ABI_SPAN_PARENT_REMOTE : 0) |
+                              (cut < name_length ? WEFT_ABI_SPAN_NAME_TRUNCATED : 0));
+    record->reserved0 = 0;
+    record->start_unix_nanos = start;
+    record->end_unix_nanos = end;
+    record->tid = t->tid;
+    record->scope_index = tracer->scope_index;
+    record->attr_count = 0;
+    record->event_count = 0;
+    record->dropped_attr_count = 0;
+    record->dropped_event_count = 0;
+    record->truncated_count = cut < name_length ? 1 : 0;
+    uint8_t *p = (uint8_t *)record + WEFT_ABI_SPAN_FIXED_SIZE;
+    uint16_t length16 = (uint16_t)cut;
+    memcpy(p, &length16, 2);
+    weft_copy(p + 2, name, cut);
+    record->header.length = (uint32_t)(WEFT_ABI_SPAN_FIXED_SIZE + 2u + cut);
+}
 
 WEFT_INLINE weft_span_t *weft_begin(weft_tracer_t *tracer, const char *name, size_t name_length,
                                     weft_span_kind_t kind, const weft_abi_thread_ctx_t *parent, bool parent_remote,
@@ -46,56 +112,15 @@ WEFT_INLINE weft_span_t *weft_begin(weft_tracer_t *tracer, const char *name, siz
         goto out;
     }
     if (!explicit_parent) {
-        if (depth > 0) {
-            const weft_abi_span_t *top = weft_frame(t, depth - 1);
-            parent = &top->ctx;
-            parent_remote = top->header.type == WEFT_ABI_RECORD_CONTEXT && (top->flags & WEFT_ABI_SPAN_PARENT_REMOTE);
-        } else if (t->rt->has_env_parent) {
-            parent = &t->rt->env_parent_ctx;
-            parent_remote = true;
-        }
+        parent = weft_implicit_parent(t, depth, &parent_remote);
     }
     weft_abi_span_t *frame = weft_frame(t, depth);
-    if (parent != NULL) {
-        memcpy(frame->ctx.trace_id, parent->trace_id, 16);
-        memcpy(frame->parent_span_id, parent->span_id, 8);
+    if (weft_new_ids(t, frame, parent)) {
+        weft_fill_span(t, frame, tracer, name, name_length, kind, parent_remote, weft_now(), 0);
     } else {
-        uint64_t high = weft_random(&t->rng), low = weft_random_nonzero(&t->rng);
-        memcpy(frame->ctx.trace_id, &high, 8);
-        memcpy(frame->ctx.trace_id + 8, &low, 8);
-        memset(frame->parent_span_id, 0, 8);
-    }
-    uint64_t span_id = weft_random_nonzero(&t->rng);
-    memcpy(frame->ctx.span_id, &span_id, 8);
-    const bool sampled = weft_sample(t->rt, parent, frame->ctx.trace_id);
-    frame->ctx.valid = 1;
-    frame->ctx.trace_flags = sampled ? WEFT_TRACE_FLAG_SAMPLED : 0;
-    frame->ctx.attrs_size = 0;
-    frame->header.type = WEFT_ABI_RECORD_SPAN;
-    frame->header.fixed_size = WEFT_ABI_SPAN_FIXED_SIZE;
-    frame->header.length = WEFT_ABI_SPAN_FIXED_SIZE;
-    if (sampled) {
-        size_t cut = weft_utf8_cut(name, name_length, WEFT_MAX_NAME_LENGTH);
-        frame->kind = (kind >= WEFT_SPAN_KIND_INTERNAL && kind <= WEFT_SPAN_KIND_CONSUMER) ? (uint8_t)kind
-                                                                                           : WEFT_ABI_KIND_INTERNAL;
-        frame->status_code = WEFT_ABI_STATUS_UNSET;
-        frame->flags = (uint8_t)((parent_remote ? WEFT_ABI_SPAN_PARENT_REMOTE : 0) |
-                                 (cut < name_length ? WEFT_ABI_SPAN_NAME_TRUNCATED : 0));
-        frame->reserved0 = 0;
-        frame->start_unix_nanos = weft_now();
-        frame->end_unix_nanos = 0;
-        frame->tid = t->tid;
-        frame->scope_index = tracer->scope_index;
-        frame->attr_count = 0;
-        frame->event_count = 0;
-        frame->dropped_attr_count = 0;
-        frame->dropped_event_count = 0;
-        frame->truncated_count = cut < name_length ? 1 : 0;
-        uint8_t *p = (uint8_t *)frame + WEFT_ABI_SPAN_FIXED_SIZE;
-        uint16_t length16 = (uint16_t)cut;
-        memcpy(p, &length16, 2);
-        weft_copy(p + 2, name, cut);
-        frame->header.length = (uint32_t)(WEFT_ABI_SPAN_FIXED_SIZE + 2u + cut);
+        frame->header.type = WEFT_ABI_RECORD_SPAN;
+        frame->header.fixed_size = WEFT_ABI_SPAN_FIXED_SIZE;
+        frame->header.length = WEFT_ABI_SPAN_FIXED_SIZE;
     }
     weft_publish_depth(t, depth + 1);
     result = (weft_span_t *)(void *)frame;
