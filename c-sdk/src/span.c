@@ -1,7 +1,7 @@
 /*
  * span.c - beginning and ending spans: the recording hot path.
  *
- * Cost model: begin = one clock read, one random draw (two for a root), a few stores into
+ * Cost model: begin = one clock read, three random draws, a few stores into
  * the thread's own frame; end = one clock read, one memcpy into the thread's
  * own ring and one release store of its tail. No lock, no allocation, no
  * system call (the clock is read through the vDSO). The only shared word a
@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "copy.h"
 #include "frames.h"
+#include "attr.h"
 #include "random.h"
 #include "sampling.h"
 #include "thread.h"
@@ -192,4 +193,97 @@ int weft_span_context(const weft_span_t *span, weft_context_t *out) {
     }
     weft_context_from_ctx(&frame->ctx, false, out);
     return 0;
+}
+
+/** Append the attributes of weft_span_record_n to `record`, as the setters do. */
+WEFT_INLINE void weft_append_attrs(const weft_thread_t *t, weft_abi_span_t *record, const weft_attr_n_t *attrs,
+                                   size_t count) {
+    for (size_t i = 0; i < count; i++) {
+        const weft_attr_n_t *a = &attrs[i];
+        const void *value;
+        size_t length;
+        switch (a->type) {
+        case WEFT_ATTR_STRING:
+            value = a->value.string != NULL ? a->value.string : "";
+            length = a->value.string != NULL ? a->string_length : 0;
+            break;
+        case WEFT_ATTR_INT64:
+        case WEFT_ATTR_DOUBLE:
+            value = &a->value.int64; /* the union's 8 bytes, as the setters copy them */
+            length = 8;
+            break;
+        case WEFT_ATTR_BOOL:
+            value = a->value.boolean ? "\1" : "\0";
+            length = 1;
+            break;
+        default:
+            value = NULL; /* an unknown type: dropped, counted */
+            length = 0;
+            break;
+        }
+        if (value != NULL && a->key != NULL &&
+            weft_append_attr(record, t->frame_size, t->rt->max_value_length, a->key, a->key_length,
+                             (weft_attr_type_t)a->type, value, length)) {
+            record->attr_count++;
+        } else {
+            record->dropped_attr_count++;
+        }
+    }
+}
+
+void weft_span_record_n(weft_tracer_t *tracer, const char *name, size_t name_length, weft_span_kind_t kind,
+                        uint64_t start_unix_nanos, uint64_t end_unix_nanos, const weft_attr_n_t *attrs,
+                        size_t attr_count) {
+    weft_thread_t *t = weft_self();
+    if (WEFT_UNLIKELY(tracer == NULL || name == NULL || (attrs == NULL && attr_count != 0))) {
+        return;
+    }
+    if (WEFT_UNLIKELY(t->busy)) {
+        if (t->slot != NULL && t->epoch == weft_load_relaxed(&weft_global.epoch)) {
+            weft_counter_inc(&t->slot->dropped_reentrant);
+        }
+        return;
+    }
+    t->busy = 1;
+    weft_signal_fence();
+    if (WEFT_UNLIKELY(weft_thread_for_recording(t, true) == NULL)) {
+        goto out;
+    }
+    const uint32_t depth = t->depth;
+    bool parent_remote;
+    const weft_abi_thread_ctx_t *parent = weft_implicit_parent(t, depth, &parent_remote);
+    /* Where to build the record: straight in the ring when a whole frame (and the 8 bytes the
+     * alignment zeroing may touch) fits contiguously after the tail; else in the next free frame,
+     * copied by weft_commit as a span end does (which pads at the ring's end). */
+    const uint64_t capacity = t->ring_mask + 1u;
+    const uint64_t index = t->tail & t->ring_mask;
+    const uint64_t room = (uint64_t)t->frame_size + 8u;
+    bool direct = capacity - index >= room && t->tail + room - t->head_cache <= capacity;
+    if (WEFT_UNLIKELY(!direct && capacity - index >= room)) {
+        /* acquire: the consumer has copied out everything before head, so that space is ours */
+        t->head_cache = weft_load_acquire(&t->slot->head);
+        direct = t->tail + room - t->head_cache <= capacity;
+    }
+    _Alignas(8) uint8_t ids_only[WEFT_ABI_SPAN_FIXED_SIZE];
+    weft_abi_span_t *record = direct                  ? (weft_abi_span_t *)(void *)(t->ring + index)
+                              : depth < t->stack_depth ? weft_frame(t, depth)
+                                                       : (weft_abi_span_t *)(void *)ids_only;
+    if (!weft_new_ids(t, record, parent)) {
+        goto out;
+    }
+    if (WEFT_UNLIKELY(record == (weft_abi_span_t *)(void *)ids_only)) {
+        weft_counter_inc(&t->slot->dropped_too_deep);
+        goto out;
+    }
+    const uint64_t end = end_unix_nanos > start_unix_nanos ? end_unix_nanos : start_unix_nanos;
+    weft_fill_span(t, record, tracer, name, name_length, kind, parent_remote, start_unix_nanos, end);
+    weft_append_attrs(t, record, attrs, attr_count);
+    if (WEFT_LIKELY(direct)) {
+        weft_commit_in_place(t, record);
+    } else {
+        weft_commit(t, record);
+    }
+out:
+    weft_signal_fence();
+    t->busy = 0;
 }
