@@ -195,35 +195,41 @@ int weft_span_context(const weft_span_t *span, weft_context_t *out) {
     return 0;
 }
 
-/** Append the attributes of weft_span_record_n to `record`, as the setters do. */
+/** Append the attributes of weft_span_record_n to `record`, as the setters do (one call per type, so
+ * that each inlined copy knows its value's length). */
 WEFT_INLINE void weft_append_attrs(const weft_thread_t *t, weft_abi_span_t *record, const weft_attr_n_t *attrs,
                                    size_t count) {
+    const uint32_t frame_size = t->frame_size;
+    const uint16_t max_value_length = t->rt->max_value_length;
     for (size_t i = 0; i < count; i++) {
         const weft_attr_n_t *a = &attrs[i];
-        const void *value;
-        size_t length;
-        switch (a->type) {
-        case WEFT_ATTR_STRING:
-            value = a->value.string != NULL ? a->value.string : "";
-            length = a->value.string != NULL ? a->string_length : 0;
-            break;
-        case WEFT_ATTR_INT64:
-        case WEFT_ATTR_DOUBLE:
-            value = &a->value.int64; /* the union's 8 bytes, as the setters copy them */
-            length = 8;
-            break;
-        case WEFT_ATTR_BOOL:
-            value = a->value.boolean ? "\1" : "\0";
-            length = 1;
-            break;
-        default:
-            value = NULL; /* an unknown type: dropped, counted */
-            length = 0;
-            break;
+        bool appended = false;
+        if (WEFT_LIKELY(a->key != NULL)) {
+            switch (a->type) {
+            case WEFT_ATTR_STRING:
+                appended = weft_append_attr(record, frame_size, max_value_length, a->key, a->key_length,
+                                            WEFT_ATTR_STRING, a->value.string != NULL ? a->value.string : "",
+                                            a->value.string != NULL ? a->string_length : 0);
+                break;
+            case WEFT_ATTR_INT64:
+                appended = weft_append_attr(record, frame_size, max_value_length, a->key, a->key_length,
+                                            WEFT_ATTR_INT64, &a->value.int64, 8);
+                break;
+            case WEFT_ATTR_DOUBLE:
+                appended = weft_append_attr(record, frame_size, max_value_length, a->key, a->key_length,
+                                            WEFT_ATTR_DOUBLE, &a->value.float64, 8);
+                break;
+            case WEFT_ATTR_BOOL: {
+                const uint8_t byte = a->value.boolean ? 1 : 0;
+                appended = weft_append_attr(record, frame_size, max_value_length, a->key, a->key_length,
+                                            WEFT_ATTR_BOOL, &byte, 1);
+                break;
+            }
+            default: /* an unknown type: dropped, counted */
+                break;
+            }
         }
-        if (value != NULL && a->key != NULL &&
-            weft_append_attr(record, t->frame_size, t->rt->max_value_length, a->key, a->key_length,
-                             (weft_attr_type_t)a->type, value, length)) {
+        if (appended) {
             record->attr_count++;
         } else {
             record->dropped_attr_count++;
