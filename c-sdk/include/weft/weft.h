@@ -17,8 +17,8 @@
  * handle of an unsampled span, or a call after weft_shutdown is a cheap no-op.
  *
  * Async-signal-safety: weft_span_begin, the weft_span_set_ setters (but
- * weft_span_set_errno), weft_span_add_event, weft_span_end and
- * weft_now_unix_nanos may be called from a signal handler. If the handler
+ * weft_span_set_errno), weft_span_add_event, weft_span_end, weft_span_record
+ * and weft_now_unix_nanos may be called from a signal handler. If the handler
  * interrupted this thread inside one of those functions, the handler's span
  * is dropped and counted (dropped_reentrant) rather than corrupting the
  * ring. weft_init, weft_shutdown, weft_config_from_env, the first call on a
