@@ -435,12 +435,14 @@ typedef struct weft_attr_n {
  * is (innermost open span or attached context of this thread, else TRACEPARENT, else a root
  * sampled by the sampler). start and end are Unix nanoseconds, normally two weft_now_unix_nanos()
  * readings around the work; end is clamped to start. Names, keys and values are cut, and
- * attributes that do not fit in one frame (frame_size) are dropped, as with the setters; attrs
- * may be NULL when attr_count is 0. Not recorded, as weft_span_begin_n, when Weft is not running
- * or the span is not sampled; counted when the ring is full (dropped_ring_full), when re-entered
- * from a signal handler (dropped_reentrant), and when the ring has less than a frame of
- * contiguous room left and every frame of the thread is open (dropped_too_deep: the record is
- * then built in a free frame and copied). Async-signal-safe as weft_span_begin.
+ * attributes that do not fit in one frame (frame_size) are dropped, as with the setters, and so is
+ * one with a NULL key or an unknown type (each counted in the record's dropped_attr_count); attrs
+ * may be NULL when attr_count is 0 (NULL with a count records nothing, as a NULL name does).
+ * Not recorded, as weft_span_begin_n, when Weft is not running or the span is not sampled;
+ * counted when the ring is full (dropped_ring_full), when re-entered from a signal handler
+ * (dropped_reentrant), and when the ring has less than a frame of contiguous room left and every
+ * frame of the thread is open (dropped_too_deep: the record is then built in a free frame and
+ * copied). Async-signal-safe as weft_span_begin.
  */
 WEFT_API void weft_span_record_n(weft_tracer_t *tracer, const char *name, size_t name_length, weft_span_kind_t kind,
                                  uint64_t start_unix_nanos, uint64_t end_unix_nanos, const weft_attr_n_t *attrs,
