@@ -18,8 +18,11 @@
  *
  * Scenarios: 1 thread; 2 threads at once (each its own ring); unsampled spans
  * (the cost under an unsampled parent); 1 thread without publishing the
- * OTEP 4947 thread context (what that publication costs); and 1 thread with
- * WEFT_TRACER, the tracer of a library that never calls weft_init.
+ * OTEP 4947 thread context (what that publication costs); 1 thread with
+ * WEFT_TRACER, the tracer of a library that never calls weft_init; and 1 thread
+ * recording the same span with weft_span_record (two weft_now_unix_nanos()
+ * reads by the caller and one call), against the floor and against begin/end
+ * in the same rounds.
  */
 #define _GNU_SOURCE
 #include <weft/weft.h>
@@ -41,6 +44,7 @@ typedef struct scenario {
     weft_sampler_t sampler;
     bool here; /* WEFT_TRACER (the calling library's tracer, resolved once) instead of the init's */
     bool vs_init_tracer; /* the baseline batch is the same span with the init's tracer, not the floor */
+    bool record;         /* the span is recorded with weft_span_record, not begin/end */
 } scenario_t;
 
 typedef struct shared {
@@ -52,6 +56,7 @@ typedef struct shared {
     volatile int phase; /* 0 floor, 1 weft, 2 exit */
     bool here;
     bool vs_init_tracer;
+    bool record;
     weft_tracer_t *tracer;
     uint8_t *floor_buffer[MAX_THREADS];
     double nanos[MAX_THREADS];
@@ -85,6 +90,16 @@ static __attribute__((noinline)) void weft_batch(weft_tracer_t *tracer, int n) {
     }
 }
 
+/* The same span recorded in one call once finished: the caller reads the clock twice. */
+static __attribute__((noinline)) void weft_record_batch(weft_tracer_t *tracer, int n) {
+    for (int i = 0; i < n; i++) {
+        uint64_t start = weft_now_unix_nanos();
+        uint64_t end = weft_now_unix_nanos();
+        const weft_attr_n_t attrs[2] = {WEFT_ATTR_N_STR("codec", "h264"), WEFT_ATTR_N_I64("frame", i)};
+        weft_span_record(tracer, "bench.decode", WEFT_SPAN_KIND_INTERNAL, start, end, attrs, 2);
+    }
+}
+
 /* The same span with WEFT_TRACER: what a library that never calls weft_init writes. */
 static __attribute__((noinline)) void weft_here_batch(int n) {
     for (int i = 0; i < n; i++) {
@@ -114,6 +129,8 @@ static void *worker_main(void *arg) {
             weft_batch(s->tracer, s->batch);
         } else if (phase == 0) {
             floor_batch(s->floor_buffer[w->index], s->batch);
+        } else if (s->record) {
+            weft_record_batch(s->tracer, s->batch);
         } else if (s->here) {
             weft_here_batch(s->batch);
         } else {
@@ -150,7 +167,7 @@ static result_t run(const scenario_t *sc, int rounds, int batch) {
     config.otel_thread_ctx = sc->otel_thread_ctx;
     config.sampler = sc->sampler;
     shared_t s = {.threads = sc->threads, .batch = batch, .rounds = rounds, .here = sc->here,
-                 .vs_init_tracer = sc->vs_init_tracer};
+                 .vs_init_tracer = sc->vs_init_tracer, .record = sc->record};
     if (weft_init_with_config(&config, "weft-bench", "0", &s.tracer) != 0) {
         fprintf(stderr, "weft-bench: %s\n", weft_last_error());
         exit(1);
@@ -232,13 +249,18 @@ int main(int argc, char **argv) {
         return 2;
     }
     const scenario_t scenarios[] = {
-        {"1 thread", 1, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON, false, false},
-        {"2 threads at once", 2, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON, false, false},
-        {"1 thread, unsampled", 1, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_OFF, false, false},
-        {"1 thread, no OTEP 4947 ctx", 1, false, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON, false, false},
-        {"1 thread, WEFT_TRACER (no init call)", 1, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON, true, false},
+        {"1 thread", 1, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON, false, false, false},
+        {"2 threads at once", 2, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON, false, false, false},
+        {"1 thread, unsampled", 1, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_OFF, false, false, false},
+        {"1 thread, no OTEP 4947 ctx", 1, false, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON, false, false, false},
+        {"1 thread, WEFT_TRACER (no init call)", 1, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON, true, false, false},
         /* "floor" column: the init's tracer; ratio: WEFT_TRACER's cost over it, in the same rounds */
-        {"WEFT_TRACER / weft_init's tracer, same rounds", 1, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON, true, true},
+        {"WEFT_TRACER / weft_init's tracer, same rounds", 1, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON, true, true, false},
+        {"1 thread, weft_span_record (2 clock reads by the caller + 1 call)", 1, true,
+         WEFT_SAMPLER_PARENTBASED_ALWAYS_ON, false, false, true},
+        /* "floor" column: begin + 2 attributes + end; ratio: weft_span_record's cost over it, same rounds */
+        {"weft_span_record / begin + 2 attributes + end, same rounds", 1, true, WEFT_SAMPLER_PARENTBASED_ALWAYS_ON,
+         false, true, true},
     };
     printf("weft-bench: %d rounds of %d spans per thread; span = begin + 2 attributes + end\n", rounds, batch);
     printf("floor = 2 x clock_gettime(CLOCK_REALTIME) + 64-byte store, measured in the same rounds\n\n");

@@ -2,14 +2,16 @@
  * weft-bench-ab - two builds of libweft in one process, same rounds: nanoseconds per span of
  * build B as a ratio to build A (e.g. before and after a change).
  *
- *   weft-bench-ab LIB_A LIB_B [--rounds R] [--batch N]
+ *   weft-bench-ab LIB_A LIB_B [--rounds R] [--batch N] [--b-record]
  *
  * Each library is loaded into its own link-map namespace (dlmopen LM_ID_NEWLM), so the two have
  * their own globals and thread-local state, and each records into its own segment. Rounds
  * alternate an A batch and a B batch of N spans on the same thread (the order flips every
  * round), so both see the same machine noise; each round gives a ratio B/A and the report gives
  * the median. A span is begin + a string and an int64 attribute + end, as in weft-bench, called
- * through function pointers in both cases. Rings are drained between batches, outside the timing.
+ * through function pointers in both cases. With --b-record, B records the same span in one call
+ * once it is finished (two weft_now_unix_nanos() reads and weft_span_record_n) instead. Rings
+ * are drained between batches, outside the timing.
  */
 #define _GNU_SOURCE
 #include <weft/weft.h>
@@ -31,6 +33,9 @@ typedef struct lib {
     void (*set_string)(weft_span_t *, const char *, size_t, const char *, size_t);
     void (*set_int64)(weft_span_t *, const char *, size_t, int64_t);
     void (*end)(weft_span_t *);
+    uint64_t (*now)(void);
+    void (*record)(weft_tracer_t *, const char *, size_t, weft_span_kind_t, uint64_t, uint64_t, const weft_attr_n_t *,
+                   size_t);
     int (*reader_open)(weft_reader_t *, const char *, char *, size_t);
     size_t (*reader_drain)(weft_reader_t *, weft_span_handler_t, void *);
     weft_tracer_t *tracer;
@@ -46,7 +51,7 @@ static void *need(void *handle, const char *path, const char *name) {
     return f;
 }
 
-static void open_lib(lib_t *lib, const char *path, const char *shm_name) {
+static void open_lib(lib_t *lib, const char *path, const char *shm_name, bool record) {
     void *h = dlmopen(LM_ID_NEWLM, path, RTLD_NOW | RTLD_LOCAL);
     if (h == NULL) {
         fprintf(stderr, "weft-bench-ab: %s\n", dlerror());
@@ -60,6 +65,10 @@ static void open_lib(lib_t *lib, const char *path, const char *shm_name) {
     *(void **)&lib->set_string = need(h, path, "weft_span_set_string_n");
     *(void **)&lib->set_int64 = need(h, path, "weft_span_set_int64_n");
     *(void **)&lib->end = need(h, path, "weft_span_end");
+    if (record) {
+        *(void **)&lib->now = need(h, path, "weft_now_unix_nanos");
+        *(void **)&lib->record = need(h, path, "weft_span_record_n");
+    }
     *(void **)&lib->reader_open = need(h, path, "weft_reader_open");
     *(void **)&lib->reader_drain = need(h, path, "weft_reader_drain");
     weft_config_t config;
@@ -99,6 +108,19 @@ static __attribute__((noinline)) double batch(const lib_t *lib, weft_tracer_t *t
     return ns;
 }
 
+static __attribute__((noinline)) double record_batch(const lib_t *lib, weft_tracer_t *tracer, int n) {
+    uint64_t t0 = now_nanos();
+    for (int i = 0; i < n; i++) {
+        uint64_t start = lib->now();
+        uint64_t end = lib->now();
+        const weft_attr_n_t attrs[2] = {WEFT_ATTR_N_STR("codec", "h264"), WEFT_ATTR_N_I64("frame", i)};
+        lib->record(tracer, "bench.decode", 12, WEFT_SPAN_KIND_INTERNAL, start, end, attrs, 2);
+    }
+    double ns = (double)(now_nanos() - t0) / n;
+    lib->reader_drain(lib->reader, NULL, NULL);
+    return ns;
+}
+
 static int compare_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -111,6 +133,7 @@ static double median(double *v, int n) {
 
 int main(int argc, char **argv) {
     int rounds = 101, n = 20000;
+    bool b_record = false;
     if (argc < 3) {
         fprintf(stderr, "usage: weft-bench-ab LIB_A LIB_B [--rounds R] [--batch N]\n");
         return 2;
@@ -120,6 +143,11 @@ int main(int argc, char **argv) {
             rounds = atoi(argv[++i]);
         } else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
             n = atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--b-record") == 0) {
+            b_record = true;
+        } else {
+            fprintf(stderr, "weft-bench-ab: unknown argument %s\n", argv[i]);
+            return 2;
         }
     }
     if (rounds < 1 || n < 1 || n > 40000) {
@@ -127,17 +155,18 @@ int main(int argc, char **argv) {
         return 2;
     }
     static lib_t a, b;
-    open_lib(&a, argv[1], "weft-bench-a");
-    open_lib(&b, argv[2], "weft-bench-b");
+    open_lib(&a, argv[1], "weft-bench-a", false);
+    open_lib(&b, argv[2], "weft-bench-b", b_record);
+    double (*const b_batch)(const lib_t *, weft_tracer_t *, int) = b_record ? record_batch : batch;
     double *na = calloc((size_t)rounds, sizeof(double)), *nb = calloc((size_t)rounds, sizeof(double));
     double *ratio = calloc((size_t)rounds, sizeof(double));
     for (int r = -2; r < rounds; r++) { /* two warm-up rounds */
         double x, y;
         if (r & 1) {
             x = batch(&a, a.tracer, n);
-            y = batch(&b, b.tracer, n);
+            y = b_batch(&b, b.tracer, n);
         } else {
-            y = batch(&b, b.tracer, n);
+            y = b_batch(&b, b.tracer, n);
             x = batch(&a, a.tracer, n);
         }
         if (r >= 0) {
@@ -146,7 +175,8 @@ int main(int argc, char **argv) {
             ratio[r] = y / x;
         }
     }
-    printf("weft-bench-ab: %d rounds of %d spans; span = begin + 2 attributes + end\n", rounds, n);
+    printf("weft-bench-ab: %d rounds of %d spans; span = begin + 2 attributes + end%s\n", rounds, n,
+           b_record ? " (B: 2 clock reads + weft_span_record_n)" : "");
     printf("A = %s\nB = %s\n\n", a.path, b.path);
     printf("| A ns/span | B ns/span | B / A (median of rounds) |\n|---:|---:|---:|\n");
     printf("| %.1f | %.1f | %.3fx |\n", median(na, rounds), median(nb, rounds), median(ratio, rounds));

@@ -50,4 +50,24 @@ WEFT_INLINE void weft_commit(weft_thread_t *t, const weft_abi_span_t *record) {
     weft_store_release(&t->slot->tail, t->tail);
 }
 
+/**
+ * Publish a record built in place at the ring's tail, where the caller checked that a whole
+ * frame and 8 bytes more fit contiguously and are free (weft_span_record_n). Never waits.
+ */
+WEFT_INLINE void weft_commit_in_place(weft_thread_t *t, const weft_abi_span_t *record) {
+    if (WEFT_UNLIKELY(weft_load_relaxed(t->fence) != WEFT_ABI_FENCE_OPEN)) {
+        weft_counter_inc(&t->slot->dropped_shutdown); /* as weft_commit; the bytes stay unpublished */
+        return;
+    }
+    const uint32_t length = record->header.length;
+    /* the alignment bytes: zero the 8 bytes after the record (free room, checked by the caller) */
+    const uint64_t zero = 0;
+    memcpy((uint8_t *)(uintptr_t)record + length, &zero, 8);
+    weft_counter_inc(&t->slot->spans_committed);
+    weft_store_relaxed(&t->slot->last_end_unix_nanos, record->end_unix_nanos);
+    t->tail += weft_align8(length);
+    /* release: publishes the record bytes, the counter and last_end written above */
+    weft_store_release(&t->slot->tail, t->tail);
+}
+
 #endif /* WEFT_RING_H */

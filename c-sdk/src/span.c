@@ -14,12 +14,79 @@
 #include "clock.h"
 #include "copy.h"
 #include "frames.h"
+#include "attr.h"
 #include "random.h"
 #include "sampling.h"
 #include "thread.h"
 
 #include <errno.h>
 #include <string.h>
+
+/** The parent a span begun now on this thread gets: its innermost frame, else TRACEPARENT, else none. */
+WEFT_INLINE const weft_abi_thread_ctx_t *weft_implicit_parent(const weft_thread_t *t, uint32_t depth, bool *remote) {
+    if (depth > 0) {
+        const weft_abi_span_t *top = weft_frame(t, depth - 1);
+        *remote = top->header.type == WEFT_ABI_RECORD_CONTEXT && (top->flags & WEFT_ABI_SPAN_PARENT_REMOTE);
+        return &top->ctx;
+    }
+    if (t->rt->has_env_parent) {
+        *remote = true;
+        return &t->rt->env_parent_ctx;
+    }
+    *remote = false;
+    return NULL;
+}
+
+/** The ids and trace flags of a new span under `parent` (NULL: a root), into `record`. @return whether it is sampled. */
+WEFT_INLINE bool weft_new_ids(weft_thread_t *t, weft_abi_span_t *record, const weft_abi_thread_ctx_t *parent) {
+    uint64_t span_id;
+    if (parent != NULL) {
+        memcpy(record->ctx.trace_id, parent->trace_id, 16);
+        memcpy(record->parent_span_id, parent->span_id, 8);
+        span_id = weft_random_nonzero(&t->rng);
+    } else {
+        uint64_t high, low;
+        weft_root_ids(&t->rng, &high, &low, &span_id);
+        memcpy(record->ctx.trace_id, &high, 8);
+        memcpy(record->ctx.trace_id + 8, &low, 8);
+        memset(record->parent_span_id, 0, 8);
+    }
+    memcpy(record->ctx.span_id, &span_id, 8);
+    const bool sampled = weft_sample(t->rt, parent, record->ctx.trace_id);
+    record->ctx.valid = 1;
+    record->ctx.trace_flags = sampled ? WEFT_TRACE_FLAG_SAMPLED : 0;
+    record->ctx.attrs_size = 0;
+    return sampled;
+}
+
+/** The fixed part and the name of a sampled span record, after its ids. */
+WEFT_INLINE void weft_fill_span(const weft_thread_t *t, weft_abi_span_t *record, const weft_tracer_t *tracer,
+                                const char *name, size_t name_length, weft_span_kind_t kind, bool parent_remote,
+                                uint64_t start, uint64_t end) {
+    size_t cut = weft_utf8_cut(name, name_length, WEFT_MAX_NAME_LENGTH);
+    record->header.type = WEFT_ABI_RECORD_SPAN;
+    record->header.fixed_size = WEFT_ABI_SPAN_FIXED_SIZE;
+    record->kind = (kind >= WEFT_SPAN_KIND_INTERNAL && kind <= WEFT_SPAN_KIND_CONSUMER) ? (uint8_t)kind
+                                                                                        : WEFT_ABI_KIND_INTERNAL;
+    record->status_code = WEFT_ABI_STATUS_UNSET;
+    record->flags = (uint8_t)((parent_remote ? WEFT_ABI_SPAN_PARENT_REMOTE : 0) |
+                              (cut < name_length ? WEFT_ABI_SPAN_NAME_TRUNCATED : 0));
+    record->reserved0 = 0;
+    record->start_unix_nanos = start;
+    record->end_unix_nanos = end;
+    record->tid = t->tid;
+    record->scope_index = tracer->scope_index;
+    record->attr_count = 0;
+    record->event_count = 0;
+    record->dropped_attr_count = 0;
+    record->dropped_event_count = 0;
+    record->truncated_count = cut < name_length ? 1 : 0;
+    uint8_t *p = (uint8_t *)record + WEFT_ABI_SPAN_FIXED_SIZE;
+    uint16_t length16 = (uint16_t)cut;
+    memcpy(p, &length16, 2);
+    weft_copy(p + 2, name, cut);
+    record->header.length = (uint32_t)(WEFT_ABI_SPAN_FIXED_SIZE + 2u + cut);
+}
 
 WEFT_INLINE weft_span_t *weft_begin(weft_tracer_t *tracer, const char *name, size_t name_length,
                                     weft_span_kind_t kind, const weft_abi_thread_ctx_t *parent, bool parent_remote,
@@ -46,56 +113,15 @@ WEFT_INLINE weft_span_t *weft_begin(weft_tracer_t *tracer, const char *name, siz
         goto out;
     }
     if (!explicit_parent) {
-        if (depth > 0) {
-            const weft_abi_span_t *top = weft_frame(t, depth - 1);
-            parent = &top->ctx;
-            parent_remote = top->header.type == WEFT_ABI_RECORD_CONTEXT && (top->flags & WEFT_ABI_SPAN_PARENT_REMOTE);
-        } else if (t->rt->has_env_parent) {
-            parent = &t->rt->env_parent_ctx;
-            parent_remote = true;
-        }
+        parent = weft_implicit_parent(t, depth, &parent_remote);
     }
     weft_abi_span_t *frame = weft_frame(t, depth);
-    if (parent != NULL) {
-        memcpy(frame->ctx.trace_id, parent->trace_id, 16);
-        memcpy(frame->parent_span_id, parent->span_id, 8);
+    if (weft_new_ids(t, frame, parent)) {
+        weft_fill_span(t, frame, tracer, name, name_length, kind, parent_remote, weft_now(), 0);
     } else {
-        uint64_t high = weft_random(&t->rng), low = weft_random_nonzero(&t->rng);
-        memcpy(frame->ctx.trace_id, &high, 8);
-        memcpy(frame->ctx.trace_id + 8, &low, 8);
-        memset(frame->parent_span_id, 0, 8);
-    }
-    uint64_t span_id = weft_random_nonzero(&t->rng);
-    memcpy(frame->ctx.span_id, &span_id, 8);
-    const bool sampled = weft_sample(t->rt, parent, frame->ctx.trace_id);
-    frame->ctx.valid = 1;
-    frame->ctx.trace_flags = sampled ? WEFT_TRACE_FLAG_SAMPLED : 0;
-    frame->ctx.attrs_size = 0;
-    frame->header.type = WEFT_ABI_RECORD_SPAN;
-    frame->header.fixed_size = WEFT_ABI_SPAN_FIXED_SIZE;
-    frame->header.length = WEFT_ABI_SPAN_FIXED_SIZE;
-    if (sampled) {
-        size_t cut = weft_utf8_cut(name, name_length, WEFT_MAX_NAME_LENGTH);
-        frame->kind = (kind >= WEFT_SPAN_KIND_INTERNAL && kind <= WEFT_SPAN_KIND_CONSUMER) ? (uint8_t)kind
-                                                                                           : WEFT_ABI_KIND_INTERNAL;
-        frame->status_code = WEFT_ABI_STATUS_UNSET;
-        frame->flags = (uint8_t)((parent_remote ? WEFT_ABI_SPAN_PARENT_REMOTE : 0) |
-                                 (cut < name_length ? WEFT_ABI_SPAN_NAME_TRUNCATED : 0));
-        frame->reserved0 = 0;
-        frame->start_unix_nanos = weft_now();
-        frame->end_unix_nanos = 0;
-        frame->tid = t->tid;
-        frame->scope_index = tracer->scope_index;
-        frame->attr_count = 0;
-        frame->event_count = 0;
-        frame->dropped_attr_count = 0;
-        frame->dropped_event_count = 0;
-        frame->truncated_count = cut < name_length ? 1 : 0;
-        uint8_t *p = (uint8_t *)frame + WEFT_ABI_SPAN_FIXED_SIZE;
-        uint16_t length16 = (uint16_t)cut;
-        memcpy(p, &length16, 2);
-        weft_copy(p + 2, name, cut);
-        frame->header.length = (uint32_t)(WEFT_ABI_SPAN_FIXED_SIZE + 2u + cut);
+        frame->header.type = WEFT_ABI_RECORD_SPAN;
+        frame->header.fixed_size = WEFT_ABI_SPAN_FIXED_SIZE;
+        frame->header.length = WEFT_ABI_SPAN_FIXED_SIZE;
     }
     weft_publish_depth(t, depth + 1);
     result = (weft_span_t *)(void *)frame;
@@ -167,4 +193,103 @@ int weft_span_context(const weft_span_t *span, weft_context_t *out) {
     }
     weft_context_from_ctx(&frame->ctx, false, out);
     return 0;
+}
+
+/** Append the attributes of weft_span_record_n to `record`, as the setters do (one call per type, so
+ * that each inlined copy knows its value's length). */
+WEFT_INLINE void weft_append_attrs(const weft_thread_t *t, weft_abi_span_t *record, const weft_attr_n_t *attrs,
+                                   size_t count) {
+    const uint32_t frame_size = t->frame_size;
+    const uint16_t max_value_length = t->rt->max_value_length;
+    for (size_t i = 0; i < count; i++) {
+        const weft_attr_n_t *a = &attrs[i];
+        bool appended = false;
+        if (WEFT_LIKELY(a->key != NULL)) {
+            switch (a->type) {
+            case WEFT_ATTR_STRING:
+                appended = weft_append_attr(record, frame_size, max_value_length, a->key, a->key_length,
+                                            WEFT_ATTR_STRING, a->value.string != NULL ? a->value.string : "",
+                                            a->value.string != NULL ? a->string_length : 0);
+                break;
+            case WEFT_ATTR_INT64:
+                appended = weft_append_attr(record, frame_size, max_value_length, a->key, a->key_length,
+                                            WEFT_ATTR_INT64, &a->value.int64, 8);
+                break;
+            case WEFT_ATTR_DOUBLE:
+                appended = weft_append_attr(record, frame_size, max_value_length, a->key, a->key_length,
+                                            WEFT_ATTR_DOUBLE, &a->value.float64, 8);
+                break;
+            case WEFT_ATTR_BOOL: {
+                const uint8_t byte = a->value.boolean ? 1 : 0;
+                appended = weft_append_attr(record, frame_size, max_value_length, a->key, a->key_length,
+                                            WEFT_ATTR_BOOL, &byte, 1);
+                break;
+            }
+            default: /* an unknown type: dropped, counted */
+                break;
+            }
+        }
+        if (appended) {
+            record->attr_count++;
+        } else {
+            record->dropped_attr_count++;
+        }
+    }
+}
+
+void weft_span_record_n(weft_tracer_t *tracer, const char *name, size_t name_length, weft_span_kind_t kind,
+                        uint64_t start_unix_nanos, uint64_t end_unix_nanos, const weft_attr_n_t *attrs,
+                        size_t attr_count) {
+    weft_thread_t *t = weft_self();
+    if (WEFT_UNLIKELY(tracer == NULL || name == NULL || (attrs == NULL && attr_count != 0))) {
+        return;
+    }
+    if (WEFT_UNLIKELY(t->busy)) {
+        if (t->slot != NULL && t->epoch == weft_load_relaxed(&weft_global.epoch)) {
+            weft_counter_inc(&t->slot->dropped_reentrant);
+        }
+        return;
+    }
+    t->busy = 1;
+    weft_signal_fence();
+    if (WEFT_UNLIKELY(weft_thread_for_recording(t, true) == NULL)) {
+        goto out;
+    }
+    const uint32_t depth = t->depth;
+    bool parent_remote;
+    const weft_abi_thread_ctx_t *parent = weft_implicit_parent(t, depth, &parent_remote);
+    /* Where to build the record: straight in the ring when a whole frame (and the 8 bytes the
+     * alignment zeroing may touch) fits contiguously after the tail; else in the next free frame,
+     * copied by weft_commit as a span end does (which pads at the ring's end). */
+    const uint64_t capacity = t->ring_mask + 1u;
+    const uint64_t index = t->tail & t->ring_mask;
+    const uint64_t room = (uint64_t)t->frame_size + 8u;
+    bool direct = capacity - index >= room && t->tail + room - t->head_cache <= capacity;
+    if (WEFT_UNLIKELY(!direct && capacity - index >= room)) {
+        /* acquire: the consumer has copied out everything before head, so that space is ours */
+        t->head_cache = weft_load_acquire(&t->slot->head);
+        direct = t->tail + room - t->head_cache <= capacity;
+    }
+    _Alignas(8) uint8_t ids_only[WEFT_ABI_SPAN_FIXED_SIZE];
+    weft_abi_span_t *record = direct                  ? (weft_abi_span_t *)(void *)(t->ring + index)
+                              : depth < t->stack_depth ? weft_frame(t, depth)
+                                                       : (weft_abi_span_t *)(void *)ids_only;
+    if (!weft_new_ids(t, record, parent)) {
+        goto out;
+    }
+    if (WEFT_UNLIKELY(record == (weft_abi_span_t *)(void *)ids_only)) {
+        weft_counter_inc(&t->slot->dropped_too_deep);
+        goto out;
+    }
+    const uint64_t end = end_unix_nanos > start_unix_nanos ? end_unix_nanos : start_unix_nanos;
+    weft_fill_span(t, record, tracer, name, name_length, kind, parent_remote, start_unix_nanos, end);
+    weft_append_attrs(t, record, attrs, attr_count);
+    if (WEFT_LIKELY(direct)) {
+        weft_commit_in_place(t, record);
+    } else {
+        weft_commit(t, record);
+    }
+out:
+    weft_signal_fence();
+    t->busy = 0;
 }

@@ -2,7 +2,8 @@
  * test_stress.c - several producer threads record at full speed into small
  * rings while a reader thread drains concurrently. Every span the reader
  * gets must be well formed and in order for its thread, and at the end
- * written = read + dropped, exactly. Run under ThreadSanitizer in CI.
+ * written = read + dropped, exactly. Half the child spans are weft_span_record ones (built in
+ * place at the ring's tail). Run under ThreadSanitizer in CI.
  */
 #include "weft_test.h"
 
@@ -29,9 +30,12 @@ static void *produce(void *arg) {
         weft_span_set_int64(span, "seq", seq);
         snprintf(text, sizeof text, "payload-%lld", (long long)seq);
         weft_span_set_string(span, "text", text);
-        if (seq % 16 == 0) {
+        if (seq % 32 == 0) {
             weft_span_t *child = weft_span_begin(p->tracer, "stress.child", WEFT_SPAN_KIND_INTERNAL);
             weft_span_end(child);
+        } else if (seq % 32 == 16) { /* the other half built in place at the tail, as the reader drains */
+            const weft_attr_n_t attrs[1] = {WEFT_ATTR_N_I64("seq", seq)};
+            weft_span_record(p->tracer, "stress.child", WEFT_SPAN_KIND_INTERNAL, 1, 2, attrs, 1);
         }
         weft_span_end(span);
         if (seq % 1024 == 1023) {

@@ -17,8 +17,8 @@
  * handle of an unsampled span, or a call after weft_shutdown is a cheap no-op.
  *
  * Async-signal-safety: weft_span_begin, the weft_span_set_ setters (but
- * weft_span_set_errno), weft_span_add_event, weft_span_end and
- * weft_now_unix_nanos may be called from a signal handler. If the handler
+ * weft_span_set_errno), weft_span_add_event, weft_span_end, weft_span_record
+ * and weft_now_unix_nanos may be called from a signal handler. If the handler
  * interrupted this thread inside one of those functions, the handler's span
  * is dropped and counted (dropped_reentrant) rather than corrupting the
  * ring. weft_init, weft_shutdown, weft_config_from_env, the first call on a
@@ -396,6 +396,58 @@ WEFT_API bool weft_span_is_recording(const weft_span_t *span);
  */
 WEFT_API int weft_span_context(const weft_span_t *span, weft_context_t *out);
 
+/**
+ * An attribute with explicit lengths, for weft_span_record_n (32 bytes on LP64; no NUL needed).
+ * Build one with WEFT_ATTR_N_STR / _BOOL / _I64 / _F64 (NUL-terminated key and string value,
+ * whose lengths a literal gives at compile time), or fill the fields directly from a binding.
+ */
+typedef struct weft_attr_n {
+    const char *key;
+    uint32_t key_length; /* bytes of UTF-8 */
+    uint32_t type;       /* a weft_attr_type_t; an attribute of another type is skipped and counted dropped */
+    union {
+        const char *string; /* string_length bytes of UTF-8 (may be NULL if string_length is 0) */
+        bool boolean;
+        int64_t int64;
+        double float64;
+    } value;
+    size_t string_length; /* WEFT_ATTR_STRING only; ignored for the other types */
+} weft_attr_n_t;
+
+#define WEFT_ATTR_N_STR(k, v)                                                                              \
+    ((weft_attr_n_t){.key = (k), .key_length = (uint32_t)weft_strlen_or_0(k), .type = WEFT_ATTR_STRING,   \
+                     .value = {.string = (v)}, .string_length = weft_strlen_or_0(v)})
+#define WEFT_ATTR_N_BOOL(k, v)                                                                             \
+    ((weft_attr_n_t){.key = (k), .key_length = (uint32_t)weft_strlen_or_0(k), .type = WEFT_ATTR_BOOL,     \
+                     .value = {.boolean = (v)}, .string_length = 0})
+#define WEFT_ATTR_N_I64(k, v)                                                                              \
+    ((weft_attr_n_t){.key = (k), .key_length = (uint32_t)weft_strlen_or_0(k), .type = WEFT_ATTR_INT64,    \
+                     .value = {.int64 = (v)}, .string_length = 0})
+#define WEFT_ATTR_N_F64(k, v)                                                                              \
+    ((weft_attr_n_t){.key = (k), .key_length = (uint32_t)weft_strlen_or_0(k), .type = WEFT_ATTR_DOUBLE,   \
+                     .value = {.float64 = (v)}, .string_length = 0})
+
+/**
+ * Record a span that has already finished, in one call: what weft_span_begin_n, a setter per
+ * attribute and weft_span_end_at record, written straight into this thread's ring (no frame is
+ * pushed, so the span is never the current span and has no children; for a span that needs
+ * them, or whose context you need, use begin and end). Its parent is chosen as weft_span_begin's
+ * is (innermost open span or attached context of this thread, else TRACEPARENT, else a root
+ * sampled by the sampler). start and end are Unix nanoseconds, normally two weft_now_unix_nanos()
+ * readings around the work; end is clamped to start. Names, keys and values are cut, and
+ * attributes that do not fit in one frame (frame_size) are dropped, as with the setters, and so is
+ * one with a NULL key or an unknown type (each counted in the record's dropped_attr_count); attrs
+ * may be NULL when attr_count is 0 (NULL with a count records nothing, as a NULL name does).
+ * Not recorded, as weft_span_begin_n, when Weft is not running or the span is not sampled;
+ * counted when the ring is full (dropped_ring_full), when re-entered from a signal handler
+ * (dropped_reentrant), and when the ring has less than a frame of contiguous room left and every
+ * frame of the thread is open (dropped_too_deep: the record is then built in a free frame and
+ * copied). Async-signal-safe as weft_span_begin.
+ */
+WEFT_API void weft_span_record_n(weft_tracer_t *tracer, const char *name, size_t name_length, weft_span_kind_t kind,
+                                 uint64_t start_unix_nanos, uint64_t end_unix_nanos, const weft_attr_n_t *attrs,
+                                 size_t attr_count);
+
 static inline size_t weft_strlen_or_0(const char *s) {
     return s != NULL ? strlen(s) : 0;
 }
@@ -425,6 +477,14 @@ static inline void weft_span_set_double(weft_span_t *span, const char *key, doub
 
 static inline void weft_span_set_bool(weft_span_t *span, const char *key, bool value) {
     weft_span_set_bool_n(span, key, weft_strlen_or_0(key), value);
+}
+
+static inline void weft_span_record(weft_tracer_t *tracer, const char *name, weft_span_kind_t kind,
+                                    uint64_t start_unix_nanos, uint64_t end_unix_nanos, const weft_attr_n_t *attrs,
+                                    size_t attr_count) {
+    if (name != NULL) {
+        weft_span_record_n(tracer, name, strlen(name), kind, start_unix_nanos, end_unix_nanos, attrs, attr_count);
+    }
 }
 
 /* ----------------------------------------------------------- context */
