@@ -43,15 +43,26 @@ public final class OtlpReceiver implements AutoCloseable {
   private final AtomicLong requests = new AtomicLong();
   private volatile int port;
   private volatile Server server;
+  @javax.annotation.Nullable private volatile io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls;
 
   public OtlpReceiver(boolean keepSpans) {
     this.keepSpans = keepSpans;
   }
 
+  /** Serves TLS with {@code context} (e.g. {@link TestCertificates#serverContext}); call before start. */
+  public OtlpReceiver withTls(io.grpc.netty.shaded.io.netty.handler.ssl.SslContext context) {
+    this.tls = context;
+    return this;
+  }
+
   public OtlpReceiver start() throws IOException {
     // No Netty native-transport probe (a restricted-method warning on JDK 24+), as in the product.
     dev.weft.internal.export.NioTransport.ensureNoNativeProbe();
-    Server s = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port));
+    if (tls != null) {
+      builder.sslContext(tls);
+    }
+    Server s = builder
         .addService(new TraceServiceGrpc.TraceServiceImplBase() {
           @Override
           public void export(ExportTraceServiceRequest request,
@@ -99,7 +110,7 @@ public final class OtlpReceiver implements AutoCloseable {
   }
 
   public String endpoint() {
-    return "http://127.0.0.1:" + port;
+    return (tls != null ? "https" : "http") + "://127.0.0.1:" + port;
   }
 
   public List<Received> received() {

@@ -44,12 +44,17 @@ public class ExportBenchmark {
   @Param({"1", "4"})
   public int inFlight;
 
+  /** {@code plaintext} ({@code http}) or {@code tls} ({@code https}, a certificate made for the run). */
+  @Param({"plaintext", "tls"})
+  public String transport;
+
   private LoadgenRing ring;
   private OtlpReceiver receiver;
   private OtlpGrpcSpanExporter exporter;
   private List<List<SpanData>> batches;
   private final AtomicLong failures = new AtomicLong();
   private long exported;
+  private java.nio.file.Path certificates;
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
@@ -59,8 +64,21 @@ public class ExportBenchmark {
     for (int i = 0; i + BATCH <= spans.size(); i += BATCH) {
       batches.add(List.copyOf(spans.subList(i, i + BATCH)));
     }
-    receiver = new OtlpReceiver(false).start();
-    exporter = Exporters.create(sender, receiver.endpoint());
+    receiver = new OtlpReceiver(false);
+    byte[] trusted = null;
+    if (transport.equals("tls")) {
+      certificates = java.nio.file.Files.createTempDirectory("weft-bench-tls");
+      try {
+        dev.weft.testing.TestCertificates certs =
+            dev.weft.testing.TestCertificates.generate(certificates);
+        receiver.withTls(certs.serverContext(false));
+        trusted = certs.serverCertPem;
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IOException(e);
+      }
+    }
+    receiver.start();
+    exporter = Exporters.create(sender, receiver.endpoint(), trusted);
   }
 
   @TearDown(Level.Trial)
@@ -68,6 +86,14 @@ public class ExportBenchmark {
     exporter.shutdown().join(10, TimeUnit.SECONDS);
     receiver.close();
     ring.close();
+    if (certificates != null) {
+      try (var files = java.nio.file.Files.list(certificates)) {
+        for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
+          java.nio.file.Files.delete(f);
+        }
+      }
+      java.nio.file.Files.delete(certificates);
+    }
     if (failures.get() != 0 || receiver.spanCount() != exported) {
       throw new IllegalStateException("exported " + exported + ", received "
           + receiver.spanCount() + ", failed exports " + failures.get());

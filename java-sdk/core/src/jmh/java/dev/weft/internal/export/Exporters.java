@@ -13,7 +13,16 @@ final class Exporters {
    *     {@link NettyGrpcSenderProvider})
    */
   static OtlpGrpcSpanExporter create(String sender, String endpoint) {
+    return create(sender, endpoint, null);
+  }
+
+  /** The same; for an {@code https} endpoint, trusting {@code trustedPem}. */
+  static OtlpGrpcSpanExporter create(String sender, String endpoint,
+      @javax.annotation.Nullable byte[] trustedPem) {
     OtlpGrpcSpanExporterBuilder builder = OtlpGrpcSpanExporter.builder().setEndpoint(endpoint);
+    if (trustedPem != null) {
+      builder.setTrustedCertificates(trustedPem);
+    }
     switch (sender) {
       case "okhttp":
         break;

@@ -2,12 +2,9 @@ package dev.weft.internal.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weft.testing.TestCertificates;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.grpc.stub.StreamObserver;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
@@ -23,20 +20,12 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.testing.trace.TestSpanData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
-import java.io.FileInputStream;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.PrivateKey;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.net.ssl.KeyManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,9 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * receiver is grpc-java's Netty server with JDK TLS and ALPN h2 on 127.0.0.1.
  */
 class NettyTlsExportTest {
-  private static final String PASSWORD = "weft-test";
   @TempDir static Path dir;
-  private static Path serverStore;
+  private static TestCertificates certs;
   private static byte[] serverCertPem;
   private static byte[] clientCertPem;
   private static byte[] clientKeyPem;
@@ -62,68 +50,16 @@ class NettyTlsExportTest {
 
   @BeforeAll
   static void certificates() throws Exception {
-    serverStore = keyPair("server", "CN=127.0.0.1", "SAN=ip:127.0.0.1,dns:localhost");
-    serverCertPem = exportCert(serverStore, "server");
-    Path clientStore = keyPair("client", "CN=weft-test-client", null);
-    clientCertPem = exportCert(clientStore, "client");
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (InputStream in = new FileInputStream(clientStore.toFile())) {
-      ks.load(in, PASSWORD.toCharArray());
-    }
-    PrivateKey key = (PrivateKey) ks.getKey("client", PASSWORD.toCharArray());
-    clientKeyPem = ("-----BEGIN PRIVATE KEY-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-            .encodeToString(key.getEncoded())
-        + "\n-----END PRIVATE KEY-----\n").getBytes(StandardCharsets.US_ASCII);
-  }
-
-  private static Path keyPair(String alias, String dname, String san) throws Exception {
-    Path store = dir.resolve(alias + ".p12");
-    List<String> command = new ArrayList<>(List.of(keytool(), "-genkeypair", "-alias", alias,
-        "-keyalg", "RSA", "-keysize", "2048", "-validity", "2", "-dname", dname,
-        "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", PASSWORD,
-        "-keypass", PASSWORD));
-    if (san != null) {
-      command.addAll(List.of("-ext", san));
-    }
-    run(command);
-    return store;
-  }
-
-  private static byte[] exportCert(Path store, String alias) throws Exception {
-    Path pem = dir.resolve(alias + ".pem");
-    run(List.of(keytool(), "-exportcert", "-rfc", "-alias", alias, "-keystore", store.toString(),
-        "-storepass", PASSWORD, "-file", pem.toString()));
-    return Files.readAllBytes(pem);
-  }
-
-  private static String keytool() {
-    return Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-  }
-
-  private static void run(List<String> command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(String.join(" ", command) + ": " + out).isZero();
+    certs = TestCertificates.generate(dir);
+    serverCertPem = certs.serverCertPem;
+    clientCertPem = certs.clientCertPem;
+    clientKeyPem = certs.clientKeyPem;
   }
 
   private void startServer(boolean requireClientCert) throws Exception {
     NioTransport.ensureNoNativeProbe();
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (InputStream in = new FileInputStream(serverStore.toFile())) {
-      ks.load(in, PASSWORD.toCharArray());
-    }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, PASSWORD.toCharArray());
-    SslContextBuilder ssl = GrpcSslContexts.configure(SslContextBuilder.forServer(kmf),
-        SslProvider.JDK);
-    if (requireClientCert) {
-      ssl.trustManager(new java.io.ByteArrayInputStream(clientCertPem))
-          .clientAuth(ClientAuth.REQUIRE);
-    }
     server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .sslContext(ssl.build())
+        .sslContext(certs.serverContext(requireClientCert))
         .addService(new TraceServiceGrpc.TraceServiceImplBase() {
           @Override
           public void export(ExportTraceServiceRequest request,
