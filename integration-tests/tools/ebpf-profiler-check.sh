@@ -66,7 +66,9 @@ while (($#)); do
     *) weft_die "unknown argument: $1 (usage: $0 [--ref COMMIT] [--seconds N] [--observe-only] [--demo-jar JAR])" ;;
   esac
 done
-[[ "$seconds" =~ ^[0-9]+$ ]] && ((seconds >= 10 && seconds <= 600)) || weft_die "--seconds must be 10..600, not $seconds"
+if ! [[ "$seconds" =~ ^[0-9]+$ ]] || ((seconds < 10 || seconds > 600)); then
+  weft_die "--seconds must be 10..600, not $seconds"
+fi
 
 if [[ -n "$demo_jar" ]]; then
   [[ -f "$demo_jar" ]] || weft_die "--demo-jar: no such file: $demo_jar"
@@ -207,11 +209,13 @@ tls_line="$(awk -v lib="$lib" '/Native thread labels TLS access=/ { last = $0 }
 resource="$(grep -m1 '^resource ' "$work/samples.txt" || true)"
 if [[ -z "$demo_jar" ]]; then
   spans_of() { grep '^span' "$work/spans.txt"; }
+  # shellcheck disable=SC2016 # an awk expression, spliced into the program below
   key='$2 " " $3 " " $4' # thread, trace, span: the span was open on that thread
   what="naming a span of that thread"
 else
   python3 "$here/ebpf-profiler-check/demo_spans.py" "$work/traces.jsonl" >"$work/spans.txt"
   spans_of() { cat "$work/spans.txt"; }
+  # shellcheck disable=SC2016 # an awk expression, spliced into the program below
   key='$3 " " $4' # trace, span: a span of the demo's traces
   what="naming a span of the demo"
 fi
