@@ -99,6 +99,42 @@ static void an_undrained_slot_is_not_reused(void) {
     weft_shutdown();
 }
 
+/* ABI 1.1: a slot whose records were all read (read_position == tail) but not yet acknowledged
+ * (head behind: the export is in flight) can be claimed by the next thread, which appends after
+ * them; one read only in part cannot. */
+static void a_read_but_unacknowledged_slot_is_reused(void) {
+    weft_config_t config = weft_test_config();
+    config.max_threads = 1;
+    weft_tracer_t *tracer = weft_test_start(&config);
+    weft_reader_t *reader = weft_test_reader();
+    weft_abi_slot_t *slot = (weft_abi_slot_t *)(void *)(reader->base + reader->slots_offset);
+    job_t job = {.tracer = tracer, .spans = 3};
+    run(&job);
+    const uint64_t tail = atomic_load_explicit(&slot->tail, memory_order_acquire);
+    CHECK(tail > 0);
+    CHECK_EQ(atomic_load_explicit(&slot->head, memory_order_acquire), 0);
+    /* read in part: not claimable */
+    atomic_store_explicit(&slot->read_position, tail - 8, memory_order_release);
+    run(&job);
+    weft_stats_t stats;
+    weft_get_stats(&stats);
+    CHECK_EQ(stats.dropped_no_slot, 3);
+    /* read whole, acknowledgement pending: claimable; the new owner appends after the old records */
+    atomic_store_explicit(&slot->read_position, tail, memory_order_release);
+    run(&job);
+    weft_get_stats(&stats);
+    CHECK_EQ(stats.dropped_no_slot, 3);
+    CHECK_EQ(stats.spans_committed, 6);
+    CHECK_EQ(slot->generation, 2);
+    CHECK(atomic_load_explicit(&slot->tail, memory_order_acquire) > tail);
+    CHECK_EQ(atomic_load_explicit(&slot->head, memory_order_acquire), 0); /* nothing of the first owner was overwritten */
+    weft_test_spans_t spans = {0};
+    CHECK_EQ(weft_test_drain(reader, &spans), 6);
+    weft_test_spans_free(&spans);
+    weft_test_reader_free(reader);
+    weft_shutdown();
+}
+
 static void every_slot_taken_drops_and_counts(void) {
     weft_config_t config = weft_test_config();
     config.max_threads = 1;
@@ -210,6 +246,7 @@ int main(void) {
     static const weft_test_case_t cases[] = {
         TEST_CASE(slots_are_recycled_after_exit_and_drain),
         TEST_CASE(an_undrained_slot_is_not_reused),
+        TEST_CASE(a_read_but_unacknowledged_slot_is_reused),
         TEST_CASE(every_slot_taken_drops_and_counts),
         TEST_CASE(spans_open_at_thread_exit_are_ended_and_flagged),
         TEST_CASE(open_spans_are_visible_in_the_frames),
