@@ -301,8 +301,8 @@ void weft_otel_writers_recheck(void) {
             snprintf(weft_thread_ctx_why, sizeof weft_thread_ctx_why,
                      "another writer of otel_thread_ctx_v1 was loaded after Weft started (%s%s): Weft now leaves the "
                      "OpenTelemetry thread context to it and publishes none of its spans there (each thread stops "
-                     "at its next native span, attach or JVM context change; the spans are recorded and exported as usual); to have "
-                     "Weft publish instead, remove the other writer or turn its thread context off",
+                     "at its next native span, attach or JVM context change; the spans are recorded and exported as "
+                     "usual); to have Weft publish instead, remove the other writer or turn its thread context off",
                      who[0] != '\0' ? who : "unknown object", interposed ? ", which Weft's own accesses resolve to" : "");
             weft_store_relaxed(&weft_thread_ctx_on, false);
             /* runtimes writing their records (the JVM) stop at their next change and withdraw */

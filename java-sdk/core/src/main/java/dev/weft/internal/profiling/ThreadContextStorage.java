@@ -34,9 +34,11 @@ import javax.annotation.Nullable;
  * writing and withdraws its record at its next change (valid = 0, then libweft clears the
  * pointer: a reader that stops the thread in between sees a record to ignore, never a torn one).
  *
- * <p>No allocation of its own per change once compiled: {@link #attach} and the scope's {@code
- * close} are kept small so that the JIT inlines them into the caller and scalar-replaces the
- * scope, as it does the default storage's (the work is in methods that never see the scope).
+ * <p>An attach that changes the span returns a scope of its own around the delegate's, which
+ * writes back the span current before when it closes; an attach that does not returns the
+ * delegate's. The wrapper scope is allocated (the JIT does not scalar-replace it, nor then the
+ * delegate's: docs/benchmarks.md "Profilers"); a scope reused per thread would avoid that, but
+ * a second {@code close()} of a stale scope after a new attach would then close the new one.
  *
  * <p>Virtual threads are left out: their context would be written into the TLS of the carrier
  * they happen to run on, and would stay there, wrong, after they unmount (the JDK has no unmount
@@ -104,7 +106,6 @@ public final class ThreadContextStorage implements ContextStorage {
       return scope;
     }
     PerThread self = changed(toAttach);
-    // small on purpose: inlined into the caller, the scope is scalar-replaced (no allocation)
     return self == null ? scope : new RestoringScope(scope, self, self.restore);
   }
 
