@@ -134,6 +134,16 @@ JNIEXPORT jobject JNICALL Java_dev_weft_internal_jni_WeftJni_threadContextRecord
     return record != NULL ? (*env)->NewDirectByteBuffer(env, record, (jlong)sizeof(weft_abi_thread_ctx_t)) : NULL;
 }
 
+/**
+ * weft_thread_context_switch: the process-wide word (4 bytes, native order) the JVM reads at each
+ * context change, 0 once Weft yielded; NULL if thread context publication is off already.
+ */
+JNIEXPORT jobject JNICALL Java_dev_weft_internal_jni_WeftJni_threadContextSwitch(JNIEnv *env, jclass cls) {
+    (void)cls;
+    const volatile uint32_t *word = weft_thread_context_switch();
+    return word != NULL ? (*env)->NewDirectByteBuffer(env, (void *)(uintptr_t)word, (jlong)sizeof *word) : NULL;
+}
+
 /** weft_thread_context_publish(NULL): no JVM span current on this thread. */
 JNIEXPORT jint JNICALL Java_dev_weft_internal_jni_WeftJni_clearThreadContext(JNIEnv *env, jclass cls) {
     (void)env;

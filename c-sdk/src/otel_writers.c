@@ -214,6 +214,9 @@ bool weft_find_other_process_ctx(const void *ours, char *where, size_t where_siz
 
 static pthread_once_t weft_thread_ctx_once = PTHREAD_ONCE_INIT;
 static _Atomic bool weft_thread_ctx_on;
+/* weft_thread_context_switch: what runtimes that write their records themselves read at each
+ * change; alone in its cache line (read by every thread, written once) */
+static _Alignas(64) _Atomic uint32_t weft_thread_ctx_switch_word;
 /* the reason, and the loader's counts of objects added and removed when they were last looked at */
 static pthread_mutex_t weft_writers_lock = PTHREAD_MUTEX_INITIALIZER;
 static char weft_thread_ctx_why[1280]; /* under weft_writers_lock once decided */
@@ -261,6 +264,14 @@ static void weft_thread_ctx_decide(void) {
         return;
     }
     weft_store_relaxed(&weft_thread_ctx_on, true);
+    weft_store_relaxed(&weft_thread_ctx_switch_word, 1u);
+}
+
+const volatile uint32_t *weft_thread_context_switch(void) {
+    if (!weft_thread_ctx_allowed()) {
+        return NULL;
+    }
+    return (const volatile uint32_t *)(const void *)&weft_thread_ctx_switch_word;
 }
 
 bool weft_thread_ctx_allowed(void) {
@@ -290,10 +301,12 @@ void weft_otel_writers_recheck(void) {
             snprintf(weft_thread_ctx_why, sizeof weft_thread_ctx_why,
                      "another writer of otel_thread_ctx_v1 was loaded after Weft started (%s%s): Weft now leaves the "
                      "OpenTelemetry thread context to it and publishes none of its spans there (each thread stops "
-                     "at its next native span or attach; the spans are recorded and exported as usual); to have "
-                     "Weft publish instead, remove the other writer or turn its thread context off",
+                     "at its next native span, attach or JVM context change; the spans are recorded and exported as "
+                     "usual); to have Weft publish instead, remove the other writer or turn its thread context off",
                      who[0] != '\0' ? who : "unknown object", interposed ? ", which Weft's own accesses resolve to" : "");
             weft_store_relaxed(&weft_thread_ctx_on, false);
+            /* runtimes writing their records (the JVM) stop at their next change and withdraw */
+            weft_store_release(&weft_thread_ctx_switch_word, 0u);
             weft_runtime_t *rt = (weft_runtime_t *)weft_load_acquire(&weft_global.runtime);
             if (rt != NULL) {
                 weft_store_relaxed(&rt->otel_thread_ctx, false); /* the recording threads stop publishing */

@@ -13,11 +13,31 @@
 
 #include <errno.h>
 
+/**
+ * The runtime's record of this thread leaves the thread context, safely for a reader that stops
+ * the thread at any instant (OTEP 4947): valid = 0 first, so the record is ignored while it is
+ * still pointed at, then the pointer cleared if it is this record (a native frame's pointer is
+ * left to weft_publish_depth's own withdrawal, the other writer's value is never touched).
+ */
+static void weft_runtime_ctx_withdraw(weft_thread_t *t) {
+    volatile weft_abi_thread_ctx_t *r = &t->runtime_ctx;
+    r->valid = 0;
+    weft_signal_fence();
+    if (otel_thread_ctx_v1 == &t->runtime_ctx) {
+        otel_thread_ctx_v1 = NULL;
+    }
+    weft_signal_fence();
+    t->idle_ctx = NULL;
+}
+
 void *weft_thread_context_record(void) {
     weft_thread_t *t = weft_self();
     const weft_runtime_t *rt = weft_load_acquire(&weft_global.runtime);
     weft_otel_writers_recheck(); /* slow path: a thread's registration */
     if (!weft_thread_ctx_allowed() || (rt != NULL && !weft_load_relaxed(&rt->otel_thread_ctx))) {
+        if (t->idle_ctx == &t->runtime_ctx) {
+            weft_runtime_ctx_withdraw(t); /* Weft yielded: the runtime asks once more, to withdraw */
+        }
         return NULL;
     }
     if (t->idle_ctx == NULL) {

@@ -14,13 +14,14 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 extern __thread weft_abi_thread_ctx_t *otel_thread_ctx_v1;
 
 static weft_tracer_t *tracer;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-static int phase; /* 1: the worker's span is open and published; 2: the writer is loaded */
+static int phase; /* 2: both workers publish; 3: the writer is loaded */
 static int worker_published, worker_withdrawn, worker_next;
 
 static void set_phase(int p) {
@@ -43,14 +44,47 @@ static void *worker(void *arg) {
     weft_span_t *outer = weft_span_begin(tracer, "worker outer", WEFT_SPAN_KIND_INTERNAL);
     weft_span_t *inner = weft_span_begin(tracer, "worker inner", WEFT_SPAN_KIND_INTERNAL);
     worker_published = otel_thread_ctx_v1 != NULL && otel_thread_ctx_v1->valid == 1;
-    set_phase(1);
-    wait_phase(2);
+    pthread_mutex_lock(&lock);
+    phase++;
+    pthread_cond_broadcast(&cond);
+    pthread_mutex_unlock(&lock);
+    wait_phase(3);
     weft_span_end(inner); /* its next span operation: the thread withdraws its pointer */
     worker_withdrawn = otel_thread_ctx_v1 == NULL;
     weft_span_t *next = weft_span_begin(tracer, "worker after", WEFT_SPAN_KIND_INTERNAL);
     worker_next = otel_thread_ctx_v1 == NULL;
     weft_span_end(next);
     weft_span_end(outer);
+    return NULL;
+}
+
+/* a runtime's thread (the JVM's, with no native span): its record written in place, as the Java
+ * SDK does, while the switch reads 1; once it reads 0, valid = 0 and the record asked for again */
+static int runtime_published, runtime_switch_on, runtime_switch_off, runtime_withdrawn, runtime_invalid;
+
+static void *runtime_worker(void *arg) {
+    (void)arg;
+    const volatile uint32_t *on = weft_thread_context_switch();
+    weft_abi_thread_ctx_t *record = weft_thread_context_record();
+    if (on == NULL || record == NULL) {
+        return NULL;
+    }
+    runtime_switch_on = *on == 1;
+    memset(record->trace_id, 0x11, 16);
+    memset(record->span_id, 0x22, 8);
+    record->trace_flags = 1;
+    atomic_signal_fence(memory_order_seq_cst);
+    record->valid = 1;
+    runtime_published = otel_thread_ctx_v1 == record;
+    pthread_mutex_lock(&lock);
+    phase++; /* one of the two workers */
+    pthread_cond_broadcast(&cond);
+    pthread_mutex_unlock(&lock);
+    wait_phase(3);
+    runtime_switch_off = *on == 0;
+    record->valid = 0;
+    runtime_withdrawn = weft_thread_context_record() == NULL && otel_thread_ctx_v1 == NULL;
+    runtime_invalid = record->valid == 0;
     return NULL;
 }
 
@@ -84,9 +118,11 @@ static void test_a_writer_loaded_later_is_yielded_to(void) {
 
     weft_span_t *span = weft_span_begin(tracer, "main before", WEFT_SPAN_KIND_INTERNAL);
     CHECK(otel_thread_ctx_v1 != NULL && otel_thread_ctx_v1->valid == 1);
-    pthread_t thread;
+    pthread_t thread, runtime_thread;
     CHECK_EQ(pthread_create(&thread, NULL, worker, NULL), 0);
-    wait_phase(1);
+    CHECK_EQ(pthread_create(&runtime_thread, NULL, runtime_worker, NULL), 0);
+    wait_phase(2);
+    CHECK(weft_thread_context_switch() != NULL && *weft_thread_context_switch() == 1);
 
     /* stderr into a file, to count Weft's lines */
     FILE *log = tmpfile();
@@ -107,8 +143,10 @@ static void test_a_writer_loaded_later_is_yielded_to(void) {
     CHECK(h != NULL && !payload_has(h, "threadlocal.schema_version") && payload_has(h, "service.name"));
     weft_otel_get_status(&status); /* asked again: still yielded, not logged again */
     CHECK_EQ(status.thread_ctx, 0u);
-    set_phase(2);
+    CHECK(weft_thread_context_switch() == NULL); /* off for good */
+    set_phase(3);
     CHECK_EQ(pthread_join(thread, NULL), 0);
+    CHECK_EQ(pthread_join(runtime_thread, NULL), 0);
 
     weft_span_end(span);
     CHECK(otel_thread_ctx_v1 == NULL); /* withdrawn at this thread's next span operation */
@@ -132,6 +170,11 @@ static void test_a_writer_loaded_later_is_yielded_to(void) {
     CHECK(worker_published);
     CHECK(worker_withdrawn);
     CHECK(worker_next);
+    CHECK(runtime_switch_on);
+    CHECK(runtime_published);
+    CHECK(runtime_switch_off);
+    CHECK(runtime_withdrawn);
+    CHECK(runtime_invalid);
     weft_stats_t stats;
     CHECK_EQ(weft_get_stats(&stats), 0);
     CHECK_EQ(stats.spans_committed, 5u); /* recorded as usual, before and after */

@@ -302,8 +302,21 @@ WEFT_API int weft_thread_context_publish(const weft_context_t *ctx);
  * SDK writes it through a direct ByteBuffer: no JNI call per context change). Valid until the
  * thread exits. NULL if thread context publication is off. The record is a
  * weft_abi_thread_ctx_t (weft/weft_abi.h): trace id, span id, valid, trace flags, attrs size.
+ * Called again once publication is off (see weft_thread_context_switch), it withdraws the
+ * calling thread's record: valid = 0, then otel_thread_ctx_v1 cleared if it points at it.
  */
 WEFT_API void *weft_thread_context_record(void);
+
+/**
+ * The process-wide switch of runtime records: a 32-bit word, 1 while thread context publication
+ * is on, set to 0 for good (a release store) when Weft yields to another writer of
+ * otel_thread_ctx_v1 loaded after it started. A runtime that writes its record itself (through
+ * weft_thread_context_record) reads it at each context change (a plain or relaxed load: no call)
+ * and, once it reads 0, stops writing: it sets the record's valid to 0 and calls
+ * weft_thread_context_record once more on that thread, which withdraws it. NULL if publication is
+ * off already. Valid for the life of the process.
+ */
+WEFT_API const volatile uint32_t *weft_thread_context_switch(void);
 
 /** weft_init with an explicit configuration (from weft_config_from_env, then adjusted). */
 WEFT_API int weft_init_with_config(const weft_config_t *config, const char *scope_name,

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@link WeftDiagnosis} shows what profilers see (docs/architecture.md "Profilers"), once per
  * report: the process context, the thread context for native and for JVM spans, and, when Weft
- * yielded to another writer (here one loaded after Weft started), to whom and the fix. Each case
+ * yielded to another writer (here one loaded after Weft started), to whom and the fix, and that a
+ * JVM-only thread's record is withdrawn at its next context change after the yield. Each case
  * runs {@link ProfilersDiagnosisTarget} in a fresh JVM against the c-sdk build.
  */
 class WeftDiagnosisProfilersTest {
@@ -102,8 +103,10 @@ class WeftDiagnosisProfilersTest {
   @Test
   void aWriterLoadedAfterWeftStartedIsShownYieldedToWithTheFixAndLoggedOnce() throws Exception {
     Path other = BUILD.resolve("tests/libotherotelctx.so");
-    Assumptions.assumeTrue(Files.exists(other), other + " not found: build c-sdk's tests first");
-    Child child = run("late", other.toString());
+    Path probe = BUILD.resolve("tests/libweftctxprobe.so");
+    Assumptions.assumeTrue(Files.exists(other) && Files.exists(probe),
+        other + " or " + probe + " not found: build c-sdk's tests first");
+    Child child = run("late", other.toString(), probe.toString());
     List<String> lines = profilerLines(child.first());
     assertThat(lines).as(child.output).hasSize(4);
     assertThat(lines.get(2)).startsWith("    thread context (OTEP 4947), native spans: YIELDED:"
@@ -120,5 +123,15 @@ class WeftDiagnosisProfilersTest {
     assertThat(child.count("weft: another writer of otel_thread_ctx_v1 was loaded after"))
         .as(child.output).isEqualTo(1);
     assertThat(child.output).contains("yielded to another writer");
+    // a JVM-only thread (no native call) with a span current: published before the yield; after
+    // it, until its next context change, the record stays as it was (nothing reads the switch);
+    // at that change it stops writing and its otel_thread_ctx_v1 is cleared, and stays so
+    assertThat(child.output.lines().filter(l -> l.startsWith("jvmonly|")))
+        .as(child.output)
+        .containsExactly("jvmonly|before=a1", "jvmonly|yielded=a1", "jvmonly|changed=0",
+            "jvmonly|restored=0", "jvmonly|closed=0");
+    assertThat(child.output.lines().filter(l -> l.contains("weft: JVM spans are not published"
+        + " to profilers (weft.threadctx.java): another writer of otel_thread_ctx_v1 was loaded")))
+        .as(child.output).hasSize(1);
   }
 }

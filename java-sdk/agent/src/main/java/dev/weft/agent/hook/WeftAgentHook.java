@@ -51,6 +51,14 @@ public final class WeftAgentHook {
   @Nullable public static volatile String threadContextOff;
 
   /**
+   * Set by the application's side, before {@link #threadContextRecords}: libweft's process-wide
+   * switch of those records ({@code WeftJni.threadContextSwitch}, one 32-bit word, 0 once libweft
+   * yielded to another writer of {@code otel_thread_ctx_v1}), which the Weft extension reads at
+   * each context change.
+   */
+  @Nullable public static volatile ByteBuffer threadContextSwitch;
+
+  /**
    * Set by the Weft extension once it has wrapped the OpenTelemetry agent's context storage
    * ({@code weft.threadctx.java}), for {@code Weft.diagnose()} on the application's side.
    */

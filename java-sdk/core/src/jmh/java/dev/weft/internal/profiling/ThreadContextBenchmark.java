@@ -20,8 +20,9 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * The cost of publishing JVM spans to profilers (weft.threadctx.java) per context change: a span
- * made current and its scope closed (two changes of the thread's current span, each a JNI call
- * to libweft's weft_thread_context_publish), through the OpenTelemetry default context storage
+ * made current and its scope closed (two changes of the thread's current span, each an opaque
+ * load of libweft's switch word and the record written in place in libweft's TLS through a direct
+ * buffer, no JNI call), through the OpenTelemetry default context storage
  * alone (baseline) and wrapped by {@link ThreadContextStorage}, in the same run; and a change of
  * baggage only (the span stays: the wrapper makes no call). Needs libweft:
  * {@code -jvmArgsAppend -Dweft.library.path=.../libweft.so.0}.

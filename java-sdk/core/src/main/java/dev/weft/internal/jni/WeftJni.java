@@ -107,10 +107,22 @@ public final class WeftJni {
    * id, valid, trace flags, attrs size), registered so that {@code otel_thread_ctx_v1} points at
    * it whenever no native frame is open, as a direct buffer over libweft's thread-local storage
    * that this thread alone updates in place (valid = 0, the ids, valid = 1). Valid while the OS
-   * thread lives. Null if thread context publication is off.
+   * thread lives. Null if thread context publication is off; called then on a thread whose record
+   * was registered, libweft withdraws it ({@link #threadContextSwitch}).
    */
   @Nullable
   public static native java.nio.ByteBuffer threadContextRecord();
+
+  /**
+   * {@code weft_thread_context_switch}: libweft's process-wide switch of the records {@link
+   * #threadContextRecord} gives, a direct buffer over one 32-bit word (native order), 1 while
+   * thread context publication is on, 0 for good once libweft yielded to another writer of
+   * {@code otel_thread_ctx_v1} loaded after it started; read at each context change, and once 0,
+   * the thread sets its record's valid to 0 and calls {@link #threadContextRecord} again, which
+   * withdraws it. Null if publication is off already.
+   */
+  @Nullable
+  public static native java.nio.ByteBuffer threadContextSwitch();
 
   /** {@code weft_thread_context_publish(NULL)}: no JVM span is current on this thread. */
   public static native int clearThreadContext();

@@ -14,7 +14,8 @@ import javax.annotation.Nullable;
  * ({@link ThreadContextStorage} in the extension's loader), but that loader makes no JNI call:
  * once libweft is loaded on the application's side, this hands it, through the Weft agent's
  * {@code WeftAgentHook.threadContextRecords}, a supplier of the calling thread's OTEP 4947 record
- * (the JNI call is this loader's), or, in {@code WeftAgentHook.threadContextOff}, why there is
+ * (the JNI call is this loader's; after a yield, calling it withdraws the thread's record) and in
+ * {@code WeftAgentHook.threadContextSwitch} libweft's switch word, or, in {@code WeftAgentHook.threadContextOff}, why there is
  * none. The same way as the Resource goes the other way ({@link ProcessContextPublisher}).
  * Without the Weft agent it does nothing.
  */
@@ -36,10 +37,12 @@ public final class ThreadContextHandover {
     try {
       Field off = hook.getField("threadContextOff");
       Field records = hook.getField("threadContextRecords");
-      if ((WeftJni.otelStatus() & 1) == 0) {
+      ByteBuffer on = (WeftJni.otelStatus() & 1) != 0 ? WeftJni.threadContextSwitch() : null;
+      if (on == null) {
         off.set(null, WeftJni.otelStatusMessage());
         return;
       }
+      hook.getField("threadContextSwitch").set(null, on); // before the records: read with them
       Supplier<ByteBuffer> supplier = () -> record(off);
       records.set(null, supplier);
     } catch (ReflectiveOperationException | RuntimeException e) {

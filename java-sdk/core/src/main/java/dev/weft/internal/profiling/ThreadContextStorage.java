@@ -28,6 +28,18 @@ import javax.annotation.Nullable;
  * Weft.enterNative}). An attach that does not change the span (baggage only, or the same span
  * again) makes no call.
  *
+ * <p>Each change also reads libweft's process-wide switch ({@code weft_thread_context_switch}, a
+ * word in a direct buffer, read with an opaque load): once libweft has yielded the thread context
+ * to another writer of {@code otel_thread_ctx_v1} loaded after it started, the thread stops
+ * writing and withdraws its record at its next change (valid = 0, then libweft clears the
+ * pointer: a reader that stops the thread in between sees a record to ignore, never a torn one).
+ *
+ * <p>An attach that changes the span returns a scope of its own around the delegate's, which
+ * writes back the span current before when it closes; an attach that does not returns the
+ * delegate's. The wrapper scope is allocated (the JIT does not scalar-replace it, nor then the
+ * delegate's: docs/benchmarks.md "Profilers"); a scope reused per thread would avoid that, but
+ * a second {@code close()} of a stale scope after a new attach would then close the new one.
+ *
  * <p>Virtual threads are left out: their context would be written into the TLS of the carrier
  * they happen to run on, and would stay there, wrong, after they unmount (the JDK has no unmount
  * hook outside JVMTI). Samples of a virtual thread are therefore not attributed to its span.
@@ -35,10 +47,17 @@ import javax.annotation.Nullable;
 public final class ThreadContextStorage implements ContextStorage {
   private static final Logger logger = Logger.getLogger(ThreadContextStorage.class.getName());
   @Nullable private static final MethodHandle IS_VIRTUAL = isVirtualHandle();
+  /** Nothing is published from this loader: libweft said so before handing out any record. */
   private static volatile boolean off;
+  /** A record was handed out in this loader (so a later "off" is a yield, withdrawn per thread). */
+  private static volatile boolean handedOut;
+  /** libweft yielded after records were handed out: threads withdraw theirs at their next change. */
+  private static volatile boolean yielded;
+  private static volatile boolean logged;
   private static volatile boolean wrapped;
   @Nullable private static volatile VarHandle hookRecords;
   @Nullable private static volatile VarHandle hookOff;
+  @Nullable private static volatile VarHandle hookSwitch;
   private static final ThreadLocal<PerThread> PER_THREAD = ThreadLocal.withInitial(PerThread::new);
   private static final byte[] HEX = new byte[128];
 
@@ -57,6 +76,9 @@ public final class ThreadContextStorage implements ContextStorage {
   private static final VarHandle TAIL =
       MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   private static final int TAIL_OFFSET = 24;
+  /** libweft's switch word (4 bytes, native order): 1 while publishing, 0 once it yielded. */
+  private static final VarHandle SWITCH =
+      MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
 
   private final ContextStorage delegate;
 
@@ -80,21 +102,34 @@ public final class ThreadContextStorage implements ContextStorage {
   @Override
   public Scope attach(Context toAttach) {
     Scope scope = delegate.attach(toAttach);
-    if (off || scope == Scope.noop() || isVirtual(Thread.currentThread())) {
+    if (off || scope == Scope.noop()) {
       return scope;
+    }
+    PerThread self = changed(toAttach);
+    return self == null ? scope : new RestoringScope(scope, self, self.restore);
+  }
+
+  /**
+   * The work of an attach, apart from the scope: publishes the span of {@code toAttach} if it is
+   * not the one published now, leaving the one it replaces in {@link PerThread#restore}.
+   *
+   * @return the thread's state, or null if the span did not change (baggage only, the same span
+   *     again) or the thread is virtual
+   */
+  @Nullable
+  private static PerThread changed(Context toAttach) {
+    if (isVirtual(Thread.currentThread())) {
+      return null;
     }
     SpanContext now = Span.fromContext(toAttach).getSpanContext();
     PerThread self = PER_THREAD.get();
     Published was = self.current;
     if (was.spanContext == now || (!was.valid && !now.isValid())) {
-      return scope; // the span did not change (baggage only, or the same span again)
+      return null;
     }
-    Published next = self.parsed(now);
-    if (self.record == null && hookRecords != null) {
-      self.record = register(); // under the agent: libweft may have been loaded since
-    }
-    publish(self, next);
-    return new RestoringScope(scope, self, was);
+    self.restore = was;
+    publish(self, self.parsed(now));
+    return self;
   }
 
   @Override
@@ -117,8 +152,11 @@ public final class ThreadContextStorage implements ContextStorage {
   private static void publish(PerThread self, Published ids) {
     self.current = ids;
     ByteBuffer record = self.record;
-    if (record == null) {
-      return;
+    if (record == null || (int) SWITCH.getOpaque(self.on, 0) == 0) {
+      record = self.unpublished();
+      if (record == null) {
+        return;
+      }
     }
     TAIL.setOpaque(record, TAIL_OFFSET, 0); // valid = 0: readers ignore the record
     VarHandle.storeStoreFence();
@@ -152,6 +190,7 @@ public final class ThreadContextStorage implements ContextStorage {
       MethodHandles.Lookup lookup = MethodHandles.publicLookup();
       hookRecords = lookup.findStaticVarHandle(hook, "threadContextRecords", Supplier.class);
       hookOff = lookup.findStaticVarHandle(hook, "threadContextOff", String.class);
+      hookSwitch = lookup.findStaticVarHandle(hook, "threadContextSwitch", ByteBuffer.class);
     } catch (ReflectiveOperationException | RuntimeException e) {
       logger.log(Level.WARNING, "weft: JVM spans are not published to profilers"
           + " (weft.threadctx.java): the Weft agent's hook is not usable: " + e);
@@ -174,10 +213,10 @@ public final class ThreadContextStorage implements ContextStorage {
 
   /**
    * Whether JVM spans are published from this loader's context storage: wrapped, and not turned
-   * off since (no record from libweft).
+   * off since (no record from libweft, or libweft yielded to another writer).
    */
   public static boolean isPublishing() {
-    return wrapped && !off;
+    return wrapped && !off && !yielded;
   }
 
   /**
@@ -196,38 +235,57 @@ public final class ThreadContextStorage implements ContextStorage {
     }
   }
 
-  @Nullable
-  private static ByteBuffer register() {
+  /**
+   * Asks libweft for this thread's record and the switch (under the OpenTelemetry agent, through
+   * the Weft agent's hook); fills {@code self.record} and {@code self.on}, or leaves them null.
+   * Asked again after libweft yielded, libweft withdraws the thread's record and gives none.
+   */
+  private static void register(PerThread self) {
+    self.record = null;
+    self.on = null;
     VarHandle records = hookRecords;
     ByteBuffer record = null;
+    ByteBuffer on = null;
     String why;
     if (records != null) {
+      on = (ByteBuffer) hookSwitch.getVolatile(); // set by the handover before the records
       @SuppressWarnings("unchecked")
       Supplier<ByteBuffer> supplier = (Supplier<ByteBuffer>) records.getVolatile();
       if (supplier != null) {
         record = supplier.get();
       }
       why = (String) hookOff.getVolatile();
-      if (record != null || why == null) {
-        return record; // null: libweft is not loaded on the application's side yet
+      if (record == null && why == null) {
+        return; // libweft is not loaded on the application's side yet
       }
     } else {
       try {
-        record = WeftJni.threadContextRecord();
+        record = WeftJni.threadContextRecord(); // first: after a yield, this withdraws
+        on = record != null ? WeftJni.threadContextSwitch() : null;
+        if (record != null && on == null) {
+          record = WeftJni.threadContextRecord(); // yielded in between: withdrawn, null
+        }
       } catch (LinkageError e) {
         record = null;
       }
-      if (record != null) {
-        return record;
-      }
-      why = WeftJni.otelStatusMessage();
+      why = record == null ? WeftJni.otelStatusMessage() : null;
     }
-    if (!off) {
+    if (record != null && on != null) {
+      self.record = record;
+      self.on = on;
+      handedOut = true;
+      return;
+    }
+    if (handedOut) {
+      yielded = true; // libweft yielded after handing out records: the others withdraw theirs
+    } else {
       off = true;
+    }
+    if (!logged) {
+      logged = true;
       logger.log(Level.WARNING, "weft: JVM spans are not published to profilers"
           + " (weft.threadctx.java): " + why);
     }
-    return null;
   }
 
   private static boolean isVirtual(Thread thread) {
@@ -266,10 +324,48 @@ public final class ThreadContextStorage implements ContextStorage {
    * parsed again).
    */
   private static final class PerThread {
-    @Nullable ByteBuffer record = register();
+    @Nullable ByteBuffer record;
+    /** libweft's switch word, with the record. */
+    @Nullable ByteBuffer on;
+    /** The record was withdrawn (libweft yielded): nothing more to write on this thread. */
+    boolean withdrawn;
     Published current = Published.NONE;
+    /** What the scope made by the attach in progress restores: see {@link #changed}. */
+    Published restore = Published.NONE;
     private Published recent0 = Published.NONE;
     private Published recent1 = Published.NONE;
+
+    PerThread() {
+      register(this);
+    }
+
+    /**
+     * Cold: there is no record to write, or libweft's switch says it yielded. Under the
+     * OpenTelemetry agent a missing record is asked for again (libweft may have been loaded on
+     * the application's side since); after a yield the record is withdrawn: valid = 0 (so that a
+     * reader that stops the thread now ignores it), then libweft, asked once more, clears the
+     * thread's {@code otel_thread_ctx_v1}.
+     *
+     * @return the record to write now, or null
+     */
+    @Nullable
+    ByteBuffer unpublished() {
+      ByteBuffer r = record;
+      if (r != null) {
+        TAIL.setRelease(r, TAIL_OFFSET, 0);
+        withdrawn = true;
+        register(this); // libweft withdraws the pointer and gives no record
+        if (record != null) {
+          withdrawn = false; // publishing again (not done by libweft today: a yield is for good)
+        }
+        return record;
+      }
+      if (withdrawn || hookRecords == null) {
+        return null;
+      }
+      register(this);
+      return record;
+    }
 
     Published parsed(SpanContext spanContext) {
       if (!spanContext.isValid()) {
@@ -331,9 +427,7 @@ public final class ThreadContextStorage implements ContextStorage {
     @Override
     public void close() {
       scope.close();
-      if (!off) {
-        publish(self, restored);
-      }
+      publish(self, restored);
     }
   }
 }
