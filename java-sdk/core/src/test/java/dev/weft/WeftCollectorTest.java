@@ -68,6 +68,29 @@ class WeftCollectorTest {
     }
   }
 
+  /**
+   * The poll is an hour here: only the watch of the directory can make the collector attach to
+   * a segment created after it started (through the file's "not ready" moments: created empty,
+   * then sized, then its header written).
+   */
+  @Test
+  void attachesWhenTheSegmentIsCreatedNotAtTheNextPoll() throws Exception {
+    Path path = dir.resolve("weft-created-later");
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (WeftCollector collector = builder(path, exporter)
+        .setSegmentPollInterval(Duration.ofHours(1)).build()) {
+      assertThat(collector.isAttached()).isFalse();
+      Thread.sleep(200); // the collector thread has looked, found nothing and parked
+      SegmentWriter writer = SegmentWriter.create(path);
+      writer.registerScope("lib", "2.0");
+      writer.claimSlot(0, 10, "native-0");
+      assertThat(writer.append(0, SpanRecordBuilder.span().spanId(7).build())).isTrue();
+      await().atMost(Duration.ofSeconds(30)).until(collector::isAttached);
+      await().atMost(Duration.ofSeconds(30))
+          .until(() -> exporter.getFinishedSpanItems().size() == 1);
+    }
+  }
+
   @Test
   void aBurstAfterATrickleIsDrainedWhole() throws Exception {
     // A trickle puts the idle strategy into long parks (it no longer spins after every span);

@@ -2,6 +2,7 @@ package dev.weft.internal;
 
 import dev.weft.internal.export.ExportPipeline;
 import dev.weft.internal.segment.Abi;
+import dev.weft.internal.segment.DirectoryWatch;
 import dev.weft.internal.segment.Faults;
 import dev.weft.internal.segment.InvalidSegmentException;
 import dev.weft.internal.segment.Lease;
@@ -124,6 +125,15 @@ public final class CollectorEngine {
    */
   @Nullable private Object endedFileKey;
   private long endedTails;
+  /** Wakes this thread when the segment's file appears, while detached; null when attached. */
+  @Nullable private DirectoryWatch watch;
+  /** The directory cannot be watched (logged at FINE): polling only. */
+  private boolean watchUnavailable;
+  /** The last look found the file not ready (being created): look again after this. */
+  private long notReadyWaitNanos;
+  /** Set by {@link #tryAttach()}: the file is there but its creator has not finished it. */
+  private boolean lastAttachNotReady;
+  private static final long FIRST_NOT_READY_WAIT_NANOS = 1_000_000;
   private static final long OWN_START_TICKS =
       ProcessLiveness.startTicks((int) ProcessHandle.current().pid());
 
@@ -345,6 +355,7 @@ public final class CollectorEngine {
       logger.log(Level.SEVERE, "weft collector thread failed", t);
       drainer = null;
     } finally {
+      stopWatching();
       threadDone = true;
       running.remove(this);
       finished.countDown();
@@ -358,11 +369,14 @@ public final class CollectorEngine {
       try {
         if (attached == null) {
           attached = tryAttach();
+          if (attached == null && watchFor()) {
+            attached = tryAttach(); // created between the look above and the watch
+          }
           if (attached == null) {
             pipeline.poll(System.nanoTime());
             publishDetached();
             runPeriodicTask(System.nanoTime());
-            LockSupport.parkNanos(this, segmentPollNanos);
+            LockSupport.parkNanos(this, detachedWaitNanos());
             continue;
           }
         }
@@ -488,7 +502,49 @@ public final class CollectorEngine {
   }
 
   @Nullable
+  /**
+   * Collector thread, detached: starts watching the segment's directory unless it is watched or
+   * cannot be, so that the segment is attached when it is created, not at the next poll.
+   *
+   * @return true if the watch started now
+   */
+  private boolean watchFor() {
+    if (watch != null || watchUnavailable) {
+      return false;
+    }
+    Path directory = path.toAbsolutePath().getParent();
+    Path name = path.getFileName();
+    Thread self = thread;
+    watch = directory == null || name == null ? null : DirectoryWatch.start(directory,
+        name::equals, () -> LockSupport.unpark(self), thread.getName() + "-watch");
+    watchUnavailable = watch == null;
+    return watch != null;
+  }
+
+  private void stopWatching() {
+    DirectoryWatch current = watch;
+    watch = null;
+    if (current != null) {
+      current.close();
+    }
+  }
+
+  /**
+   * How long a detached collector parks: the poll interval (the watch wakes it sooner when the
+   * file appears), or, while the file is there but still being created, 1 ms doubling up to it.
+   */
+  private long detachedWaitNanos() {
+    if (!lastAttachNotReady) {
+      notReadyWaitNanos = 0;
+      return segmentPollNanos;
+    }
+    notReadyWaitNanos = notReadyWaitNanos == 0 ? FIRST_NOT_READY_WAIT_NANOS
+        : Math.min(notReadyWaitNanos * 2, segmentPollNanos);
+    return Math.min(notReadyWaitNanos, segmentPollNanos);
+  }
+
   private SegmentDrainer tryAttach() {
+    lastAttachNotReady = false;
     try {
       Segment opened = Segment.open(path);
       if (opened.state() == Abi.SEGMENT_RECOVERED || (opened.fileKey().equals(endedFileKey)
@@ -510,11 +566,13 @@ public final class CollectorEngine {
       }
       refusal = null;
       idle.reset();
+      stopWatching();
       logger.fine("attached to segment " + path);
       return attached;
     } catch (NoSuchFileException e) {
       return null;
     } catch (InvalidSegmentException e) {
+      lastAttachNotReady = e.isNotReadyYet();
       if (!e.isNotReadyYet() && !Objects.equals(refusal, e.getMessage())) {
         refusal = e.getMessage();
         logger.warning("refusing segment: " + e.getMessage());
