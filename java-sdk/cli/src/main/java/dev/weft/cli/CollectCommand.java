@@ -1,11 +1,14 @@
 package dev.weft.cli;
 
 import dev.weft.internal.export.AutoConfiguredExport;
+import dev.weft.internal.recovery.DeadSegments;
+import dev.weft.internal.segment.DirectoryWatch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import picocli.CommandLine;
@@ -28,7 +31,9 @@ final class CollectCommand implements Callable<Integer> {
   Path directory;
 
   @Option(names = "--poll", defaultValue = "1s", converter = DurationConverter.class,
-      description = "how often to look for new, ended and dead segments (default ${DEFAULT-VALUE})")
+      description = "how often to look for ended and dead segments, and for new ones where the"
+          + " directory cannot be watched (new segments are otherwise drained from their"
+          + " creation) (default ${DEFAULT-VALUE})")
   Duration poll;
 
   @Option(names = "--max-segments", defaultValue = "64",
@@ -51,8 +56,10 @@ final class CollectCommand implements Callable<Integer> {
   @Option(names = "--once", description = "one pass, then drain, stop and exit (for scripts)")
   boolean once;
 
-  /** Set by tests and the shutdown hook. */
+  /** Set by tests and the shutdown hook (with a {@link #wake} release). */
   final CountDownLatch stop = new CountDownLatch(1);
+  /** Released when a segment file appears in the directory, or to stop: scan now. */
+  final Semaphore wake = new Semaphore(0);
 
   @Override
   public Integer call() throws Exception {
@@ -68,6 +75,7 @@ final class CollectCommand implements Callable<Integer> {
     CountDownLatch finished = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       stop.countDown();
+      wake.release();
       try {
         finished.await(10, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
@@ -76,12 +84,28 @@ final class CollectCommand implements Callable<Integer> {
     }, "weft-collect-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     logger.info("weft collect: watching " + dir + ", exporting " + Exporters.describe());
+    // A new process's segment is drained from its creation, not at the next poll: its rings
+    // fill meanwhile (256 KiB hold about 100 ms of a 12 k spans/s thread).
+    DirectoryWatch appearing = once ? null : DirectoryWatch.start(dir,
+        name -> name.toString().startsWith(DeadSegments.PREFIX), wake::release,
+        "weft-collect-watch");
+    if (!once && appearing == null) {
+      logger.info("weft collect: cannot watch " + dir + " for new segments (no file"
+          + " notifications there, or the inotify limits are reached); looking every " + poll);
+    }
     try (SegmentWatcher watcher = new SegmentWatcher(dir, export.exporter(), maxSegments,
         queueSize, includeJvms, exportTimeout.toNanos())) {
+      long retryMillis = 0;
+      boolean notReady;
       do {
-        watcher.scan();
-      } while (!once && !stop.await(poll.toMillis(), TimeUnit.MILLISECONDS));
+        notReady = watcher.scan();
+        // a segment still being created: look again in 1 ms, doubling up to the poll
+        retryMillis = notReady ? Math.min(Math.max(1, retryMillis * 2), poll.toMillis()) : 0;
+      } while (!once && !awaitStopOrWake(notReady ? retryMillis : poll.toMillis()));
     } finally {
+      if (appearing != null) {
+        appearing.close();
+      }
       export.shutdown().join(5, TimeUnit.SECONDS);
       finished.countDown();
       try {
@@ -91,5 +115,13 @@ final class CollectCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** Waits up to {@code millis} for a new segment or the stop; returns true to stop. */
+  private boolean awaitStopOrWake(long millis) throws InterruptedException {
+    if (wake.tryAcquire(millis, TimeUnit.MILLISECONDS)) {
+      wake.drainPermits(); // one scan for every event so far
+    }
+    return stop.getCount() == 0;
   }
 }

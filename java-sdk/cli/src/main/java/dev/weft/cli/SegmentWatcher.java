@@ -95,8 +95,17 @@ final class SegmentWatcher implements AutoCloseable {
     return Set.copyOf(drained.keySet());
   }
 
-  /** One pass: let go of what ended, recover the dead, start draining the new. */
-  synchronized void scan() {
+  /** Set by {@link #consider} when a file is still being created by its process. */
+  private boolean notReady;
+
+  /**
+   * One pass: let go of what ended, recover the dead, start draining the new.
+   *
+   * @return true if a segment was found still being created (size 0 or header not written yet):
+   *     look again soon rather than a poll later, its process records already
+   */
+  synchronized boolean scan() {
+    notReady = false;
     for (Drained d : List.copyOf(drained.values())) {
       check(d);
     }
@@ -105,7 +114,7 @@ final class SegmentWatcher implements AutoCloseable {
       candidates = DeadSegments.candidates(directory);
     } catch (IOException e) {
       once("dir", Level.WARNING, "cannot list " + directory + " (" + e + "); retrying");
-      return;
+      return false;
     }
     reported.remove("dir");
     Set<String> present = new HashSet<>();
@@ -120,6 +129,7 @@ final class SegmentWatcher implements AutoCloseable {
     }
     // forget what was reported about files that are gone, so that a new one is reported again
     reported.removeIf(k -> !k.equals("dir") && !k.equals("max") && !present.contains(k));
+    return notReady;
   }
 
   private void check(Drained d) {
@@ -184,7 +194,9 @@ final class SegmentWatcher implements AutoCloseable {
       return null;
     } catch (InvalidSegmentException e) {
       String key = path + "@refused";
-      if (!e.isNotReadyYet()) {
+      if (e.isNotReadyYet()) {
+        notReady = true;
+      } else {
         once(key, Level.WARNING, e.getMessage() + "; left alone");
       }
       return key;
@@ -209,6 +221,7 @@ final class SegmentWatcher implements AutoCloseable {
         return key;
       }
       if (state != Abi.SEGMENT_LIVE) {
+        notReady |= state != Abi.SEGMENT_CLOSED; // initialising: look again soon
         return key; // closed (its process removes it) or initialising
       }
       if (!includeJvms && isJvm(segment.creatorPid())) {

@@ -1,10 +1,14 @@
 package dev.weft.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.weft.internal.decode.SpanRecordBuilder;
+import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.testing.CrashedSegment;
+import dev.weft.testing.SegmentWriter;
 import dev.weft.testing.OtlpReceiver;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.io.PrintWriter;
@@ -12,7 +16,9 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,6 +72,42 @@ class WeftCommandTest {
     Path path = dir.resolve(name);
     CrashedSegment.create(path, true, 424242, 0, new byte[16]);
     return path;
+  }
+
+  /**
+   * A process that starts recording after {@code weft collect} started is drained from its
+   * segment's creation: the poll is an hour here, so only the directory watch can find it.
+   */
+  @Test
+  void collectDrainsASegmentCreatedAfterItStarted() throws Exception {
+    Process creator = new ProcessBuilder("sleep", "120").start();
+    CommandLine line = WeftCommand.commandLine();
+    CollectCommand collect = line.getSubcommands().get("collect").getCommand();
+    Thread runner = new Thread(() -> line.execute("collect", "--poll", "60m", dir.toString()),
+        "test-weft-collect");
+    try {
+      runner.start();
+      Thread.sleep(500); // its first scan found nothing
+      assertThat(runner.isAlive()).as("weft collect runs").isTrue();
+      int pid = (int) creator.pid();
+      SegmentWriter.Layout layout = new SegmentWriter.Layout();
+      layout.pid = pid;
+      layout.startTicks = ProcessLiveness.startTicks(pid);
+      layout.bootId = ProcessLiveness.currentBootId();
+      SegmentWriter writer = SegmentWriter.create(dir.resolve("weft-" + pid), layout);
+      writer.registerScope("lib", "1.0");
+      writer.claimSlot(0, 10, "native-0");
+      for (int i = 0; i < 20; i++) {
+        assertThat(writer.append(0, SpanRecordBuilder.span().spanId(100 + i).build())).isTrue();
+      }
+      await().atMost(Duration.ofSeconds(60)).until(() -> receiver.spanCount() == 20);
+    } finally {
+      collect.stop.countDown();
+      collect.wake.release();
+      runner.join(60_000);
+      creator.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    assertThat(runner.isAlive()).isFalse();
   }
 
   @Test
