@@ -47,6 +47,11 @@ public final class CapacityBenchmark {
     double settle = 15;
     /** Seconds between the subject's process being ready and the load starting. */
     double lead = 0;
+    /**
+     * Seconds of SDK spans sent to the receiver before the first trial (0: none), so that the
+     * first trial does not wait for the receiver's own JIT: a real backend is warm.
+     */
+    double receiverWarmup = 3;
     Path loadgen;
     Path logDir;
     String classPath = System.getProperty("java.class.path");
@@ -107,6 +112,7 @@ public final class CapacityBenchmark {
         case "--heap" -> o.heap = v;
         case "--settle" -> o.settle = Double.parseDouble(v);
         case "--lead" -> o.lead = Double.parseDouble(v);
+        case "--receiver-warmup" -> o.receiverWarmup = Double.parseDouble(v);
         case "--loadgen" -> o.loadgen = Path.of(v);
         case "--log-dir" -> o.logDir = Path.of(v);
         case "--collector-jvm-arg" -> o.collectorJvmArgs.add(v);
@@ -117,7 +123,7 @@ public final class CapacityBenchmark {
         case "--help" -> {
           System.out.println("options: --window S --subjects weft,sdk-default,sdk-tuned --min R"
               + " --max R --start R --precision F --max-trials N --threads T --heap 64m"
-              + " --settle S --lead S --loadgen PATH --log-dir DIR --collector-jvm-arg ARG"
+              + " --settle S --lead S --receiver-warmup S --loadgen PATH --log-dir DIR --collector-jvm-arg ARG"
               + " --collector-env K=V (WEFT_RING_SIZE=... goes to weft-loadgen too)");
           System.exit(0);
         }
@@ -292,6 +298,35 @@ public final class CapacityBenchmark {
     }
   }
 
+  /**
+   * Sends the receiver {@link Options#receiverWarmup} seconds of 20 k spans/s through the SDK
+   * (tuned), not counted in any trial. Without it the first trial of a run met a receiver JVM
+   * still compiling its code: its slow answers held the rings (each ring is given back only when
+   * its spans are acknowledged), and a fresh collector dropped 100-3 000 spans at 25 k/s in its
+   * first second where a trial after it dropped none.
+   */
+  void warmReceiver() throws Exception {
+    if (options.receiverWarmup <= 0) {
+      return;
+    }
+    long count0 = receiver.count();
+    List<String> command = new ArrayList<>(jvm(SdkLoad.class.getName(), List.of()));
+    command.addAll(List.of(receiver.endpoint(), "20000", String.valueOf(options.receiverWarmup),
+        "1", "tuned", "0"));
+    long t0 = System.nanoTime();
+    try (Child load = new Child("receiver-warmup", command, Map.of(), log("receiver-warmup"))) {
+      load.expect("ready", 60);
+      String done = load.expect("done ", options.receiverWarmup * 3 + 120);
+      long received = receiver.count() - count0;
+      for (long last = -1; received != last; received = receiver.count() - count0) {
+        last = received;
+        Thread.sleep(1000); // until the count stays put for a second
+      }
+      System.out.printf(Locale.ROOT, "receiver warmed up: %d SDK spans in %.1f s (in no trial)%n",
+          received, (System.nanoTime() - t0) / 1e9);
+    }
+  }
+
   private String why(long offered, long received, long drops, double elapsed) {
     StringBuilder why = new StringBuilder();
     if (received != offered) {
@@ -348,6 +383,7 @@ public final class CapacityBenchmark {
     List<Result> results = new ArrayList<>();
     try (CountingReceiver.Client receiver = CountingReceiver.Client.start(options)) {
       CapacityBenchmark bench = new CapacityBenchmark(options, receiver);
+      bench.warmReceiver();
       for (String subject : options.subjects) {
         results.add(bench.bisect(subject));
       }
