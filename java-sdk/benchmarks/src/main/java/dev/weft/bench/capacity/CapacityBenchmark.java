@@ -29,8 +29,9 @@ import java.util.Map;
  *
  * Every span goes over OTLP/gRPC on 127.0.0.1 to one {@link CountingReceiver} in its own JVM.
  * A trial also fails when the producer could not offer the rate (it took more than 5 % longer
- * than the window). Each trial starts fresh processes, so a trial includes the first seconds
- * after start (no warm-up is excluded).
+ * than the window). Each trial starts fresh subject processes, so a trial includes the first
+ * seconds after start (no warm-up is excluded); the receiver, the stand-in for a backend that is
+ * already running, is warmed once before the first trial ({@code --receiver-warmup}, in no trial).
  */
 public final class CapacityBenchmark {
   /** Settings, from the command line. */
