@@ -30,29 +30,32 @@ public final class LoopbackReceiver implements AutoCloseable {
   private static final byte[] EMPTY = new byte[0];
 
   private final Server server;
-  private final AtomicLong requests = new AtomicLong();
-  private final AtomicLong bytes = new AtomicLong();
+  private final AtomicLong requests;
+  private final AtomicLong bytes;
 
-  private LoopbackReceiver(Server server) {
+  private LoopbackReceiver(Server server, AtomicLong requests, AtomicLong bytes) {
     this.server = server;
+    this.requests = requests;
+    this.bytes = bytes;
   }
 
   /** Starts one on 127.0.0.1 (the loopback address), any free port. */
   public static LoopbackReceiver start() throws IOException {
     NioTransport.ensureNoNativeProbe();
-    LoopbackReceiver[] self = new LoopbackReceiver[1];
+    AtomicLong requests = new AtomicLong();
+    AtomicLong bytes = new AtomicLong();
     MethodDescriptor<byte[], byte[]> export = MethodDescriptor.<byte[], byte[]>newBuilder()
         .setType(MethodDescriptor.MethodType.UNARY)
         .setFullMethodName(EXPORT_METHOD)
-        .setRequestMarshaller(new Discarding(() -> self[0]))
-        .setResponseMarshaller(new Discarding(() -> null))
+        .setRequestMarshaller(new Discarding(bytes))
+        .setResponseMarshaller(new Discarding(new AtomicLong()))
         .build();
     ServerCallHandler<byte[], byte[]> handler = (call, headers) -> {
       call.request(1);
       return new ServerCall.Listener<>() {
         @Override
         public void onHalfClose() {
-          self[0].requests.incrementAndGet();
+          requests.incrementAndGet();
           call.sendHeaders(new Metadata());
           call.sendMessage(EMPTY);
           call.close(Status.OK, new Metadata());
@@ -69,8 +72,7 @@ public final class LoopbackReceiver implements AutoCloseable {
         .maxInboundMessageSize(64 << 20)
         .build()
         .start();
-    self[0] = new LoopbackReceiver(server);
-    return self[0];
+    return new LoopbackReceiver(server, requests, bytes);
   }
 
   /** {@code http://127.0.0.1:<port>} (or the JVM's other loopback address). */
@@ -102,10 +104,10 @@ public final class LoopbackReceiver implements AutoCloseable {
 
   /** Reads a message to its end and keeps nothing of it. */
   private static final class Discarding implements MethodDescriptor.Marshaller<byte[]> {
-    private final java.util.function.Supplier<LoopbackReceiver> counter;
+    private final AtomicLong bytes;
 
-    Discarding(java.util.function.Supplier<LoopbackReceiver> counter) {
-      this.counter = counter;
+    Discarding(AtomicLong bytes) {
+      this.bytes = bytes;
     }
 
     @Override
@@ -116,11 +118,7 @@ public final class LoopbackReceiver implements AutoCloseable {
     @Override
     public byte[] parse(InputStream stream) {
       try {
-        long n = stream.transferTo(OutputStream.nullOutputStream());
-        LoopbackReceiver receiver = counter.get();
-        if (receiver != null) {
-          receiver.bytes.addAndGet(n);
-        }
+        bytes.addAndGet(stream.transferTo(OutputStream.nullOutputStream()));
         return EMPTY;
       } catch (IOException e) {
         throw new UncheckedIOException(e);
