@@ -134,18 +134,25 @@ final class SegmentWatcher implements AutoCloseable {
 
   private void check(Drained d) {
     boolean stillHeld;
+    long owner;
+    int state;
     try {
       stillHeld = d.lease.check(System.nanoTime());
+      owner = d.lease.words().leaseOwnerAcquire();
+      state = d.lease.words().stateAcquire();
     } catch (InternalError e) {
       stillHeld = false; // the header page faulted: the file was truncated
+      owner = -1;
+      state = -1;
     }
-    if (!stillHeld) {
+    // Free (0) is not a take-over: our own collector gave the lease up when it found the
+    // segment closed and drained (it then removes the file), which the state below tells.
+    if (!stillHeld && !(owner == 0 && state == Abi.SEGMENT_CLOSED)) {
       logger.warning("weft collect: the lease of " + d.path + " was taken over; stopped"
           + " draining it");
       letGo(d, false);
       return;
     }
-    int state = d.lease.words().stateAcquire();
     boolean alive = ProcessLiveness.isAlive(d.pid, d.startTicks, d.bootId);
     boolean samePath = d.fileKey.equals(fileKey(d.path));
     if (state == Abi.SEGMENT_LIVE && alive && samePath) {

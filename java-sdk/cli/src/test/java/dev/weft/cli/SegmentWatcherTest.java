@@ -14,7 +14,12 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -106,6 +111,50 @@ class SegmentWatcherTest {
     // every finished span, the last one included; the open ones are not exported: the process
     // closed its segment and still runs
     assertThat(exporter.getFinishedSpanItems()).hasSize(1001);
+  }
+
+  /**
+   * The segment's own collector may see the close first: it gives the lease up and removes the
+   * file before the next scan. That is an end, not a take-over, and is reported as one.
+   */
+  @Test
+  void aSegmentItsCollectorFoundClosedIsNotReportedTakenOver() throws Exception {
+    creator = new ProcessBuilder("sleep", "120").start();
+    SegmentWriter w = segmentOf(creator, "weft-" + creator.pid());
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    List<LogRecord> logged = new CopyOnWriteArrayList<>();
+    Handler handler = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        logged.add(record);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger logger = Logger.getLogger(SegmentWatcher.class.getName());
+    logger.addHandler(handler);
+    try (SegmentWatcher watcher = new SegmentWatcher(dir, exporter, 8, 2048, false,
+        TimeUnit.SECONDS.toNanos(10))) {
+      watcher.scan();
+      assertThat(watcher.drainedPaths()).containsExactly(w.path());
+      await().atMost(Duration.ofSeconds(60))
+          .until(() -> exporter.getFinishedSpanItems().size() == 1000);
+      w.append(0, SpanRecordBuilder.span().spanId(8000).name("last").build());
+      w.setState(dev.weft.internal.segment.Abi.SEGMENT_CLOSED);
+      await().atMost(Duration.ofSeconds(60)).until(() -> !java.nio.file.Files.exists(w.path()));
+      watcher.scan();
+      assertThat(watcher.drainedPaths()).isEmpty();
+    } finally {
+      logger.removeHandler(handler);
+    }
+    assertThat(exporter.getFinishedSpanItems()).hasSize(1001);
+    assertThat(logged).noneMatch(r -> r.getMessage().contains("taken over"));
+    assertThat(logged).anyMatch(r -> r.getLevel() == Level.INFO
+        && r.getMessage().contains("was closed by pid " + creator.pid()));
   }
 
   @Test
