@@ -1,5 +1,6 @@
 package dev.weft.cli;
 
+import dev.weft.internal.WarmUp;
 import dev.weft.internal.export.AutoConfiguredExport;
 import dev.weft.internal.recovery.DeadSegments;
 import dev.weft.internal.segment.DirectoryWatch;
@@ -72,6 +73,9 @@ final class CollectCommand implements Callable<Integer> {
       throw new WeftCommand.UserError("--max-segments and --queue-size must be positive");
     }
     AutoConfiguredExport export = Exporters.create();
+    // Compiles the export path now, before the first process records: a collector starts when
+    // its segment appears, when its rings already fill (once per JVM; WEFT_COLLECTOR_WARMUP).
+    WarmUp.start(export.exporter(), export.resource(), "weft-collect");
     CountDownLatch finished = new CountDownLatch(1);
     Thread hook = new Thread(() -> {
       stop.countDown();

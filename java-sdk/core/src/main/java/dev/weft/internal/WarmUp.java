@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.annotation.Nullable;
@@ -38,7 +39,7 @@ import javax.annotation.Nullable;
  * spans in the first second of a 25 k spans/s load with default 256 KiB rings, and none after;
  * 40 exports of 512 spans through the same path beforehand took that to 0 (three trials).
  *
- * <p>It runs on its own daemon thread, once per collector, while the collector thread starts
+ * <p>It runs on its own daemon thread, once per JVM, while the first collector thread starts
  * (real spans are drained meanwhile as usual); it costs about half a second of one core's time
  * once. Off with {@code -D}{@value #PROPERTY}{@code =false} or {@value #ENV}{@code =false}.
  */
@@ -50,6 +51,7 @@ public final class WarmUp {
   static final int BATCH = 512;
   static final int EXPORTS = 40;
   private static final int SHAPES = 64;
+  private static final AtomicBoolean STARTED = new AtomicBoolean();
 
   private WarmUp() {}
 
@@ -59,9 +61,15 @@ public final class WarmUp {
     return value == null || !value.trim().equalsIgnoreCase("false");
   }
 
-  /** Starts the warm-up for {@code exporter} on a daemon thread, unless it is off. */
+  /**
+   * Starts the warm-up for {@code exporter} on a daemon thread, unless it is off or has been
+   * started in this JVM already: compiled code is the JVM's, so one warm-up serves every
+   * collector of the process (the standalone {@code weft collect} starts one collector per
+   * segment, each the moment its process starts recording, and runs the warm-up once at its own
+   * start instead).
+   */
   public static void start(SpanExporter exporter, Resource resource, String collectorName) {
-    if (!enabled()) {
+    if (!enabled() || !STARTED.compareAndSet(false, true)) {
       return;
     }
     Thread thread = new Thread(() -> run(exporter, resource), collectorName + "-warmup");
