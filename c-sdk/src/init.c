@@ -111,10 +111,8 @@ static int weft_parse_sampler(const char *text, weft_sampler_t *out) {
     return -EINVAL;
 }
 
-/** A slot's bytes in the segment: its header, frames and ring, rounded up to pages (as segment.c lays it out). */
 static uint64_t weft_slot_stride(const weft_config_t *c, uint64_t ring_size) {
-    return ((uint64_t)WEFT_ABI_SLOT_HEADER_SIZE + (uint64_t)c->stack_depth * c->frame_size + ring_size + 4095u) &
-           ~(uint64_t)4095u;
+    return weft_slot_stride_for(c->stack_depth, c->frame_size, ring_size);
 }
 
 /**

@@ -441,9 +441,7 @@ int weft_segment_create(weft_segment_t *segment, const weft_config_t *config, ch
         return -ENAMETOOLONG;
     }
 
-    const uint64_t stride = ((uint64_t)WEFT_ABI_SLOT_HEADER_SIZE + (uint64_t)config->stack_depth * config->frame_size +
-                             config->ring_size + 4095u) &
-                            ~(uint64_t)4095u;
+    const uint64_t stride = weft_slot_stride_for(config->stack_depth, config->frame_size, config->ring_size);
     const uint64_t size = WEFT_HEADER_AREA + stride * config->max_threads;
     /* per process, never freed (as the runtime that holds it): a thread racing with shutdown may read it */
     _Atomic uint8_t *reserved = calloc(config->max_threads, sizeof *reserved);
@@ -589,12 +587,13 @@ void weft_segment_report_reserve_failure(const weft_segment_t *segment, int erro
     char dir[WEFT_PATH_MAX];
     weft_segment_dir(segment->path, dir, sizeof dir);
     fprintf(stderr,
-            "weft: cannot reserve %llu bytes of %s for a thread's ring (%s): %s is full. Threads without a slot "
-            "record nothing and their spans are counted as dropped_no_slot. The whole segment needs %llu bytes: "
-            "give the container a larger /dev/shm (docker run --shm-size), free space in %s, or lower "
-            "WEFT_RING_SIZE (now %u) or WEFT_MAX_THREADS (now %u)\n",
+            "weft: cannot reserve %llu bytes of %s for a thread's ring (%s): %s%s. Threads without a slot record "
+            "nothing and their spans are counted as dropped_no_slot. The whole segment needs %llu bytes: give the "
+            "container a larger /dev/shm (docker run --shm-size), free space in %s, or lower WEFT_RING_SIZE (now "
+            "%u) or WEFT_MAX_THREADS (now %u)\n",
             (unsigned long long)segment->slot_stride, segment->path, strerror(-error), dir,
-            (unsigned long long)segment->size, dir, segment->ring_capacity, segment->slot_count);
+            error == -ENOSPC ? " is full" : " refused it", (unsigned long long)segment->size, dir,
+            segment->ring_capacity, segment->slot_count);
 }
 
 void weft_segment_close_fd(weft_segment_t *segment, bool wait_for_reservers) {

@@ -31,6 +31,12 @@
 /** Bytes before slot 0: the header page and the Resource record's page (ABI 1.1). */
 #define WEFT_HEADER_AREA WEFT_ABI_HEADER_SIZE_V1_1
 
+/** A slot's bytes in a segment: its header, frames and ring, rounded up to 4 KiB pages. */
+static inline uint64_t weft_slot_stride_for(uint32_t stack_depth, uint32_t frame_size, uint64_t ring_size) {
+    return ((uint64_t)WEFT_ABI_SLOT_HEADER_SIZE + (uint64_t)stack_depth * frame_size + ring_size + 4095u) &
+           ~(uint64_t)4095u;
+}
+
 /** What a slot's pages are in `weft_segment.reserved` (process memory, not the ABI). */
 enum { WEFT_SLOT_UNRESERVED = 0, WEFT_SLOT_RESERVING = 1, WEFT_SLOT_RESERVED = 2 };
 
@@ -92,10 +98,10 @@ extern WEFT_HIDDEN weft_global_t weft_global;
 WEFT_HIDDEN int weft_segment_create(weft_segment_t *segment, const weft_config_t *config, char *error, size_t error_size);
 /**
  * Reserve the pages of slot `index` (header, frames and ring) in the file system before anything touches
- * them, so that a full tmpfs fails here with an error instead of a SIGBUS at the first write. A cold path:
- * once per slot per process, from the first claim of `rt`'s segment; a reserved slot returns at once. @return 0, -EBUSY
- * while another thread reserves it, -ESHUTDOWN if the segment is no longer the running one, or the
- * reservation's -errno (-ENOSPC: the file system is full).
+ * them, so that a full tmpfs fails here with an error instead of a SIGBUS at the first write. A cold
+ * path: once per slot per process, from the first claim of `rt`'s segment; a reserved slot returns at
+ * once. @return 0, -EBUSY while another thread reserves it, -ESHUTDOWN if the segment is no longer the
+ * running one, or the reservation's -errno (-ENOSPC: the file system is full).
  */
 WEFT_HIDDEN int weft_segment_reserve_slot(const struct weft_runtime *rt, uint32_t index);
 /** The stderr line for a failed slot reservation (printed once per process by the caller). */
