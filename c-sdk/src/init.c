@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 weft_global_t weft_global = {.epoch = 1}; /* thread bindings start at 0, so they never match before init */
@@ -110,6 +111,26 @@ static int weft_parse_sampler(const char *text, weft_sampler_t *out) {
     return -EINVAL;
 }
 
+static uint64_t weft_slot_stride(const weft_config_t *c, uint64_t ring_size) {
+    return weft_slot_stride_for(c->stack_depth, c->frame_size, ring_size);
+}
+
+/**
+ * The ring size when WEFT_RING_SIZE (and WEFT_SEGMENT_SIZE) are not set: 1 MiB, which rides out a collector
+ * stall of about 50 ms at 70 k spans/s per thread, if the segment's file system has room for twice the whole
+ * segment at that size (it is shared: other processes and their segments use it too); otherwise 256 KiB
+ * (about 16 ms), which fits 64 slots in Docker's default 64 MiB /dev/shm. docs/deployment.md, "Buffering".
+ */
+static uint32_t weft_default_ring_size(const weft_config_t *c) {
+    const uint64_t large = WEFT_DEFAULT_RING_SIZE_LARGE;
+    const uint64_t segment = WEFT_HEADER_AREA + weft_slot_stride(c, large) * c->max_threads;
+    struct statvfs fs;
+    if (statvfs(c->shm_dir, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize / 2u >= segment) {
+        return (uint32_t)large;
+    }
+    return WEFT_DEFAULT_RING_SIZE_SMALL;
+}
+
 int weft_config_from_env(weft_config_t *config) {
     if (config == NULL) {
         return -EINVAL;
@@ -118,7 +139,7 @@ int weft_config_from_env(weft_config_t *config) {
     config->enabled = true;
     config->otel_thread_ctx = true;
     snprintf(config->shm_dir, sizeof config->shm_dir, "/dev/shm");
-    config->ring_size = 256u * 1024u;
+    config->ring_size = WEFT_DEFAULT_RING_SIZE_SMALL; /* 1 MiB where the file system has room: below */
     config->max_threads = 64;
     config->stack_depth = 16;
     config->frame_size = 2048;
@@ -186,8 +207,7 @@ int weft_config_from_env(weft_config_t *config) {
         if ((rc = weft_parse_size("WEFT_SEGMENT_SIZE", v, UINT64_C(1) << 40, &n)) != 0) {
             return rc;
         }
-        uint64_t stride = ((uint64_t)WEFT_ABI_SLOT_HEADER_SIZE + (uint64_t)config->stack_depth * config->frame_size +
-                           config->ring_size + 4095u) & ~(uint64_t)4095u;
+        uint64_t stride = weft_slot_stride(config, config->ring_size);
         if (n < WEFT_HEADER_AREA + stride) {
             snprintf(weft_error, sizeof weft_error,
                      "weft: WEFT_SEGMENT_SIZE=%s does not hold one thread's slot (%llu bytes)", v,
@@ -196,6 +216,9 @@ int weft_config_from_env(weft_config_t *config) {
         }
         uint64_t slots = (n - WEFT_HEADER_AREA) / stride;
         config->max_threads = (uint32_t)(slots > 65536 ? 65536 : slots);
+    }
+    if (getenv("WEFT_RING_SIZE") == NULL && getenv("WEFT_SEGMENT_SIZE") == NULL) {
+        config->ring_size = weft_default_ring_size(config);
     }
     if ((v = getenv("OTEL_TRACES_SAMPLER")) != NULL && v[0] != '\0' &&
         (rc = weft_parse_sampler(v, &config->sampler)) != 0) {
@@ -249,6 +272,7 @@ static void weft_atfork_child(void) {
     weft_store_relaxed(&weft_global.runtime, NULL);
     atomic_fetch_add_explicit(&weft_global.epoch, 1, memory_order_release);
     if (weft_running != NULL) {
+        weft_segment_close_fd(&weft_running->segment, false); /* the parent's: the child never reserves in it */
         weft_running->retired_next = weft_retired;
         weft_retired = weft_running;
     }
@@ -438,6 +462,7 @@ int weft_shutdown(void) {
         /* a new epoch: every thread drops its binding on its next call */
         atomic_fetch_add_explicit(&weft_global.epoch, 1, memory_order_release);
         weft_segment_close(&weft_running->segment);
+        weft_segment_close_fd(&weft_running->segment, true);
         weft_process_ctx_on_shutdown();
         weft_running->retired_next = weft_retired;
         weft_retired = weft_running;

@@ -361,7 +361,7 @@ static int weft_open_exclusive(const char *path, char *error, size_t error_size)
             snprintf(error, error_size, "weft: cannot create %s: %s", path, strerror(e));
             return -e;
         }
-        weft_existing_t found;
+        weft_existing_t found = {0}; /* filled by weft_judge_existing; zero keeps -Wmaybe-uninitialized quiet */
         int rc = weft_judge_existing(path, &found, error, error_size);
         if (rc == -EAGAIN) {
             continue;
@@ -387,8 +387,48 @@ static int weft_open_exclusive(const char *path, char *error, size_t error_size)
     return -EEXIST;
 }
 
+/** The directory part of a segment's path, for messages. */
+static void weft_segment_dir(const char *path, char *out, size_t size) {
+    snprintf(out, size, "%s", path);
+    char *slash = strrchr(out, '/');
+    if (slash != NULL && slash != out) {
+        *slash = '\0';
+    }
+}
+
+/**
+ * Allocate [offset, offset + length) of the file in its file system, so that writing (or reading) those
+ * pages of the mapping later cannot fail. On tmpfs, fallocate (mode 0) allocates the pages and, when the
+ * file system is full, fails with ENOSPC and gives back what it had allocated in this call; a write to an
+ * unallocated page of a MAP_SHARED tmpfs mapping would instead be a SIGBUS -- and so would a read, which
+ * allocates a page too. Where fallocate is not supported (EOPNOTSUPP), posix_fallocate writes a byte into
+ * each block instead (glibc), which fails with ENOSPC as well: the range is not in use yet (the header
+ * area before it is written; a slot before it is claimed), so nothing it writes over matters.
+ * @return 0 or -errno.
+ */
+static int weft_reserve_range(int fd, uint64_t offset, uint64_t length) {
+    for (int attempt = 0; attempt < 8; attempt++) {
+        if (fallocate(fd, 0, (off_t)offset, (off_t)length) == 0) {
+            return 0;
+        }
+        const int e = errno;
+        if (e == EINTR) {
+            continue; /* tmpfs stops a long fallocate for a pending signal */
+        }
+        if (e != EOPNOTSUPP && e != ENOSYS) {
+            return -e;
+        }
+        const int rc = posix_fallocate(fd, (off_t)offset, (off_t)length);
+        if (rc != EINTR) {
+            return -rc;
+        }
+    }
+    return -EINTR;
+}
+
 int weft_segment_create(weft_segment_t *segment, const weft_config_t *config, char *error, size_t error_size) {
     memset(segment, 0, sizeof *segment);
+    segment->fd = -1;
     const pid_t pid = getpid();
     int n;
     if (config->shm_name[0] != '\0') {
@@ -401,13 +441,18 @@ int weft_segment_create(weft_segment_t *segment, const weft_config_t *config, ch
         return -ENAMETOOLONG;
     }
 
-    const uint64_t stride = ((uint64_t)WEFT_ABI_SLOT_HEADER_SIZE + (uint64_t)config->stack_depth * config->frame_size +
-                             config->ring_size + 4095u) &
-                            ~(uint64_t)4095u;
+    const uint64_t stride = weft_slot_stride_for(config->stack_depth, config->frame_size, config->ring_size);
     const uint64_t size = WEFT_HEADER_AREA + stride * config->max_threads;
+    /* per process, never freed (as the runtime that holds it): a thread racing with shutdown may read it */
+    _Atomic uint8_t *reserved = calloc(config->max_threads, sizeof *reserved);
+    if (reserved == NULL) {
+        snprintf(error, error_size, "weft: out of memory");
+        return -ENOMEM;
+    }
 
     int fd = weft_open_exclusive(segment->path, error, error_size);
     if (fd < 0) {
+        free(reserved);
         return fd;
     }
     struct stat st;
@@ -426,6 +471,25 @@ int weft_segment_create(weft_segment_t *segment, const weft_config_t *config, ch
         snprintf(error, error_size, "weft: cannot size %s to %llu bytes: %s", segment->path, (unsigned long long)size,
                  strerror(-rc));
     }
+    /* The header area, and the first page of every slot (its state and counters: the claim scan and
+     * weft_get_stats read them all, and a read of an unallocated tmpfs page is a SIGBUS as well), before
+     * anything is written. The rest of a slot is reserved at its first claim (weft_segment_reserve_slot). */
+    if (rc == 0) {
+        rc = weft_reserve_range(fd, 0, WEFT_HEADER_AREA);
+        for (uint32_t i = 0; rc == 0 && i < config->max_threads; i++) {
+            rc = weft_reserve_range(fd, WEFT_HEADER_AREA + (uint64_t)i * stride, 4096u);
+        }
+        if (rc != 0) {
+            char dir[WEFT_PATH_MAX];
+            weft_segment_dir(segment->path, dir, sizeof dir);
+            snprintf(error, error_size,
+                     "weft: cannot reserve the %llu bytes of the header and slot headers of %s: %s; %s has no room "
+                     "for them. Free space in %s, give the container a larger /dev/shm (docker run --shm-size), "
+                     "or set WEFT_SHM_DIR to a larger tmpfs",
+                     (unsigned long long)(WEFT_HEADER_AREA + 4096ull * config->max_threads), segment->path,
+                     strerror(-rc), dir, dir);
+        }
+    }
     void *base = MAP_FAILED;
     if (rc == 0) {
         base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -434,12 +498,15 @@ int weft_segment_create(weft_segment_t *segment, const weft_config_t *config, ch
             snprintf(error, error_size, "weft: cannot map %s: %s", segment->path, strerror(-rc));
         }
     }
-    close(fd);
     if (rc != 0) {
+        close(fd);
         unlink(segment->path);
+        free(reserved);
         return rc;
     }
 
+    segment->fd = fd;
+    segment->reserved = reserved;
     segment->base = base;
     segment->size = size;
     segment->header = base;
@@ -483,6 +550,71 @@ int weft_segment_create(weft_segment_t *segment, const weft_config_t *config, ch
     /* release: a reader that acquires magic sees every header field above, and the Resource record */
     weft_store_release(&h->magic, WEFT_ABI_MAGIC);
     return 0;
+}
+
+int weft_segment_reserve_slot(const weft_runtime_t *rt, uint32_t index) {
+    /* The runtime is allocated mutable (weft_start); threads see it through a const pointer. */
+    weft_segment_t *seg = (weft_segment_t *)(uintptr_t)&rt->segment;
+    _Atomic uint8_t *state = &seg->reserved[index];
+    /* acquire: pairs with the release below, so the pages are reserved before the slot is touched */
+    uint8_t was = atomic_load_explicit(state, memory_order_acquire);
+    if (was == WEFT_SLOT_RESERVED) {
+        return 0;
+    }
+    if (was != WEFT_SLOT_UNRESERVED ||
+        !atomic_compare_exchange_strong_explicit(state, &was, WEFT_SLOT_RESERVING, memory_order_acquire,
+                                                 memory_order_acquire)) {
+        return was == WEFT_SLOT_RESERVED ? 0 : -EBUSY;
+    }
+    /* Shutdown closes the descriptor once no thread is in here: count ourselves in, then check the runtime
+     * is still the running one (Dekker: each side's seq_cst fence is between its store and its load). */
+    atomic_fetch_add_explicit(&seg->reservers, 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_seq_cst);
+    int rc;
+    const int fd = atomic_load_explicit(&seg->fd, memory_order_relaxed);
+    if (atomic_load_explicit(&weft_global.runtime, memory_order_relaxed) != rt || fd < 0) {
+        rc = -ESHUTDOWN;
+    } else {
+        rc = weft_reserve_range(fd, WEFT_HEADER_AREA + (uint64_t)index * seg->slot_stride, seg->slot_stride);
+    }
+    atomic_fetch_sub_explicit(&seg->reservers, 1, memory_order_release);
+    /* release: a thread that sees RESERVED sees the pages allocated; a failure may be retried later */
+    atomic_store_explicit(state, rc == 0 ? WEFT_SLOT_RESERVED : WEFT_SLOT_UNRESERVED, memory_order_release);
+    return rc;
+}
+
+void weft_segment_report_reserve_failure(const weft_segment_t *segment, int error) {
+    char dir[WEFT_PATH_MAX];
+    weft_segment_dir(segment->path, dir, sizeof dir);
+    fprintf(stderr,
+            "weft: cannot reserve %llu bytes of %s for a thread's ring (%s): %s%s. Threads without a slot record "
+            "nothing and their spans are counted as dropped_no_slot. The whole segment needs %llu bytes: give the "
+            "container a larger /dev/shm (docker run --shm-size), free space in %s, or lower WEFT_RING_SIZE (now "
+            "%u) or WEFT_MAX_THREADS (now %u)\n",
+            (unsigned long long)segment->slot_stride, segment->path, strerror(-error), dir,
+            error == -ENOSPC ? " is full" : " refused it", (unsigned long long)segment->size, dir,
+            segment->ring_capacity, segment->slot_count);
+}
+
+void weft_segment_close_fd(weft_segment_t *segment, bool wait_for_reservers) {
+    const int fd = atomic_load_explicit(&segment->fd, memory_order_relaxed);
+    if (fd < 0) {
+        return;
+    }
+    if (wait_for_reservers) {
+        /* The runtime was unpublished before: a thread that counts itself in after this fence sees it gone
+         * and does not use the descriptor; one counted in before is waited for (a fallocate: microseconds). */
+        atomic_thread_fence(memory_order_seq_cst);
+        for (int i = 0; atomic_load_explicit(&segment->reservers, memory_order_acquire) != 0; i++) {
+            if (i == 5000) {
+                return; /* a reserving thread is stopped (a debugger?): leave the descriptor open */
+            }
+            struct timespec pause = {0, 1000000};
+            nanosleep(&pause, NULL);
+        }
+    }
+    atomic_store_explicit(&segment->fd, -1, memory_order_relaxed);
+    close(fd);
 }
 
 void weft_segment_publish_scope(weft_segment_t *segment, const struct weft_tracer *tracer) {

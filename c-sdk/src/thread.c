@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "frames.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
@@ -31,6 +32,15 @@ static void weft_read_thread_name(uint8_t out[16]) {
     char name[16] = {0};
     (void)pthread_getname_np(pthread_self(), name, sizeof name);
     memcpy(out, name, 16);
+}
+
+static _Atomic bool weft_reserve_failure_reported;
+
+/** One stderr line per process, at the first slot that could not be reserved. */
+static void weft_report_reserve_failure_once(const weft_segment_t *seg, int rc) {
+    if (!atomic_exchange_explicit(&weft_reserve_failure_reported, true, memory_order_relaxed)) {
+        weft_segment_report_reserve_failure(seg, rc);
+    }
 }
 
 static bool weft_try_claim(weft_abi_slot_t *slot) {
@@ -84,10 +94,27 @@ bool weft_thread_bind(weft_thread_t *t) {
         t->tid = (uint32_t)syscall(SYS_gettid);
     }
     uint32_t start = t->tid % seg->slot_count;
+    bool reserve_failed = false;
     for (uint32_t k = 0; k < seg->slot_count; k++) {
         uint32_t index = (start + k) % seg->slot_count;
         weft_abi_slot_t *slot = (weft_abi_slot_t *)(void *)(seg->base + seg->header->slots_offset +
                                                              (uint64_t)index * seg->slot_stride);
+        /* A slot never claimed in this process has its pages reserved first (a syscall, once per slot): on
+         * a full tmpfs the claim fails here instead of a SIGBUS at the first write. After one failure, only
+         * slots already reserved are tried in this scan. */
+        if (atomic_load_explicit(&seg->reserved[index], memory_order_acquire) != WEFT_SLOT_RESERVED) {
+            if (reserve_failed) {
+                continue;
+            }
+            const int rc = weft_segment_reserve_slot(rt, index);
+            if (rc != 0) {
+                if (rc != -EBUSY && rc != -ESHUTDOWN) {
+                    reserve_failed = true;
+                    weft_report_reserve_failure_once(seg, rc);
+                }
+                continue;
+            }
+        }
         if (!weft_try_claim(slot)) {
             continue;
         }

@@ -25,10 +25,26 @@
 #define WEFT_MAX_FRAME_SIZE 32768u
 #define WEFT_MAX_STACK_DEPTH 256u
 #define WEFT_PATH_MAX 4096
+/** The default ring sizes: the large one where the segment's file system has room for it (init.c). */
+#define WEFT_DEFAULT_RING_SIZE_SMALL (256u * 1024u)
+#define WEFT_DEFAULT_RING_SIZE_LARGE (1024u * 1024u)
 /** Bytes before slot 0: the header page and the Resource record's page (ABI 1.1). */
 #define WEFT_HEADER_AREA WEFT_ABI_HEADER_SIZE_V1_1
 
-/** A mapped segment. Immutable after weft_segment_create returns. */
+/** A slot's bytes in a segment: its header, frames and ring, rounded up to 4 KiB pages. */
+static inline uint64_t weft_slot_stride_for(uint32_t stack_depth, uint32_t frame_size, uint64_t ring_size) {
+    return ((uint64_t)WEFT_ABI_SLOT_HEADER_SIZE + (uint64_t)stack_depth * frame_size + ring_size + 4095u) &
+           ~(uint64_t)4095u;
+}
+
+/** What a slot's pages are in `weft_segment.reserved` (process memory, not the ABI). */
+enum { WEFT_SLOT_UNRESERVED = 0, WEFT_SLOT_RESERVING = 1, WEFT_SLOT_RESERVED = 2 };
+
+/**
+ * A mapped segment. Its fields are fixed after weft_segment_create returns, but for the atomics: which
+ * slots' pages are reserved (weft_segment_reserve_slot), the count of threads reserving now, and the
+ * descriptor, which shutdown closes once no thread is reserving (-1 then).
+ */
 typedef struct weft_segment {
     uint8_t *base;
     size_t size;
@@ -38,6 +54,9 @@ typedef struct weft_segment {
     uint32_t stack_depth;
     uint32_t frame_size;
     uint32_t ring_capacity;
+    _Atomic int fd;                 /* the segment file, kept open to reserve slots' pages (O_CLOEXEC) */
+    _Atomic uint32_t reservers;     /* threads inside weft_segment_reserve_slot */
+    _Atomic uint8_t *reserved;      /* slot_count entries: WEFT_SLOT_UNRESERVED / RESERVING / RESERVED */
     char path[WEFT_PATH_MAX];
 } weft_segment_t;
 
@@ -77,6 +96,18 @@ extern WEFT_HIDDEN weft_global_t weft_global;
 
 /* segment.c */
 WEFT_HIDDEN int weft_segment_create(weft_segment_t *segment, const weft_config_t *config, char *error, size_t error_size);
+/**
+ * Reserve the pages of slot `index` (header, frames and ring) in the file system before anything touches
+ * them, so that a full tmpfs fails here with an error instead of a SIGBUS at the first write. A cold
+ * path: once per slot per process, from the first claim of `rt`'s segment; a reserved slot returns at
+ * once. @return 0, -EBUSY while another thread reserves it, -ESHUTDOWN if the segment is no longer the
+ * running one, or the reservation's -errno (-ENOSPC: the file system is full).
+ */
+WEFT_HIDDEN int weft_segment_reserve_slot(const struct weft_runtime *rt, uint32_t index);
+/** The stderr line for a failed slot reservation (printed once per process by the caller). */
+WEFT_HIDDEN void weft_segment_report_reserve_failure(const weft_segment_t *segment, int error);
+/** Close the segment's descriptor once no thread reserves through it (shutdown); fork child: at once. */
+WEFT_HIDDEN void weft_segment_close_fd(weft_segment_t *segment, bool wait_for_reservers);
 WEFT_HIDDEN void weft_segment_publish_scope(weft_segment_t *segment, const struct weft_tracer *tracer);
 /** Fence, mark CLOSED, and unlink unless a running collector holds the lease. @return whether it unlinked. */
 WEFT_HIDDEN bool weft_segment_close(weft_segment_t *segment);

@@ -122,7 +122,7 @@ typedef enum weft_sampler {
  * | WEFT_ENABLED            | enabled          | true              |
  * | WEFT_SHM_DIR            | shm_dir          | /dev/shm          |
  * | WEFT_SHM_NAME           | shm_name         | weft-<pid>        |
- * | WEFT_RING_SIZE          | ring_size        | 262144 (k/m ok)   |
+ * | WEFT_RING_SIZE          | ring_size        | 1 MiB if shm_dir has room for twice the segment, else 256 KiB (k/m ok) |
  * | WEFT_MAX_THREADS        | max_threads      | 64                |
  * | WEFT_SEGMENT_SIZE       | (sets max_threads to what fits) | - |
  * | WEFT_STACK_DEPTH        | stack_depth      | 16                |

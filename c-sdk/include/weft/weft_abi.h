@@ -109,7 +109,7 @@ typedef struct weft_abi_header {
     uint16_t max_value_length;         /* 112 string attribute values are cut to this many bytes */
     uint16_t reserved0;                /* 114 */
     WEFT_ABI_ATOMIC(uint32_t) scope_count; /* 116 release after the scope entry is written; acquire */
-    WEFT_ABI_ATOMIC(uint64_t) dropped_no_slot; /* 120 spans dropped because every slot was taken; relaxed */
+    WEFT_ABI_ATOMIC(uint64_t) dropped_no_slot; /* 120 spans dropped for want of a slot (all taken, or no room to reserve one); relaxed */
     /* -- 1.1: the collector lease (docs/shm-abi.md, "Lease") */
     WEFT_ABI_ATOMIC(uint64_t) lease_owner; /* 128 0 = none, else (collector start_ticks low 32 bits << 32) | pid; CAS acq_rel */
     WEFT_ABI_ATOMIC(uint64_t) lease_heartbeat_unix_nanos; /* 136 lease holder, relaxed, about every second */
