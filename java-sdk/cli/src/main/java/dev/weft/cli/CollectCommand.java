@@ -89,7 +89,8 @@ final class CollectCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     logger.info("weft collect: watching " + dir + ", exporting " + Exporters.describe());
     // A new process's segment is drained from its creation, not at the next poll: its rings
-    // fill meanwhile (256 KiB hold about 100 ms of a 12 k spans/s thread).
+    // fill meanwhile (256 KiB rings, the default on a small /dev/shm, hold about 100 ms of a
+    // 12 k spans/s thread).
     DirectoryWatch appearing = once ? null : DirectoryWatch.start(dir,
         name -> name.toString().startsWith(DeadSegments.PREFIX), wake::release,
         "weft-collect-watch");

@@ -36,7 +36,7 @@ import javax.annotation.Nullable;
  * so a collector whose first exports run cold code (interpreted until the JIT compiles it) holds
  * the rings for the first ~150 ms while the load fills them. Measured with the capacity
  * benchmark (docs/benchmarks.md "Sustained capacity"): a fresh collector dropped 3 500-9 600
- * spans in the first second of a 25 k spans/s load with default 256 KiB rings, and none after;
+ * spans in the first second of a 25 k spans/s load with 256 KiB rings, and none after;
  * 40 exports of 512 spans through the same path beforehand took that to 0 (three trials).
  *
  * <p>It runs on its own daemon thread, once per JVM, while the first collector thread starts

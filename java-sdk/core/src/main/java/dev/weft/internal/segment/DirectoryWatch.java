@@ -17,8 +17,9 @@ import javax.annotation.Nullable;
  * into it), through the JDK's {@link WatchService} (inotify on Linux), on a daemon thread of its
  * own. A collector waiting for a segment uses it to attach when the segment is created rather
  * than at its next poll: a producer records from its first microsecond, and a ring of 256 KiB
- * holds only about 100 ms of a 12 k spans/s thread, so a 100 ms poll (1 s for {@code weft
- * collect}) cost spans at every start (docs/benchmarks.md, "Sustained capacity").
+ * (the default where /dev/shm is small) holds only about 100 ms of a 12 k spans/s thread, so a
+ * 100 ms poll (1 s for {@code weft collect}) cost spans at every start (docs/benchmarks.md,
+ * "Sustained capacity").
  *
  * <p>It only wakes the caller, who still looks at the file itself, and still polls as before:
  * a missed event (the directory watched too late, an overflow of the kernel's queue, a file
