@@ -49,6 +49,40 @@ final class NativeAttributes implements Attributes {
     this.tail = tail;
   }
 
+  /** The number of this span's own pairs (those before the shared tail). */
+  int ownPairs() {
+    return pairs.length >> 1;
+  }
+
+  AttributeKey<?> ownKey(int i) {
+    return (AttributeKey<?>) pairs[2 * i];
+  }
+
+  Object ownValue(int i) {
+    return pairs[2 * i + 1];
+  }
+
+  /**
+   * The shared tail's identity (the same object for every span of one thread while its name stays
+   * the same), or {@code null} if there is none: a cache key for what the tail encodes to.
+   */
+  @Nullable
+  Object tailIdentity() {
+    return tail.length == 0 ? null : tail;
+  }
+
+  int tailPairs() {
+    return tail.length >> 1;
+  }
+
+  AttributeKey<?> tailKey(int i) {
+    return (AttributeKey<?>) tail[2 * i];
+  }
+
+  Object tailValue(int i) {
+    return tail[2 * i + 1];
+  }
+
   @Override
   @Nullable
   @SuppressWarnings("unchecked") // the value was stored under a key of the same type

@@ -25,6 +25,11 @@ abstract class NativeContext implements SpanContext {
     this.spanId = spanId;
   }
 
+  /** The span id as the record has it (never 0). */
+  final long spanIdLong() {
+    return spanId;
+  }
+
   @Override
   public final String getSpanId() {
     String hex = spanIdHex;

@@ -78,6 +78,22 @@ final class NativeSpanData extends NativeContext implements SpanData {
     this.resource = resource;
   }
 
+  /** The high 8 bytes of the trace id, big-endian (what {@link #getTraceIdBytes()} starts with). */
+  long traceHi() {
+    return traceHi;
+  }
+
+  /** The low 8 bytes of the trace id, big-endian. */
+  long traceLo() {
+    return traceLo;
+  }
+
+  /** The parent's span id, or 0 if this span has no parent. */
+  long parentSpanIdLong() {
+    SpanContext parent = parentSpanContext;
+    return parent instanceof NativeSpanContext ? ((NativeSpanContext) parent).spanIdLong() : 0;
+  }
+
   @Override
   public String getName() {
     return name;
