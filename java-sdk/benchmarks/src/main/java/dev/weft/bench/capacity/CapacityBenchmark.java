@@ -17,7 +17,8 @@ import java.util.Map;
  * <ul>
  *   <li>{@code weft} (or {@code weft:<ring size>}, e.g. {@code weft:1M}, for rings other than
  *       the C SDK's default, in the same run; {@code weft-reusable[:<ring size>]} with the SDK
- *       exporter's {@code otel.java.exporter.memory_mode=reusable_data}): weft-loadgen (C SDK, {@code --threads} native threads, the span shape of
+ *       exporter's {@code otel.java.exporter.memory_mode=reusable_data}, which SDK 1.67 already
+ *       uses when nothing sets it: the same as {@code weft} there): weft-loadgen (C SDK, {@code --threads} native threads, the span shape of
  *       {@code c-sdk/tools/weft_loadgen.c}) at the rate into a collector JVM
  *       ({@link CollectorProcess}: every default, started before the load, {@code -Xmx} from
  *       {@code --heap}); held when the receiver counted every span and the collector counted no
