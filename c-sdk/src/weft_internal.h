@@ -103,6 +103,8 @@ WEFT_HIDDEN int weft_segment_create(weft_segment_t *segment, const weft_config_t
  * once. @return 0, -EBUSY while another thread reserves it, -ESHUTDOWN if the segment is no longer the
  * running one, or the reservation's -errno (-ENOSPC: the file system is full).
  */
+/** fallocate [offset, offset + length) of the segment file (segment.c); 0 or -errno. */
+WEFT_HIDDEN int weft_reserve_range(int fd, uint64_t offset, uint64_t length);
 WEFT_HIDDEN int weft_segment_reserve_slot(const struct weft_runtime *rt, uint32_t index);
 /** The stderr line for a failed slot reservation (printed once per process by the caller). */
 WEFT_HIDDEN void weft_segment_report_reserve_failure(const weft_segment_t *segment, int error);
