@@ -96,16 +96,8 @@ extern WEFT_HIDDEN weft_global_t weft_global;
 
 /* segment.c */
 WEFT_HIDDEN int weft_segment_create(weft_segment_t *segment, const weft_config_t *config, char *error, size_t error_size);
-/**
- * Reserve the pages of slot `index` (header, frames and ring) in the file system before anything touches
- * them, so that a full tmpfs fails here with an error instead of a SIGBUS at the first write. A cold
- * path: once per slot per process, from the first claim of `rt`'s segment; a reserved slot returns at
- * once. @return 0, -EBUSY while another thread reserves it, -ESHUTDOWN if the segment is no longer the
- * running one, or the reservation's -errno (-ENOSPC: the file system is full).
- */
-/** fallocate [offset, offset + length) of the segment file (segment.c); 0 or -errno. */
+/** fallocate [offset, offset + length) of the segment file; 0 or -errno. */
 WEFT_HIDDEN int weft_reserve_range(int fd, uint64_t offset, uint64_t length);
-WEFT_HIDDEN int weft_segment_reserve_slot(const struct weft_runtime *rt, uint32_t index);
 /** The stderr line for a failed slot reservation (printed once per process by the caller). */
 WEFT_HIDDEN void weft_segment_report_reserve_failure(const weft_segment_t *segment, int error);
 /** Close the segment's descriptor once no thread reserves through it (shutdown); fork child: at once. */
@@ -119,6 +111,16 @@ WEFT_HIDDEN int weft_read_start_ticks(int pid, uint64_t *ticks);
 WEFT_HIDDEN int weft_read_boot_id(uint8_t out[16]);
 /** Whether the process that made a segment (pid, start time, boot) still runs. */
 WEFT_HIDDEN bool weft_creator_running(const weft_abi_header_t *header);
+
+/* slot_reserve.c */
+/**
+ * Reserve the pages of slot `index` (header, frames and ring) in the file system before anything touches
+ * them, so that a full tmpfs fails here with an error instead of a SIGBUS at the first write. A cold
+ * path: once per slot per process, from the first claim of `rt`'s segment; a reserved slot returns at
+ * once. @return 0, -EBUSY while another thread reserves it, -ESHUTDOWN if the segment is no longer the
+ * running one, or the reservation's -errno (-ENOSPC: the file system is full).
+ */
+WEFT_HIDDEN int weft_segment_reserve_slot(const struct weft_runtime *rt, uint32_t index);
 
 /* reader.c */
 /** Sums the native counters of every slot of a mapped segment. */

@@ -501,7 +501,6 @@ public final class CollectorEngine {
         && OWN_START_TICKS >= 0 && segment.creatorStartTicks() == OWN_START_TICKS;
   }
 
-  @Nullable
   /**
    * Collector thread, detached: starts watching the segment's directory unless it is watched or
    * cannot be, so that the segment is attached when it is created, not at the next poll.
@@ -543,6 +542,7 @@ public final class CollectorEngine {
     return Math.min(notReadyWaitNanos, segmentPollNanos);
   }
 
+  @Nullable
   private SegmentDrainer tryAttach() {
     lastAttachNotReady = false;
     try {

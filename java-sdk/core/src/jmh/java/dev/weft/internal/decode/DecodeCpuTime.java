@@ -79,7 +79,7 @@ public final class DecodeCpuTime {
   }
 
   /** {spans per CPU-second, bytes allocated per span} over about {@code millis} of CPU time. */
-  static double[] slice(java.util.function.IntSupplier pass, long millis) {
+  public static double[] slice(java.util.function.IntSupplier pass, long millis) {
     long thread = Thread.currentThread().getId();
     long bytes0 = THREADS.getThreadAllocatedBytes(thread);
     long cpu0 = THREADS.getCurrentThreadCpuTime();

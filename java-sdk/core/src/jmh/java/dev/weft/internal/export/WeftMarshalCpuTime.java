@@ -1,8 +1,8 @@
 package dev.weft.internal.export;
 
+import dev.weft.internal.decode.DecodeCpuTime;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.IntSupplier;
@@ -18,8 +18,6 @@ import java.util.function.IntSupplier;
  * -Dbench.args="16 300"}.
  */
 public final class WeftMarshalCpuTime {
-  private static final com.sun.management.ThreadMXBean THREADS =
-      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
   static volatile long sinkHole;
 
@@ -27,18 +25,8 @@ public final class WeftMarshalCpuTime {
 
   /** {ns of CPU per span, bytes allocated per span} over about {@code millis} of CPU time. */
   static double[] slice(IntSupplier pass, long millis) {
-    long thread = Thread.currentThread().getId();
-    long bytes0 = THREADS.getThreadAllocatedBytes(thread);
-    long cpu0 = THREADS.getCurrentThreadCpuTime();
-    long deadline = cpu0 + millis * 1_000_000L;
-    long spans = 0;
-    long cpu;
-    do {
-      spans += pass.getAsInt();
-      cpu = THREADS.getCurrentThreadCpuTime();
-    } while (cpu < deadline);
-    long bytes = THREADS.getThreadAllocatedBytes(thread) - bytes0;
-    return new double[] {(double) (cpu - cpu0) / spans, (double) bytes / spans};
+    double[] s = DecodeCpuTime.slice(pass, millis); // {spans per CPU-second, bytes per span}
+    return new double[] {1e9 / s[0], s[1]};
   }
 
   interface Pass {
