@@ -4,10 +4,12 @@ import dev.weft.internal.decode.SpanDecoder;
 import dev.weft.internal.decode.SpanRecordBuilder;
 import dev.weft.internal.export.CollectorFirstSpanExporter;
 import dev.weft.internal.export.LoopbackReceiver;
+import dev.weft.internal.export.NativeOtlpGrpcSpanExporter;
 import dev.weft.internal.segment.ScopeTable;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.exporter.internal.otlp.traces.TraceRequestMarshaler;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporterBuilder;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
@@ -85,8 +87,10 @@ public final class WarmUp {
       List<List<SpanData>> batches = decode(resource);
       SpanExporter real = exporter instanceof CollectorFirstSpanExporter
           ? ((CollectorFirstSpanExporter) exporter).delegate() : exporter;
-      String how = real instanceof OtlpGrpcSpanExporter
-          ? exportToLoopback((OtlpGrpcSpanExporter) real, batches) : marshal(batches);
+      String how = real instanceof NativeOtlpGrpcSpanExporter
+          ? exportToLoopback(((NativeOtlpGrpcSpanExporter) real).sdkExporter(), true, batches)
+          : real instanceof OtlpGrpcSpanExporter
+          ? exportToLoopback((OtlpGrpcSpanExporter) real, false, batches) : marshal(batches);
       String done = String.format(Locale.ROOT, "weft: collector warmed up in %.0f ms: %d spans"
           + " decoded, %s", (System.nanoTime() - start) / 1e6, SPANS, how);
       logger.fine(done);
@@ -129,14 +133,20 @@ public final class WarmUp {
     return batches.size() + " batches marshalled to OTLP (discarded)";
   }
 
-  private static String exportToLoopback(OtlpGrpcSpanExporter exporter,
+  /**
+   * Exports through a copy of {@code exporter} pointed at a loopback receiver: with Weft's
+   * marshaler for native batches if {@code weftMarshaler} (as the collector's own exporter does),
+   * else the SDK's exporter as it is.
+   */
+  private static String exportToLoopback(OtlpGrpcSpanExporter exporter, boolean weftMarshaler,
       List<List<SpanData>> batches) throws IOException {
     try (LoopbackReceiver loopback = LoopbackReceiver.start()) {
-      OtlpGrpcSpanExporter copy = exporter.toBuilder()
+      OtlpGrpcSpanExporterBuilder builder = exporter.toBuilder()
           .setEndpoint(loopback.endpoint())
           .setMeterProvider(MeterProvider::noop)
-          .setRetryPolicy(null)
-          .build();
+          .setRetryPolicy(null);
+      SpanExporter copy = weftMarshaler ? NativeOtlpGrpcSpanExporter.build(builder)
+          : builder.build();
       int sent = 0;
       try {
         for (int i = 0; i < EXPORTS; i++) {
@@ -151,8 +161,8 @@ public final class WarmUp {
         copy.shutdown().join(5, TimeUnit.SECONDS);
       }
       return String.format(Locale.ROOT, "%d exports of %d spans through a copy of the OTLP/gRPC"
-          + " exporter to a loopback receiver in this JVM (%d KiB, discarded)", sent, BATCH,
-          loopback.bytes() >> 10);
+          + " exporter (%s) to a loopback receiver in this JVM (%d KiB, discarded)", sent, BATCH,
+          weftMarshaler ? "Weft's marshaler" : "the SDK's marshaler", loopback.bytes() >> 10);
     }
   }
 

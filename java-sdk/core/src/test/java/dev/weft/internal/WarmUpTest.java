@@ -3,6 +3,7 @@ package dev.weft.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.internal.export.CollectorFirstSpanExporter;
+import dev.weft.internal.export.NativeOtlpGrpcSpanExporter;
 import dev.weft.testing.OtlpReceiver;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
@@ -32,6 +33,23 @@ class WarmUpTest {
           .isSuccess()).isTrue();
       assertThat(backend.requestCount()).isEqualTo(1);
       exporter.shutdown();
+    }
+  }
+
+  @Test
+  void theCollectorsOwnExporterIsWarmedThroughWeftsMarshaler() throws Exception {
+    try (OtlpReceiver backend = new OtlpReceiver(false).start()) {
+      SpanExporter exporter = NativeOtlpGrpcSpanExporter.build(OtlpGrpcSpanExporter.builder()
+          .setEndpoint(backend.endpoint()));
+      assertThat(exporter).isInstanceOf(NativeOtlpGrpcSpanExporter.class);
+      try {
+        String account = WarmUp.run(exporter, Resource.getDefault());
+        assertThat(account).contains(WarmUp.EXPORTS + " exports of " + WarmUp.BATCH + " spans")
+            .contains("Weft's marshaler").contains("loopback");
+        assertThat(backend.requestCount()).isZero();
+      } finally {
+        exporter.shutdown().join(10, java.util.concurrent.TimeUnit.SECONDS);
+      }
     }
   }
 

@@ -18,7 +18,9 @@ import java.util.Map;
  *   <li>{@code weft} (or {@code weft:<ring size>}, e.g. {@code weft:1M}, for rings other than
  *       the C SDK's default, in the same run; {@code weft-reusable[:<ring size>]} with the SDK
  *       exporter's {@code otel.java.exporter.memory_mode=reusable_data}, which SDK 1.67 already
- *       uses when nothing sets it: the same as {@code weft} there): weft-loadgen (C SDK, {@code --threads} native threads, the span shape of
+ *       uses when nothing sets it: the same as {@code weft} there;
+ *       {@code weft-sdkmarshal[:<ring size>]} with the SDK's marshaler for native batches,
+ *       {@code WEFT_EXPORT_MARSHALER=sdk}, against Weft's, the default): weft-loadgen (C SDK, {@code --threads} native threads, the span shape of
  *       {@code c-sdk/tools/weft_loadgen.c}) at the rate into a collector JVM
  *       ({@link CollectorProcess}: every default, started before the load, {@code -Xmx} from
  *       {@code --heap}); held when the receiver counted every span and the collector counted no
@@ -219,6 +221,9 @@ public final class CapacityBenchmark {
     env.put("OTEL_SERVICE_NAME", "weft-capacity");
     if (subject.startsWith("weft-reusable")) {
       env.put("OTEL_JAVA_EXPORTER_MEMORY_MODE", "reusable_data");
+    }
+    if (subject.startsWith("weft-sdkmarshal")) {
+      env.put("WEFT_EXPORT_MARSHALER", "sdk"); // the SDK's marshaler for native batches too
     }
     List<String> command = new ArrayList<>(jvm(CollectorProcess.class.getName(),
         options.collectorJvmArgs));

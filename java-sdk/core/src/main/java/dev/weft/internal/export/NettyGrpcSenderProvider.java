@@ -72,17 +72,30 @@ public final class NettyGrpcSenderProvider implements GrpcSenderProvider {
   private static final long RETRY_BUFFER_BYTES = 32L << 20;
 
   private final ComponentLoader fallbackLoader;
+  /** The last Netty sender this provider made, and its endpoint. */
+  @Nullable private volatile Created created;
+
+  /** A sender this provider made, with the endpoint it sends to. */
+  record Created(GrpcSender sender, URI endpoint) {}
 
   public NettyGrpcSenderProvider(ComponentLoader fallbackLoader) {
     this.fallbackLoader = fallbackLoader;
   }
 
   /**
-   * A component loader that offers this provider as the only {@link GrpcSenderProvider} and
+   * A component loader that offers a new provider as the only {@link GrpcSenderProvider} and
    * delegates everything else (compressors, ...) to {@code delegate}.
    */
   public static ComponentLoader componentLoader(ComponentLoader delegate) {
-    NettyGrpcSenderProvider provider = new NettyGrpcSenderProvider(delegate);
+    return componentLoader(new NettyGrpcSenderProvider(delegate), delegate);
+  }
+
+  /**
+   * A component loader that offers {@code provider} as the only {@link GrpcSenderProvider} and
+   * delegates everything else to {@code delegate}.
+   */
+  static ComponentLoader componentLoader(NettyGrpcSenderProvider provider,
+      ComponentLoader delegate) {
     return new ComponentLoader() {
       @Override
       @SuppressWarnings("unchecked") // checked by the class comparison
@@ -93,6 +106,15 @@ public final class NettyGrpcSenderProvider implements GrpcSenderProvider {
         return delegate.load(type);
       }
     };
+  }
+
+  /**
+   * The last Netty sender this provider made and its endpoint, or {@code null} if it made none
+   * (or handed the configuration to the SDK's default provider).
+   */
+  @Nullable
+  Created created() {
+    return created;
   }
 
   @Override
@@ -139,8 +161,10 @@ public final class NettyGrpcSenderProvider implements GrpcSenderProvider {
     // otherwise wait for the TCP (and TLS) handshake while the native rings fill.
     channel.getState(true);
     ScheduledFuture<?> bound = ReconnectBound.start(channel, reconnectMax, group);
-    return new NettyGrpcSender(channel, group, bound, config.getFullMethodName(),
-        config.getTimeout(), config.getHeadersSupplier(), compression);
+    NettyGrpcSender sender = new NettyGrpcSender(channel, group, bound,
+        config.getFullMethodName(), config.getTimeout(), config.getHeadersSupplier(), compression);
+    created = new Created(sender, endpoint);
+    return sender;
   }
 
   /**

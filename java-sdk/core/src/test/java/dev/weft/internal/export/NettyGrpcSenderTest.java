@@ -168,7 +168,7 @@ class NettyGrpcSenderTest {
       System.clearProperty("otel.service.name");
     }
     try {
-      assertThat(export.exporter()).isInstanceOf(OtlpGrpcSpanExporter.class);
+      assertThat(export.exporter()).isInstanceOf(NativeOtlpGrpcSpanExporter.class);
       assertThat(export.exporter().toString()).contains(NettyGrpcSenderProvider.class.getName())
           .contains(receiver.endpoint());
       CompletableResultCode result = export.exporter().export(spans(2));
