@@ -57,6 +57,12 @@ public final class WeftCollector implements AutoCloseable {
   /** The collectors of this JVM that are running (built and not closed), for {@link Weft#diagnose()}. */
   private static final List<WeftCollector> running = new CopyOnWriteArrayList<>();
 
+  /**
+   * Spans committed into each segment (normalized path) when the last collector of this JVM on
+   * it closed: what it drained, so that the diagnosis does not call spans it exported undrained.
+   */
+  private static final Map<Path, Long> committedAtClose = new ConcurrentHashMap<>();
+
   /** The segments a collector of this JVM reads: two readers of one ring would race. */
   private static final Set<Path> active = ConcurrentHashMap.newKeySet();
 
@@ -167,7 +173,6 @@ public final class WeftCollector implements AutoCloseable {
       }
       return;
     }
-    running.remove(this);
     if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
       try {
         Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -178,8 +183,21 @@ public final class WeftCollector implements AutoCloseable {
     try {
       doClose();
     } finally {
+      // listed as running until its last export is done, then as having drained this much
+      committedAtClose.put(segmentPath().toAbsolutePath().normalize(),
+          stats().spansCommitted());
+      running.remove(this);
       closeDone.countDown();
     }
+  }
+
+  /**
+   * The spans committed into {@code segment} when the last collector of this JVM on it closed,
+   * or -1 if none has.
+   */
+  static long committedAtClose(Path segment) {
+    Long n = committedAtClose.get(segment.toAbsolutePath().normalize());
+    return n == null ? -1 : n;
   }
 
   /**

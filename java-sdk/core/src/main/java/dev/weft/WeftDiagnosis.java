@@ -579,11 +579,19 @@ public final class WeftDiagnosis {
             + " refused " + c.segmentPath() + ": " + c.segmentRefusal()));
       }
     }
-    if (committed > 0 && collectors.isEmpty()) {
+    long atClose = WeftCollector.committedAtClose(segment);
+    if (committed > 0 && collectors.isEmpty() && atClose < 0) {
       problems.add(new Problem("no-collector", "weft: native code recorded " + committed
           + " spans into " + segment + " but no WeftCollector runs in this JVM, so nothing"
           + " drains or exports them. Start one (try (WeftCollector c ="
           + " WeftCollector.builder().build()) { ... }) or run with the Weft Java agent"));
+    } else if (atClose >= 0 && committed > atClose && collectors.isEmpty()) {
+      // a collector drained this segment and closed; what native code recorded since waits
+      problems.add(new Problem("recorded-after-close", "weft: native code recorded "
+          + (committed - atClose) + " spans into " + segment + " after this JVM's"
+          + " WeftCollector closed, and no collector drains them now. Close the collector"
+          + " (or the OpenTelemetry SDK that runs it) after the native work ends, or start a"
+          + " new one"));
     }
     if (exportFailures > 0) {
       problems.add(new Problem("export-failures", "weft: " + exportFailures + " native spans"

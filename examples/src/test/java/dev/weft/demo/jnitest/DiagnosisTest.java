@@ -55,6 +55,20 @@ class DiagnosisTest {
   }
 
   @Test
+  void spansAClosedCollectorDrainedAreNotReportedAsUndrainedButLaterOnesAre() throws Exception {
+    ChildJvm child = ChildJvm.run(shm, Map.of(), List.of(CHECK, libraryPath()),
+        "closed-collector", "lazy");
+    // before: "native code recorded N spans ... but no WeftCollector runs" after every close
+    assertThat(child.logLines("WARNING", "no WeftCollector runs in this JVM"))
+        .as(child.output).isZero();
+    assertThat(child.logLines("WARNING", "after this JVM's WeftCollector closed"))
+        .as(child.output).isEqualTo(1);
+    String output = child.output;
+    assertThat(output.indexOf("after this JVM's WeftCollector closed"))
+        .as(output).isGreaterThan(output.indexOf("phase|after-close-call"));
+  }
+
+  @Test
   void jvmSpansAttachedButNoNativeSpanIsReportedOnce() throws Exception {
     ChildJvm child = ChildJvm.run(shm, Map.of(), List.of(CHECK, libraryPath()),
         "idle", "hidden");

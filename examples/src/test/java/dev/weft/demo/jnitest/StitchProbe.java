@@ -30,6 +30,8 @@ import javax.annotation.Nullable;
  * <ul>
  *   <li>{@code stitch}: a collector, then two JVM spans each around one native call;
  *   <li>{@code no-collector}: native calls with no collector, then waits for the check;
+ *   <li>{@code closed-collector}: a collector drains two calls and closes, the check runs; then
+ *       one more call with no collector, and the check runs again;
  *   <li>{@code idle}: JVM spans around no native code (or {@code Weft.load()} only with {@code
  *       none}), with a collector waiting for {@code args[2]} if given, then waits.
  * </ul>
@@ -82,6 +84,22 @@ public final class StitchProbe {
           System.out.println("diag|" + line);
         }
         collector.close();
+        break;
+      }
+      case "closed-collector": {
+        WeftCollector collector = WeftCollector.builder().setSpanExporter(capture)
+            .setSegmentPollInterval(Duration.ofMillis(10)).setRegisterShutdownHook(false).build();
+        for (int call = 0; call < 2; call++) {
+          callInSpan(tracer, "jvm.call-" + call, work);
+        }
+        waitAttached(collector);
+        waitDrained(collector);
+        collector.close();
+        System.out.println("phase|closed");
+        Thread.sleep(1000); // the check runs: everything recorded was drained
+        System.out.println("phase|after-close-call");
+        callInSpan(tracer, "jvm.call-late", work);
+        Thread.sleep(1000); // the check runs: one call's spans recorded after the close
         break;
       }
       case "no-collector": {
