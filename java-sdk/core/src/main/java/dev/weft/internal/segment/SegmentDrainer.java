@@ -241,7 +241,8 @@ public final class SegmentDrainer implements Acknowledgeable {
   /**
    * How full of unread records the fullest ring is now, as a fraction of its capacity: the
    * bytes between this reader's read position and the producer's tail (before the first pass,
-   * from the head; 1 for positions no writer produces). One load per slot, no system call: the
+   * from the head; 1 for positions no writer produces, and 1 for a slot whose thread released it
+   * with records unread, which no other thread can claim until they are read). One load per slot, no system call: the
    * idle strategy paces its wake-ups with it. Records read but not yet acknowledged are not
    * counted: reading sooner would not free their space (the export's acknowledgement does, and
    * {@link #underPressure} asks for it); counting them made a collector waiting for its batch
@@ -254,6 +255,13 @@ public final class SegmentDrainer implements Acknowledgeable {
       long from = started ? reads[slot] : segment.headAcquire(base);
       long used = segment.tailAcquire(base) - from;
       if (used < 0 || used > capacity) {
+        return 1;
+      }
+      if (used > 0 && segment.slotStateAcquire(base) == Abi.SLOT_RELEASED) {
+        // Its thread exited: no new thread can have the slot until its records are read, so
+        // read them now, however few. Short-lived threads (one per request) otherwise found
+        // every slot released and unread within one drain delay, and their spans were dropped
+        // (droppedNoSlot).
         return 1;
       }
       max = Math.max(max, used);

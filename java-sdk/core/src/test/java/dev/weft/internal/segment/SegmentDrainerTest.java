@@ -4,6 +4,7 @@ import static dev.weft.internal.decode.SpanRecordBuilder.attribute;
 import static dev.weft.internal.decode.SpanRecordBuilder.le;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weft.internal.BackoffIdleStrategy;
 import dev.weft.internal.Counters;
 import dev.weft.internal.decode.Acknowledgeable;
 import dev.weft.internal.decode.SpanDecoder;
@@ -353,6 +354,29 @@ class SegmentDrainerTest {
     SegmentDrainer fresh = new SegmentDrainer(Segment.open(two.path()), RESOURCE, new Counters());
     two.setHead(1, two.tail(1) + 8);
     assertThat(fresh.maxFill()).isEqualTo(1.0);
+  }
+
+  @Test
+  void aReleasedSlotWithUnreadRecordsCountsAsFullUntilRead() throws Exception {
+    SegmentWriter two = SegmentWriter.create(dir.resolve("released"),
+        new SegmentWriter.Layout().slots(2).ring(1 << 16));
+    two.registerScope("weft-test", "1.0.0");
+    two.claimSlot(0, 1, "short-lived");
+    two.claimSlot(1, 2, "long-lived");
+    SegmentDrainer d = new SegmentDrainer(Segment.open(two.path()), RESOURCE, new Counters());
+    byte[] record = SpanRecordBuilder.span().build();
+    assertThat(two.append(0, record)).isTrue();
+    assertThat(two.append(1, record)).isTrue();
+    // one record each: far below the fill the idle strategy waits for
+    assertThat(d.maxFill()).isLessThan(BackoffIdleStrategy.TARGET_FILL);
+    two.releaseSlot(0); // its thread exited: no thread can claim it before it is read
+    assertThat(d.maxFill()).isEqualTo(1.0);
+    d.drain(sink);
+    assertThat(sink.spans).hasSize(2);
+    assertThat(d.maxFill()).isZero();
+    // a released slot with nothing unread is claimable already: no hurry
+    assertThat(two.append(1, record)).isTrue();
+    assertThat(d.maxFill()).isLessThan(BackoffIdleStrategy.TARGET_FILL).isPositive();
   }
 
   @Test
