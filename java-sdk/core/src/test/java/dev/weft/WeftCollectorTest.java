@@ -1,5 +1,15 @@
 package dev.weft;
 
+import java.util.List;
+
+import java.util.logging.Level;
+
+import dev.weft.internal.segment.Abi;
+
+import dev.weft.internal.CollectorEngine;
+
+import dev.weft.testing.LogCapture;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -352,5 +362,37 @@ class WeftCollectorTest {
   /** Closes the collector inside its try-with-resources (the second close does nothing). */
   private static void closeWhileOpen(WeftCollector collector) {
     collector.close();
+  }
+
+  /** Native drops are said once per reason, with the setting that fixes them. */
+  @Test
+  void nativeDropsAreReportedOncePerReasonWithTheFix() throws Exception {
+    Path path = dir.resolve("weft-drops");
+    SegmentWriter writer = SegmentWriter.create(path);
+    writer.registerScope("lib", "1.0");
+    writer.claimSlot(0, 10, "native-0");
+    writer.addDroppedNoSlot(3);
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (LogCapture log = LogCapture.of(CollectorEngine.class);
+        WeftCollector collector = builder(path, exporter).build()) {
+      await().until(() -> collector.stats().droppedNoSlot() == 3);
+      await().until(() -> log.messages(Level.WARNING).stream()
+          .anyMatch(m -> m.contains("thread slots")));
+      int slots = dev.weft.internal.segment.Segment.open(path).slotCount();
+      assertThat(log.messages(Level.WARNING)).singleElement().asString()
+          .contains("every one of the " + slots + " thread slots of " + path)
+          .contains("3 so far").contains("WEFT_MAX_THREADS (now " + slots + ")");
+      writer.addDroppedNoSlot(5);
+      // a ring-full drop on slot 0: its own line, with the ring size
+      writer.buffer().putLong(writer.slotBase(0) + Abi.SLOT_DROPPED_RING_FULL_OFFSET, 7);
+      await().until(() -> collector.stats().droppedRingFull() == 7
+          && collector.stats().droppedNoSlot() == 8);
+      await().until(() -> log.messages(Level.WARNING).size() == 2);
+      Thread.sleep(100); // more counter reads: nothing said twice
+      List<String> warnings = log.messages(Level.WARNING);
+      assertThat(warnings).hasSize(2);
+      assertThat(warnings.get(1)).contains("ring in " + path + " was full (7 so far")
+          .contains("WEFT_RING_SIZE (now " + (writer.ringCapacity() >> 10) + " KiB");
+    }
   }
 }

@@ -69,6 +69,9 @@ public final class CollectorEngine {
   }
 
   private final Path path;
+  // Collector thread only: native drops said once per reason, per attached segment.
+  private NativeDropReport dropReport = new NativeDropReport();
+  @Nullable private SegmentDrainer dropReportFor;
   private final Resource resource;
   private final Counters counters = new Counters();
   private final ExportPipeline pipeline;
@@ -271,6 +274,12 @@ public final class CollectorEngine {
     NativeCounts read = NativeCounts.read(attached.segment());
     deliverPendingFault(); // counters read from a faulting mapping are not published
     attached.segment().requireWhole();
+    if (dropReportFor != attached) { // a segment (a process) of its own: say it again for it
+      dropReportFor = attached;
+      dropReport = new NativeDropReport();
+    }
+    dropReport.check(read, path, attached.segment().slotCount(),
+        attached.segment().ringCapacity());
     synchronized (lock) {
       if (drainer == attached) {
         current = read;

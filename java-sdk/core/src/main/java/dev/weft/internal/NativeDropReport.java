@@ -1,0 +1,67 @@
+package dev.weft.internal;
+
+import dev.weft.internal.segment.NativeCounts;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Says once per reason, per collector, when the native side of a segment has dropped spans, with
+ * the cause and the setting that fixes it. The counts themselves are in {@code WeftStats} and the
+ * collector's metrics; without this line a drop was visible only to someone who looked there (the
+ * demo lost 1 % of its worker spans to {@code droppedNoSlot} under load and printed nothing).
+ * Spans dropped at a clean exit ({@code droppedShutdown}) are expected and not reported here.
+ * Collector thread only.
+ */
+final class NativeDropReport {
+  private static final Logger logger = Logger.getLogger(CollectorEngine.class.getName());
+
+  private boolean ringFull;
+  private boolean noSlot;
+  private boolean tooDeep;
+  private boolean reentrant;
+
+  /**
+   * Checks {@code counts} (read from {@code segment}, which has {@code slots} thread slots of
+   * {@code ringBytes} each) and logs what has not been said yet.
+   */
+  void check(NativeCounts counts, Path segment, int slots, int ringBytes) {
+    if (!ringFull && counts.droppedRingFull > 0) {
+      ringFull = true;
+      logger.log(Level.WARNING, String.format(Locale.ROOT, "weft: native spans were dropped"
+          + " because a thread's ring in %s was full (%d so far, WeftStats.droppedRingFull()):"
+          + " the collector or its exporter fell behind the rate native code records at (a"
+          + " stall, a slow or unreachable backend: see WeftStats.lastExportError()). Fix: a"
+          + " larger WEFT_RING_SIZE (now %d KiB per thread) in the environment of the process"
+          + " that records rides out longer stalls", segment, counts.droppedRingFull,
+          ringBytes >> 10));
+    }
+    if (!noSlot && counts.droppedNoSlot > 0) {
+      noSlot = true;
+      logger.log(Level.WARNING, String.format(Locale.ROOT, "weft: native spans were dropped"
+          + " because every one of the %d thread slots of %s was taken (%d so far,"
+          + " WeftStats.droppedNoSlot()): more threads recorded at once than the segment has"
+          + " slots, or threads exited faster than the collector could read what they left"
+          + " (their slots are free again once read). Fix: raise WEFT_MAX_THREADS (now %d) in the"
+          + " environment of the process that records", slots, segment, counts.droppedNoSlot,
+          slots));
+    }
+    if (!tooDeep && counts.droppedTooDeep > 0) {
+      tooDeep = true;
+      logger.log(Level.WARNING, String.format(Locale.ROOT, "weft: native spans were dropped"
+          + " because they nested deeper than the segment's span stack on their thread (%d so"
+          + " far, WeftStats.droppedTooDeep(), in %s). Fix: raise WEFT_STACK_DEPTH in the"
+          + " environment of the process that records, or look for native spans that are"
+          + " never ended", counts.droppedTooDeep, segment));
+    }
+    if (!reentrant && counts.droppedReentrant > 0) {
+      reentrant = true;
+      logger.log(Level.INFO, String.format(Locale.ROOT, "weft: %d native spans were begun by a"
+          + " signal handler (or other reentrant call) while the same thread was inside a Weft"
+          + " call, and were dropped and counted (WeftStats.droppedReentrant(), in %s): nothing"
+          + " to fix unless your signal handlers record spans", counts.droppedReentrant,
+          segment));
+    }
+  }
+}
