@@ -48,7 +48,8 @@ public final class DeadSegments {
   /**
    * Recovers every dead segment of {@code directory} except those {@code skip} names (segments a
    * collector of this process reads). Logs each recovery (INFO) and each failure (WARNING, with
-   * the fix); refused files are logged at FINE (a scan meets unrelated files).
+   * the fix); refused files are logged at FINE (a scan meets unrelated files), and segments that
+   * held no span at all are removed with one INFO line for them all.
    */
   public static List<SegmentRecovery.Result> recoverAll(Path directory, SegmentRecovery recovery,
       Predicate<Path> skip) {
@@ -62,18 +63,46 @@ public final class DeadSegments {
           + " side uses, or weft.recovery.enabled=false");
       return results;
     }
+    List<Integer> emptyPids = new ArrayList<>();
     for (Path candidate : candidates) {
       if (skip.test(candidate)) {
         continue;
       }
       SegmentRecovery.Result result = recovery.recover(candidate);
       results.add(result);
-      log(result);
+      if (isEmpty(result)) {
+        // nothing was lost: one line for them all below, not one each (a shared /dev/shm of
+        // short-lived processes left hundreds of such lines in front of the application's)
+        emptyPids.add(result.creatorPid);
+        logger.log(Level.FINE, "weft recovery: {0}", result.message);
+      } else {
+        log(result);
+      }
       if (result.outcome == SegmentRecovery.Outcome.STOPPED) {
         break;
       }
     }
+    if (!emptyPids.isEmpty()) {
+      logger.info("weft: removed " + emptyPids.size() + " segment(s) of dead processes in "
+          + directory + " that held no spans (pid " + shortList(emptyPids) + ")");
+    }
     return results;
+  }
+
+  private static boolean isEmpty(SegmentRecovery.Result result) {
+    return result.outcome == SegmentRecovery.Outcome.RECOVERED && result.finishedSpans == 0
+        && result.openSpans == 0 && result.corrupt == 0;
+  }
+
+  private static String shortList(List<Integer> pids) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < pids.size() && i < 5; i++) {
+      b.append(i == 0 ? "" : ", ").append(pids.get(i));
+    }
+    if (pids.size() > 5) {
+      b.append(" and ").append(pids.size() - 5).append(" more");
+    }
+    return b.toString();
   }
 
   static void log(SegmentRecovery.Result result) {

@@ -8,6 +8,7 @@ import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.internal.segment.Segment;
 import dev.weft.internal.segment.SlotContents;
 import dev.weft.testing.CrashedSegment;
+import dev.weft.testing.LogCapture;
 import dev.weft.testing.SegmentWriter;
 import dev.weft.internal.decode.SpanRecordBuilder;
 import dev.weft.testing.TestExporters;
@@ -282,5 +283,31 @@ class SegmentRecoveryTest {
     assertThat(exporter.getFinishedSpanItems()).hasSize(2008);
     assertThat(dir.resolve("weft-notes")).exists();
     assertThat(dir.resolve("other-1")).exists();
+  }
+
+  @Test
+  void deadSegmentsThatHeldNoSpansAreRemovedWithOneLineForThemAll() throws IOException {
+    for (int i = 0; i < 3; i++) {
+      SegmentWriter.create(dir.resolve("weft-empty-" + i),
+          new SegmentWriter.Layout().slots(2).ring(1 << 16).deadCreator());
+    }
+    crashed(dir.resolve("weft-424242"), true);
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (LogCapture log = LogCapture.of(DeadSegments.class)) {
+      List<SegmentRecovery.Result> results =
+          DeadSegments.recoverAll(dir, recovery(exporter), p -> false);
+      assertThat(results).extracting(r -> r.outcome).containsOnly(
+          SegmentRecovery.Outcome.RECOVERED).hasSize(4);
+      List<String> lines = log.messages(java.util.logging.Level.INFO);
+      assertThat(lines).hasSize(2);
+      assertThat(lines).anySatisfy(l -> assertThat(l).contains("recovered dead process pid"
+          + " 424242").contains("1000 finished"));
+      assertThat(lines).anySatisfy(l -> assertThat(l).contains("removed 3 segment(s) of dead"
+          + " processes in " + dir + " that held no spans"));
+    }
+    assertThat(exporter.getFinishedSpanItems()).hasSize(1004);
+    for (int i = 0; i < 3; i++) {
+      assertThat(dir.resolve("weft-empty-" + i)).doesNotExist();
+    }
   }
 }
