@@ -69,6 +69,8 @@ public final class SpanDecoder {
   static final class SpanName {
     final String name;
     @Nullable Shape shape;
+    /** The layout of this name's last span decoded by the general path (keys in its pairs). */
+    @Nullable SpanLayout pairsLayout;
     /** Records in a row whose attributes did not match {@link #shape}. */
     int misses;
 
@@ -83,7 +85,11 @@ public final class SpanDecoder {
    * of that name usually has exactly these: the decoder then checks each key's bytes against the
    * shape's (no hash, no cache probe) and, since a shape's keys are distinct and not empty, needs
    * no last-one-wins scan. Any difference falls back to the general path for the rest of the
-   * record. Immutable.
+   * record. Immutable, except for its {@link #layout} cache (the decoder's thread only).
+   *
+   * <p>A matching span keeps only its values: strings and booleans in an {@code Object[]} of
+   * {@link #refCount}, int64 and double bits in a {@code long[]} of {@link #numCount}, where
+   * {@link #slots} say (see {@link SpanLayout}).
    */
   static final class Shape {
     static final int MAX_ATTRIBUTES = 64;
@@ -92,6 +98,12 @@ public final class SpanDecoder {
     final AttributeKey<?>[] keys;
     /** True if a key is one of the decoder's own (thread.id, thread.name, ...). */
     final boolean hasReservedKey;
+    /** Per attribute: its index among the references, or {@code ~index} among the numbers. */
+    final int[] slots;
+    final int refCount;
+    final int numCount;
+    /** The layout of the last span that matched, reused while its origin is the same. */
+    @Nullable SpanLayout layout;
 
     /** The first and second 8 bytes of each key (little-endian, zero past its end). */
     final long[] words0;
@@ -113,6 +125,26 @@ public final class SpanDecoder {
         reserved |= isReserved(key.getKey());
       }
       this.hasReservedKey = reserved;
+      this.slots = new int[keys.length];
+      int refs = 0;
+      int nums = 0;
+      for (int i = 0; i < keys.length; i++) {
+        boolean number = tags[i] == Abi.ITEM_ATTR_INT64 || tags[i] == Abi.ITEM_ATTR_DOUBLE;
+        slots[i] = number ? ~nums++ : refs++;
+      }
+      this.refCount = refs;
+      this.numCount = nums;
+    }
+
+    /** The layout for a matching span of {@code name} from this origin (the cached one if same). */
+    SpanLayout layout(String name, Object[] tail, InstrumentationScopeInfo scope,
+        Resource resource) {
+      SpanLayout cached = layout;
+      if (cached == null || !cached.sameOrigin(tail, scope, resource)) {
+        cached = new SpanLayout(name, keys, slots, tail, scope, resource);
+        layout = cached;
+      }
+      return cached;
     }
 
     int size() {
@@ -215,12 +247,9 @@ public final class SpanDecoder {
           : new NativeAttributes(Arrays.copyOf(pairs, length));
     }
 
-    /** The pairs, then {@code tail} (shared; no key of it among the pairs). */
-    NativeAttributes build(Object[] tail) {
-      if (tail.length == 0) {
-        return build();
-      }
-      return new NativeAttributes(length == 0 ? NONE : Arrays.copyOf(pairs, length), tail);
+    /** The pairs at their exact size. */
+    Object[] toArray() {
+      return length == 0 ? NONE : Arrays.copyOf(pairs, length);
     }
   }
 
@@ -348,8 +377,10 @@ public final class SpanDecoder {
     // go straight into an array of their final size.
     @Nullable Shape shape = spanName.shape;
     boolean matching = shape != null && shape.size() == attrCount;
-    Object[] direct = matching ? (attrCount == 0 ? PairBuffer.NONE : new Object[attrCount << 1])
-        : PairBuffer.NONE;
+    // The values only (the keys are the shape's), int64/double ones unboxed.
+    Object[] refs = matching && shape.refCount > 0 ? new Object[shape.refCount] : PairBuffer.NONE;
+    long[] nums = matching && shape.numCount > 0 ? new long[shape.numCount]
+        : NativeSpanData.NO_NUMBERS;
     if (!matching) {
       spanAttributes.clear();
     }
@@ -390,13 +421,25 @@ public final class SpanDecoder {
         }
         int keyOffset = p + Abi.ATTR_PREFIX_SIZE;
         int valueOffset = keyOffset + keyLength;
-        Object value = attributeValue(record, tag, valueOffset, valueLength);
-        if (value == null) {
-          return null;
+        // int64 and double values are boxed only where they go into a pair.
+        boolean number = tag == Abi.ITEM_ATTR_INT64 || tag == Abi.ITEM_ATTR_DOUBLE;
+        long bits = 0;
+        Object value = null;
+        if (number) {
+          if (valueLength != 8) {
+            return null;
+          }
+          bits = (long) LONG_LE.get(record, valueOffset);
+        } else {
+          value = attributeValue(record, tag, valueOffset, valueLength);
+          if (value == null) {
+            return null;
+          }
         }
         if (eventAttrsPending > 0) {
           eventAttrsPending--;
-          eventAttributes.put(key(tag, record, keyOffset, keyLength), value);
+          eventAttributes.put(key(tag, record, keyOffset, keyLength),
+              number ? box(tag, bits) : value);
           if (eventAttrsPending == 0) {
             Attributes built = eventAttributes.build();
             eventAttributes.clear();
@@ -417,15 +460,19 @@ public final class SpanDecoder {
           AttributeKey<?> key = matching ? shape.match(index, tag, record, keyOffset, keyLength)
               : null;
           if (key != null) {
-            direct[index << 1] = key; // distinct and not empty: see Shape
-            direct[(index << 1) + 1] = value;
+            int slot = shape.slots[index]; // keys distinct and not empty: see Shape
+            if (slot >= 0) {
+              refs[slot] = value;
+            } else {
+              nums[~slot] = bits;
+            }
           } else {
             if (matching) {
               matching = false;
-              copyInto(spanAttributes, direct, index);
+              copyInto(spanAttributes, shape, refs, nums, index);
             }
             key = key(tag, record, keyOffset, keyLength);
-            spanAttributes.put(key, value);
+            spanAttributes.put(key, number ? box(tag, bits) : value);
           }
           if (learning) {
             seenTags[index] = (byte) tag;
@@ -492,14 +539,13 @@ public final class SpanDecoder {
     int endedBy = flags & (Abi.SPAN_FLAG_ENDED_BY_THREAD_EXIT | Abi.SPAN_FLAG_ENDED_BY_UNWIND);
     if (matched && endedBy == 0 && truncatedCount == 0
         && (threadPairs.length == 0 || !shape.hasReservedKey)) {
-      Attributes attributes = direct.length == 0 && threadPairs.length == 0
-          ? NativeAttributes.EMPTY : new NativeAttributes(direct, threadPairs);
-      return span(record, spanName, kindCode, traceHi, traceLo, spanId, parentSpanId, flags,
-          statusCode, statusOffset, statusLength, start, end, attributes, eventsSeen, firstEvent,
-          events, droppedAttrCount, droppedEventCount, scope, origin);
+      SpanLayout layout = shape.layout(spanName.name, threadPairs, scope, origin.resource);
+      return span(record, layout, kindCode, traceHi, traceLo, spanId, parentSpanId, flags,
+          statusCode, statusOffset, statusLength, start, end, refs, nums, eventsSeen, firstEvent,
+          events, droppedAttrCount, droppedEventCount);
     }
     if (matched) {
-      copyInto(spanAttributes, direct, attrCount);
+      copyInto(spanAttributes, shape, refs, nums, attrCount);
     }
     boolean ownThreadKeys = threadPairs.length > 0 && spanAttributes.containsAnyKeyOf(threadPairs);
     if (ownThreadKeys) {
@@ -517,34 +563,49 @@ public final class SpanDecoder {
     if (truncatedCount != 0) {
       spanAttributes.put(TRUNCATED_COUNT, (long) truncatedCount);
     }
-    Attributes attributes = spanAttributes.build(threadPairs);
-    return span(record, spanName, kindCode, traceHi, traceLo, spanId, parentSpanId, flags,
-        statusCode, statusOffset, statusLength, start, end, attributes, eventsSeen, firstEvent,
-        events, droppedAttrCount, droppedEventCount, scope, origin);
+    Object[] pairs = spanAttributes.toArray();
+    SpanLayout layout = spanName.pairsLayout;
+    if (layout == null || !layout.sameOrigin(threadPairs, scope, origin.resource)) {
+      layout = new SpanLayout(spanName.name, null, null, threadPairs, scope, origin.resource);
+      spanName.pairsLayout = layout;
+    }
+    return span(record, layout, kindCode, traceHi, traceLo, spanId, parentSpanId, flags,
+        statusCode, statusOffset, statusLength, start, end, pairs, NativeSpanData.NO_NUMBERS,
+        eventsSeen, firstEvent, events, droppedAttrCount, droppedEventCount);
   }
 
-  /** The first {@code count} pairs of {@code direct} (distinct, not empty) into {@code buffer}. */
-  private static void copyInto(PairBuffer buffer, Object[] direct, int count) {
+  /**
+   * The first {@code count} attributes of a span that matched {@code shape} so far (distinct
+   * keys, not empty; values in {@code refs} and {@code nums}) into {@code buffer} as pairs.
+   */
+  private static void copyInto(PairBuffer buffer, Shape shape, Object[] refs, long[] nums,
+      int count) {
     buffer.clear();
-    for (int i = 0; i < count << 1; i += 2) {
-      buffer.append((AttributeKey<?>) direct[i], direct[i + 1]);
+    for (int i = 0; i < count; i++) {
+      int slot = shape.slots[i];
+      buffer.append(shape.keys[i], slot >= 0 ? refs[slot] : box(shape.tags[i], nums[~slot]));
     }
   }
 
-  private NativeSpanData span(byte[] record, SpanName spanName, int kindCode, long traceHi,
+  /** An int64 (tag {@link Abi#ITEM_ATTR_INT64}) or double attribute value as its box. */
+  private static Object box(int tag, long bits) {
+    return tag == Abi.ITEM_ATTR_INT64 ? (Object) bits : (Object) Double.longBitsToDouble(bits);
+  }
+
+  private NativeSpanData span(byte[] record, SpanLayout layout, int kindCode, long traceHi,
       long traceLo, long spanId, long parentSpanId, int flags, int statusCode, int statusOffset,
-      int statusLength, long start, long end, Attributes attributes, int eventsSeen,
+      int statusLength, long start, long end, Object[] values, long[] numbers, int eventsSeen,
       @Nullable EventData firstEvent, @Nullable List<EventData> events, int droppedAttrCount,
-      int droppedEventCount, InstrumentationScopeInfo scope, Origin origin) {
+      int droppedEventCount) {
     StatusData status = status(statusCode, record, statusOffset, statusLength);
     List<EventData> eventList = eventsSeen == 0 ? Collections.emptyList()
         : eventsSeen == 1 ? Collections.singletonList(firstEvent)
         : Collections.unmodifiableList(events);
     // Hex ids are built when an exporter asks for them (the OTLP marshaler does, once).
-    return new NativeSpanData(spanName.name, kindCode - 1, traceHi, traceLo, spanId,
+    return new NativeSpanData(layout, kindCode - 1, traceHi, traceLo, spanId,
         record[Abi.SPAN_TRACE_FLAGS_OFFSET], parentSpanId,
-        (flags & Abi.SPAN_FLAG_PARENT_REMOTE) != 0, status, start, end, attributes, eventList,
-        droppedAttrCount, droppedEventCount, scope, origin.resource);
+        (flags & Abi.SPAN_FLAG_PARENT_REMOTE) != 0, status, start, end, values, numbers,
+        eventList, droppedAttrCount, droppedEventCount);
   }
 
   /** A second or later event: a list (the first is kept apart: most spans have at most one). */
@@ -585,24 +646,20 @@ public final class SpanDecoder {
     }
   }
 
-  /** An attribute item's value, or null if it is malformed. */
+  /**
+   * A string or bool attribute item's value, or null if it is malformed (int64 and double items
+   * are read as their 8 bytes by the caller).
+   */
   @Nullable
   private static Object attributeValue(byte[] record, int tag, int offset, int length) {
-    switch (tag) {
-      case Abi.ITEM_ATTR_STRING:
-        return new String(record, offset, length, StandardCharsets.UTF_8);
-      case Abi.ITEM_ATTR_BOOL:
-        // Exactly one byte, 0 or 1: anything else is corruption, not "true".
-        if (length != 1 || (record[offset] & 0xfe) != 0) {
-          return null;
-        }
-        return record[offset] != 0 ? Boolean.TRUE : Boolean.FALSE;
-      case Abi.ITEM_ATTR_INT64:
-        return length != 8 ? null : (Object) (long) LONG_LE.get(record, offset);
-      default:
-        return length != 8 ? null
-            : (Object) Double.longBitsToDouble((long) LONG_LE.get(record, offset));
+    if (tag == Abi.ITEM_ATTR_STRING) {
+      return new String(record, offset, length, StandardCharsets.UTF_8);
     }
+    // Exactly one byte, 0 or 1: anything else is corruption, not "true".
+    if (length != 1 || (record[offset] & 0xfe) != 0) {
+      return null;
+    }
+    return record[offset] != 0 ? Boolean.TRUE : Boolean.FALSE;
   }
 
   /**

@@ -65,9 +65,11 @@ import javax.annotation.Nullable;
  * resource, scope and tail caches survive {@code reset}. A batch with any span that is not a
  * decoded native span (a JVM span) is handed whole to the SDK's marshaler: {@code initialize}
  * returns that one instead of this. Binary protobuf only: the cached tail bytes have no JSON form,
- * so {@code writeJsonTo} of this marshaler is not supported. Every attribute of a decoded span or
- * event is the decoder's own {@code NativeAttributes} (pairs plus the shared tail), with scalar
- * values only: the encoding relies on that (NativeTraceRequestMarshalerTest checks it).
+ * so {@code writeJsonTo} of this marshaler is not supported. A span's attributes are read from the
+ * span through {@link NativeFields} (own values, int64 and double ones unboxed, then the shared
+ * tail), so that its {@code Attributes} view and parent context are never built; every event's
+ * attributes are the decoder's own {@code NativeAttributes} (pairs plus a tail); scalar values
+ * only: the encoding relies on that (NativeTraceRequestMarshalerTest checks it).
  */
 final class NativeTraceRequestMarshaler extends Marshaler {
   /** OTLP span kinds by {@code SpanKind.ordinal()}. */
@@ -105,6 +107,7 @@ final class NativeTraceRequestMarshaler extends Marshaler {
   private int size;
 
   private final AttributeValueWriter valueWriter = new AttributeValueWriter();
+  private final OwnValueWriter ownValueWriter = new OwnValueWriter(valueWriter);
   private final StatusWriter statusWriter = new StatusWriter();
 
   /**
@@ -237,10 +240,9 @@ final class NativeTraceRequestMarshaler extends Marshaler {
     size += MarshalerUtil.sizeEnum(Span.KIND, KINDS[span.getKind().ordinal()]);
     size += MarshalerUtil.sizeFixed64(Span.START_TIME_UNIX_NANO, span.getStartEpochNanos());
     size += MarshalerUtil.sizeFixed64(Span.END_TIME_UNIX_NANO, span.getEndEpochNanos());
-    Attributes attributes = span.getAttributes();
-    size += sizeAttributes(Span.ATTRIBUTES, attributes, true);
+    size += sizeSpanAttributes(span);
     size += MarshalerUtil.sizeUInt32(Span.DROPPED_ATTRIBUTES_COUNT,
-        span.getTotalAttributeCount() - attributes.size());
+        span.getTotalAttributeCount() - NativeFields.attributeCount(span));
     List<EventData> events = span.getEvents();
     for (int e = 0; e < events.size(); e++) {
       int slot = context.addSize();
@@ -263,7 +265,7 @@ final class NativeTraceRequestMarshaler extends Marshaler {
     int size = MarshalerUtil.sizeFixed64(Span.Event.TIME_UNIX_NANO, event.getEpochNanos());
     size += sizeString(Span.Event.NAME, event.getName());
     Attributes attributes = event.getAttributes();
-    size += sizeAttributes(Span.Event.ATTRIBUTES, attributes, false);
+    size += sizeAttributes(Span.Event.ATTRIBUTES, attributes);
     size += MarshalerUtil.sizeUInt32(Span.Event.DROPPED_ATTRIBUTES_COUNT,
         event.getTotalAttributeCount() - attributes.size());
     return size;
@@ -280,10 +282,32 @@ final class NativeTraceRequestMarshaler extends Marshaler {
   }
 
   /**
-   * Repeated KeyValue {@code field}s: the span's own pairs, then its thread's tail (as cached
-   * bytes if {@code cacheTail}, which the caller uses only for {@code Span.attributes}).
+   * Repeated {@code Span.attributes}: the span's own pairs (read from the span, int64 and double
+   * values unboxed, so that its Attributes view is never made), then its thread's tail as cached
+   * bytes.
    */
-  private int sizeAttributes(ProtoFieldInfo field, Attributes attributes, boolean cacheTail) {
+  private int sizeSpanAttributes(SpanData span) {
+    int own = NativeFields.ownPairs(span);
+    boolean hasTail = NativeFields.tailIdentity(span) != null;
+    if (own == 0 && !hasTail) {
+      return 0;
+    }
+    int size = 0;
+    for (int i = 0; i < own; i++) {
+      size += sizeOwnKeyValue(span, i);
+    }
+    if (!hasTail) {
+      return size;
+    }
+    // Queued for writeTo, which must not encode (a nested serializer on this thread would
+    // share the SDK's thread-local output buffer) and may run after the cache was emptied.
+    byte[] tailBytes = tailBytes(span);
+    context.addData(tailBytes);
+    return size + tailBytes.length;
+  }
+
+  /** Repeated KeyValue {@code field}s (an event's): the own pairs, then the tail's. */
+  private int sizeAttributes(ProtoFieldInfo field, Attributes attributes) {
     if (attributes.isEmpty()) {
       return 0;
     }
@@ -295,13 +319,6 @@ final class NativeTraceRequestMarshaler extends Marshaler {
     }
     if (NativeFields.tailIdentity(attributes) == null) {
       return size;
-    }
-    if (cacheTail) {
-      // Queued for writeTo, which must not encode (a nested serializer on this thread would
-      // share the SDK's thread-local output buffer) and may run after the cache was emptied.
-      byte[] tailBytes = tailBytes(attributes);
-      context.addData(tailBytes);
-      return size + tailBytes.length;
     }
     int tail = NativeFields.tailPairs(attributes);
     for (int i = 0; i < tail; i++) {
@@ -321,6 +338,20 @@ final class NativeTraceRequestMarshaler extends Marshaler {
     kv += sizeLength(KeyValue.VALUE, any);
     context.setSize(slot, kv);
     return sizeLength(field, kv);
+  }
+
+  /** {@link #sizeKeyValue} for the span's own attribute {@code i}, read unboxed. */
+  private int sizeOwnKeyValue(SpanData span, int i) {
+    AttributeKey<?> key = NativeFields.ownKey(span, i);
+    int slot = context.addSize();
+    int kv = MarshalerUtil.sizeBytes(KeyValue.KEY, keyUtf8(key));
+    int anySlot = context.addSize();
+    ownValueWriter.index = i;
+    int any = ownValueWriter.getBinarySerializedSize(span, key, context);
+    context.setSize(anySlot, any);
+    kv += sizeLength(KeyValue.VALUE, any);
+    context.setSize(slot, kv);
+    return sizeLength(Span.ATTRIBUTES, kv);
   }
 
   // Writing: reads the queued sizes back in order.
@@ -373,10 +404,9 @@ final class NativeTraceRequestMarshaler extends Marshaler {
     output.serializeEnum(Span.KIND, KINDS[span.getKind().ordinal()]);
     output.serializeFixed64(Span.START_TIME_UNIX_NANO, span.getStartEpochNanos());
     output.serializeFixed64(Span.END_TIME_UNIX_NANO, span.getEndEpochNanos());
-    Attributes attributes = span.getAttributes();
-    writeAttributes(output, Span.ATTRIBUTES, attributes, true);
+    writeSpanAttributes(output, span);
     output.serializeUInt32(Span.DROPPED_ATTRIBUTES_COUNT,
-        span.getTotalAttributeCount() - attributes.size());
+        span.getTotalAttributeCount() - NativeFields.attributeCount(span));
     List<EventData> events = span.getEvents();
     if (!events.isEmpty()) {
       output.writeStartRepeated(Span.EVENTS);
@@ -397,7 +427,7 @@ final class NativeTraceRequestMarshaler extends Marshaler {
     output.serializeFixed64(Span.Event.TIME_UNIX_NANO, event.getEpochNanos());
     writeString(output, Span.Event.NAME, event.getName());
     Attributes attributes = event.getAttributes();
-    writeAttributes(output, Span.Event.ATTRIBUTES, attributes, false);
+    writeAttributes(output, Span.Event.ATTRIBUTES, attributes);
     output.serializeUInt32(Span.Event.DROPPED_ATTRIBUTES_COUNT,
         event.getTotalAttributeCount() - attributes.size());
   }
@@ -409,8 +439,29 @@ final class NativeTraceRequestMarshaler extends Marshaler {
     }
   }
 
-  private void writeAttributes(Serializer output, ProtoFieldInfo field, Attributes attributes,
-      boolean cacheTail) throws IOException {
+  private void writeSpanAttributes(Serializer output, SpanData span) throws IOException {
+    int own = NativeFields.ownPairs(span);
+    boolean hasTail = NativeFields.tailIdentity(span) != null;
+    if (own == 0 && !hasTail) {
+      return;
+    }
+    output.writeStartRepeated(Span.ATTRIBUTES);
+    for (int i = 0; i < own; i++) {
+      AttributeKey<?> key = NativeFields.ownKey(span, i);
+      output.writeStartRepeatedElement(Span.ATTRIBUTES, context.getSize());
+      output.serializeString(KeyValue.KEY, keyUtf8(key));
+      ownValueWriter.index = i;
+      output.serializeMessageWithContext(KeyValue.VALUE, span, key, ownValueWriter, context);
+      output.writeEndRepeatedElement();
+    }
+    if (hasTail) {
+      output.writeSerializedMessage(context.getData(byte[].class), "");
+    }
+    output.writeEndRepeated();
+  }
+
+  private void writeAttributes(Serializer output, ProtoFieldInfo field, Attributes attributes)
+      throws IOException {
     if (attributes.isEmpty()) {
       return;
     }
@@ -420,16 +471,11 @@ final class NativeTraceRequestMarshaler extends Marshaler {
       writeKeyValue(output, field, NativeFields.ownKey(attributes, i),
           NativeFields.ownValue(attributes, i));
     }
-    if (NativeFields.tailIdentity(attributes) != null) {
-      if (cacheTail) {
-        output.writeSerializedMessage(context.getData(byte[].class), "");
-      } else {
-        int tail = NativeFields.tailPairs(attributes);
-        for (int i = 0; i < tail; i++) {
-          writeKeyValue(output, field, NativeFields.tailKey(attributes, i),
-              NativeFields.tailValue(attributes, i));
-        }
-      }
+    int tail = NativeFields.tailIdentity(attributes) == null ? 0
+        : NativeFields.tailPairs(attributes);
+    for (int i = 0; i < tail; i++) {
+      writeKeyValue(output, field, NativeFields.tailKey(attributes, i),
+          NativeFields.tailValue(attributes, i));
     }
     output.writeEndRepeated();
   }
@@ -468,24 +514,24 @@ final class NativeTraceRequestMarshaler extends Marshaler {
     return marshaler;
   }
 
-  /** The tail's pairs as the SDK encodes them (repeated {@code Span.attributes}), once a tail. */
-  private byte[] tailBytes(Attributes attributes) {
-    Object identity = NativeFields.tailIdentity(attributes);
+  /** The span's tail pairs as the SDK encodes them (repeated {@code Span.attributes}), once a tail. */
+  private byte[] tailBytes(SpanData span) {
+    Object identity = NativeFields.tailIdentity(span);
     byte[] bytes = tailCache.get(identity);
     if (bytes == null) {
       if (tailCache.size() >= CACHE_LIMIT) {
         tailCache.clear();
       }
-      bytes = encodeTail(attributes);
+      bytes = encodeTail(span);
       tailCache.put(identity, bytes);
     }
     return bytes;
   }
 
-  private static byte[] encodeTail(Attributes attributes) {
+  private static byte[] encodeTail(SpanData span) {
     Map<AttributeKey<?>, Object> pairs = new LinkedHashMap<>();
-    for (int i = 0; i < NativeFields.tailPairs(attributes); i++) {
-      pairs.put(NativeFields.tailKey(attributes, i), NativeFields.tailValue(attributes, i));
+    for (int i = 0; i < NativeFields.tailPairs(span); i++) {
+      pairs.put(NativeFields.tailKey(span, i), NativeFields.tailValue(span, i));
     }
     KeyValueMarshaler[] marshalers = KeyValueMarshaler.createForAttributes(new PairView(pairs));
     Marshaler repeated = new Marshaler() {
@@ -521,7 +567,7 @@ final class NativeTraceRequestMarshaler extends Marshaler {
 
   private static int flags(SpanData span) {
     return SpanFlags.withParentIsRemoteFlags(span.getSpanContext().getTraceFlags(),
-        span.getParentSpanContext().isRemote());
+        NativeFields.parentIsRemote(span));
   }
 
   private byte[] spanId(long id) {
@@ -583,6 +629,50 @@ final class NativeTraceRequestMarshaler extends Marshaler {
           return;
         default:
           output.writeDouble(AnyValue.DOUBLE_VALUE, (Double) value);
+      }
+    }
+  }
+
+  /**
+   * The AnyValue of a span's own attribute {@link #index} (set before each use), read from the
+   * span: int64 and double values unboxed, the others as {@link AttributeValueWriter} writes them.
+   * The same bytes as that writer's for the boxed value.
+   */
+  private static final class OwnValueWriter
+      implements StatelessMarshaler2<SpanData, AttributeKey<?>> {
+    private final AttributeValueWriter values;
+    int index;
+
+    OwnValueWriter(AttributeValueWriter values) {
+      this.values = values;
+    }
+
+    @Override
+    public int getBinarySerializedSize(SpanData span, AttributeKey<?> key,
+        MarshalerContext context) {
+      switch (key.getType()) {
+        case LONG:
+          return AnyValue.INT_VALUE.getTagSize()
+              + CodedOutputStream.computeInt64SizeNoTag(NativeFields.ownLong(span, index));
+        case DOUBLE:
+          return AnyValue.DOUBLE_VALUE.getTagSize() + 8;
+        default:
+          return values.getBinarySerializedSize(key, NativeFields.ownValue(span, index), context);
+      }
+    }
+
+    @Override
+    public void writeTo(Serializer output, SpanData span, AttributeKey<?> key,
+        MarshalerContext context) throws IOException {
+      switch (key.getType()) {
+        case LONG:
+          output.writeInt64(AnyValue.INT_VALUE, NativeFields.ownLong(span, index));
+          return;
+        case DOUBLE:
+          output.writeDouble(AnyValue.DOUBLE_VALUE, NativeFields.ownDouble(span, index));
+          return;
+        default:
+          values.writeTo(output, key, NativeFields.ownValue(span, index), context);
       }
     }
   }

@@ -113,10 +113,11 @@ class NativeDataTest {
   }
 
   private static NativeSpanData span(long hi, long lo, long id, long parent, boolean remote) {
-    return new NativeSpanData("s", 0, hi, lo, id, TraceFlags.getSampled().asByte(), parent, remote,
-        io.opentelemetry.sdk.trace.data.StatusData.unset(), 1, 2, Attributes.empty(),
-        java.util.List.of(), 0, 0,
+    SpanLayout layout = new SpanLayout("s", null, null, SpanLayout.NO_TAIL,
         io.opentelemetry.sdk.common.InstrumentationScopeInfo.create("t"),
         io.opentelemetry.sdk.resources.Resource.empty());
+    return new NativeSpanData(layout, 0, hi, lo, id, TraceFlags.getSampled().asByte(), parent,
+        remote, io.opentelemetry.sdk.trace.data.StatusData.unset(), 1, 2, new Object[0],
+        NativeSpanData.NO_NUMBERS, java.util.List.of(), 0, 0);
   }
 }
