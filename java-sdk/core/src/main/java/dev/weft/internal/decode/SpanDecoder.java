@@ -373,8 +373,8 @@ public final class SpanDecoder {
 
     PairBuffer spanAttributes = this.spanPairs;
     int spanAttrsSeen = 0;
-    // While every span attribute so far matches the shape of the name's last spans, the pairs
-    // go straight into an array of their final size.
+    // While every span attribute so far matches the shape of the name's last spans, the values
+    // go straight into arrays of their final size.
     @Nullable Shape shape = spanName.shape;
     boolean matching = shape != null && shape.size() == attrCount;
     // The values only (the keys are the shape's), int64/double ones unboxed.

@@ -21,8 +21,6 @@ import javax.annotation.concurrent.Immutable;
  */
 @Immutable
 final class SpanLayout {
-  static final Object[] NO_TAIL = new Object[0];
-
   final String name;
   /** The span's own keys in record order (never modified), or null: pairs in the span's array. */
   @Nullable final AttributeKey<?>[] keys;

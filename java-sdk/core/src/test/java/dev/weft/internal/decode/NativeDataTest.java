@@ -113,7 +113,7 @@ class NativeDataTest {
   }
 
   private static NativeSpanData span(long hi, long lo, long id, long parent, boolean remote) {
-    SpanLayout layout = new SpanLayout("s", null, null, SpanLayout.NO_TAIL,
+    SpanLayout layout = new SpanLayout("s", null, null, new Object[0],
         io.opentelemetry.sdk.common.InstrumentationScopeInfo.create("t"),
         io.opentelemetry.sdk.resources.Resource.empty());
     return new NativeSpanData(layout, 0, hi, lo, id, TraceFlags.getSampled().asByte(), parent,
