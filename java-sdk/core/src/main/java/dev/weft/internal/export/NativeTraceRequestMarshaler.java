@@ -514,7 +514,7 @@ final class NativeTraceRequestMarshaler extends Marshaler {
     return marshaler;
   }
 
-  /** The span's tail pairs as the SDK encodes them (repeated {@code Span.attributes}), once a tail. */
+  /** The span's tail pairs as the SDK encodes them (repeated {@code Span.attributes}), once. */
   private byte[] tailBytes(SpanData span) {
     Object identity = NativeFields.tailIdentity(span);
     byte[] bytes = tailCache.get(identity);

@@ -40,7 +40,8 @@ class NativeSpanDataTest {
   /** Every attribute type, with values a box cache would hold and values it would not. */
   private static SpanRecordBuilder record(long seq) {
     return SpanRecordBuilder.span().name("op").kind(3).spanId(seq + 1)
-        .parentSpanId(0x2122232425262728L + seq).flags(seq % 2 == 0 ? Abi.SPAN_FLAG_PARENT_REMOTE : 0)
+        .parentSpanId(0x2122232425262728L + seq)
+        .flags(seq % 2 == 0 ? Abi.SPAN_FLAG_PARENT_REMOTE : 0)
         .start(T0 + seq).end(T0 + seq + 500).tid(77)
         .attr("small", 3L).attr("seq", 1_000_000L + seq).attr("negative", -seq - 1)
         .attr("text", "value-" + seq).attr("unicode", "ü€𝄞").attr("empty", "")
