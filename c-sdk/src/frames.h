@@ -13,15 +13,16 @@ WEFT_INLINE bool weft_frame_sampled(const weft_abi_span_t *frame) {
     return (frame->ctx.trace_flags & WEFT_TRACE_FLAG_SAMPLED) != 0;
 }
 
-/** End frame `index` (the top one) and pop it. */
+/** End frame `index` (the top one, t->top) and pop it. */
 WEFT_INLINE void weft_pop_frame(weft_thread_t *t, uint32_t index, uint64_t end_nanos, uint8_t flags) {
-    weft_abi_span_t *frame = weft_frame(t, index);
+    weft_abi_span_t *frame = t->top;
     if (frame->header.type == WEFT_ABI_RECORD_SPAN && weft_frame_sampled(frame)) {
         frame->end_unix_nanos = end_nanos > frame->start_unix_nanos ? end_nanos : frame->start_unix_nanos;
         frame->flags |= flags;
         weft_commit(t, frame);
     }
-    weft_publish_depth(t, index);
+    /* the frame below: `frame_size` bytes lower (index 0 has none) */
+    weft_publish_top(t, index, (weft_abi_span_t *)(void *)((uint8_t *)frame - t->frame_size));
 }
 
 /** Pop every frame above `index`, ending their spans with `flags`. */
@@ -41,6 +42,21 @@ WEFT_INLINE weft_abi_span_t *weft_open_frame(const weft_thread_t *t, const weft_
     *index = (uint32_t)(offset >> t->frame_shift);
     weft_abi_span_t *frame = (weft_abi_span_t *)(void *)(t->frames + offset);
     return frame->header.type == WEFT_ABI_RECORD_SPAN ? frame : NULL;
+}
+
+/**
+ * The innermost frame if `span` is its handle and the binding is current, else NULL: the common
+ * case (a span's attributes and its end come before its parent's), found with one compare. NULL
+ * does not mean the handle is invalid: the caller then takes weft_open_frame, out of line, so that
+ * the common path keeps no state across a call (a leaf, and a tail call for the rest). The frame
+ * may be a context record, or weft_no_frame (no type) at depth 0: the caller checks the type as
+ * weft_open_frame does. A thread never bound has `top` NULL (zeroed TLS) and epoch 0: NULL.
+ */
+WEFT_INLINE weft_abi_span_t *weft_top_frame(const weft_thread_t *t, const weft_span_t *span) {
+    weft_abi_span_t *top = t->top;
+    return WEFT_LIKELY((const void *)span == (const void *)top && t->epoch == weft_load_relaxed(&weft_global.epoch))
+               ? top
+               : NULL;
 }
 
 /** The frame of a span that records, ready for appending. */

@@ -123,7 +123,7 @@ WEFT_INLINE weft_span_t *weft_begin(weft_tracer_t *tracer, const char *name, siz
         frame->header.fixed_size = WEFT_ABI_SPAN_FIXED_SIZE;
         frame->header.length = WEFT_ABI_SPAN_FIXED_SIZE;
     }
-    weft_publish_depth(t, depth + 1);
+    weft_publish_top(t, depth + 1, frame);
     result = (weft_span_t *)(void *)frame;
 out:
     weft_signal_fence();
@@ -152,9 +152,10 @@ weft_span_t *weft_span_begin_with_parent_n(weft_tracer_t *tracer, const char *na
                       parent != NULL && parent->is_remote, true);
 }
 
-WEFT_INLINE void weft_end(weft_span_t *span, uint64_t end_nanos, bool now) {
+/** Any span handle: an outer frame (its inner ones are ended by unwinding), or not a span of this thread. */
+static __attribute__((noinline)) void weft_end_any(weft_span_t *span, uint64_t end_nanos, bool now) {
     weft_thread_t *t = weft_self();
-    if (WEFT_UNLIKELY(span == NULL || t->busy)) {
+    if (span == NULL || t->busy) {
         return;
     }
     t->busy = 1;
@@ -167,6 +168,24 @@ WEFT_INLINE void weft_end(weft_span_t *span, uint64_t end_nanos, bool now) {
         weft_unwind_to(t, index, end_nanos, WEFT_ABI_SPAN_ENDED_BY_UNWIND);
         weft_pop_frame(t, index, end_nanos, 0);
     }
+    weft_signal_fence();
+    t->busy = 0;
+}
+
+/** The common case inline (the innermost span: nothing to unwind), the rest in weft_end_any. */
+WEFT_INLINE void weft_end(weft_span_t *span, uint64_t end_nanos, bool now) {
+    weft_thread_t *t = weft_self();
+    weft_abi_span_t *frame = weft_top_frame(t, span);
+    if (WEFT_UNLIKELY(frame == NULL || frame->header.type != WEFT_ABI_RECORD_SPAN || t->busy)) {
+        weft_end_any(span, end_nanos, now);
+        return;
+    }
+    t->busy = 1;
+    weft_signal_fence();
+    if (now) {
+        end_nanos = weft_now();
+    }
+    weft_pop_frame(t, t->depth - 1u, end_nanos, 0);
     weft_signal_fence();
     t->busy = 0;
 }

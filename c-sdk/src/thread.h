@@ -36,12 +36,20 @@ typedef struct weft_thread {
     weft_abi_slot_t *slot;
     const _Atomic uint32_t *fence; /* the segment header's fence (1.1), read at every span end */
     uint8_t *frames;
+    weft_abi_span_t *top; /* the innermost open frame (frames + (depth - 1) * frame_size); weft_no_frame at depth 0 */
     uint8_t *ring;
     /* a runtime's record (thread_ctx.c): fixed per thread, updated in place with OTEP 4947's
      * valid-flag protocol (valid = 0, the ids, valid = 1), by weft_thread_context_publish or by the
      * JVM directly through the direct ByteBuffer weft_thread_context_record gives it */
     _Alignas(8) weft_abi_thread_ctx_t runtime_ctx;
 } weft_thread_t;
+
+/**
+ * What `top` points at while no frame is open (and before the first binding: see weft_top): a
+ * frame of no type, which no span handle equals (it is not in a segment) and no check takes for a
+ * span. Read only.
+ */
+extern WEFT_HIDDEN const weft_abi_span_t weft_no_frame;
 
 /** Defined in thread.c; hidden, so every access stays inside libweft. */
 extern WEFT_HIDDEN __thread weft_thread_t weft_tls;
@@ -68,16 +76,25 @@ WEFT_INLINE weft_abi_span_t *weft_frame(const weft_thread_t *t, uint32_t index) 
  */
 WEFT_HIDDEN void weft_thread_ctx_withdraw(weft_thread_t *t) __attribute__((cold, noinline));
 
-WEFT_INLINE void weft_publish_depth(weft_thread_t *t, uint32_t depth) {
+/**
+ * Publish the depth after a push or a pop: `top` is the new innermost frame (weft_frame(t, depth - 1)),
+ * which the caller usually has at hand; ignored at depth 0.
+ */
+WEFT_INLINE void weft_publish_top(weft_thread_t *t, uint32_t depth, weft_abi_span_t *top) {
     t->depth = depth;
+    t->top = depth > 0 ? top : (weft_abi_span_t *)(uintptr_t)&weft_no_frame;
     /* release: a post-mortem reader that acquires depth sees the frames below it complete */
     weft_store_release(&t->slot->depth, depth);
     if (__builtin_expect(weft_load_relaxed(&t->rt->otel_thread_ctx), 1)) {
         weft_signal_fence(); /* OTEP 4947: the record is complete before the pointer is seen */
-        *t->otel_ctx = depth > 0 ? &weft_frame(t, depth - 1)->ctx : t->idle_ctx;
+        *t->otel_ctx = depth > 0 ? &top->ctx : t->idle_ctx;
     } else if (__builtin_expect(t->otel_ctx != NULL, 0)) {
         weft_thread_ctx_withdraw(t); /* Weft yielded to a writer loaded later: once per thread */
     }
+}
+
+WEFT_INLINE void weft_publish_depth(weft_thread_t *t, uint32_t depth) {
+    weft_publish_top(t, depth, depth > 0 ? weft_frame(t, depth - 1) : NULL);
 }
 
 /**
