@@ -43,17 +43,17 @@ WEFT_INLINE void weft_set_attr(weft_span_t *span, const char *key, size_t key_le
     weft_set_attr_in(t, weft_open_frame(t, span, &index), key, key_length, type, value, value_length);
 }
 
-static __attribute__((noinline)) void weft_set_string_any(weft_span_t *span, const char *key, size_t key_length,
+static WEFT_COLD void weft_set_string_any(weft_span_t *span, const char *key, size_t key_length,
                                                           const char *value, size_t value_length) {
     weft_set_attr(span, key, key_length, WEFT_ATTR_STRING, value, value_length);
 }
 
-static __attribute__((noinline)) void weft_set_int64_any(weft_span_t *span, const char *key, size_t key_length,
+static WEFT_COLD void weft_set_int64_any(weft_span_t *span, const char *key, size_t key_length,
                                                          int64_t value) {
     weft_set_attr(span, key, key_length, WEFT_ATTR_INT64, &value, sizeof value);
 }
 
-void weft_span_set_string_n(weft_span_t *span, const char *key, size_t key_length, const char *value,
+WEFT_HOT void weft_span_set_string_n(weft_span_t *span, const char *key, size_t key_length, const char *value,
                             size_t value_length) {
     if (value != NULL || value_length == 0) {
         value = value != NULL ? value : "";
@@ -62,15 +62,15 @@ void weft_span_set_string_n(weft_span_t *span, const char *key, size_t key_lengt
     }
 }
 
-void weft_span_set_int64_n(weft_span_t *span, const char *key, size_t key_length, int64_t value) {
+WEFT_HOT void weft_span_set_int64_n(weft_span_t *span, const char *key, size_t key_length, int64_t value) {
     WEFT_SET_ATTR(span, weft_set_int64_any, key, key_length, WEFT_ATTR_INT64, &value, sizeof value, value);
 }
 
-void weft_span_set_double_n(weft_span_t *span, const char *key, size_t key_length, double value) {
+WEFT_HOT void weft_span_set_double_n(weft_span_t *span, const char *key, size_t key_length, double value) {
     weft_set_attr(span, key, key_length, WEFT_ATTR_DOUBLE, &value, sizeof value);
 }
 
-void weft_span_set_bool_n(weft_span_t *span, const char *key, size_t key_length, bool value) {
+WEFT_HOT void weft_span_set_bool_n(weft_span_t *span, const char *key, size_t key_length, bool value) {
     uint8_t byte = value ? 1 : 0;
     weft_set_attr(span, key, key_length, WEFT_ATTR_BOOL, &byte, 1);
 }

@@ -537,6 +537,33 @@ static void samplers_decide_roots_and_follow_parents(void) {
     CHECK(!weft_span_is_recording(kept));
     weft_span_end(kept);
     weft_shutdown();
+
+    /* always_on records a child of an unsampled parent; parentbased_traceidratio follows the parent
+     * whatever the ratio, and applies the ratio to roots only */
+    weft_context_t unsampled_parent = sampled_parent;
+    unsampled_parent.trace_flags = 0;
+    config.sampler = WEFT_SAMPLER_ALWAYS_ON;
+    tracer = weft_test_start(&config);
+    kept = weft_span_begin_with_parent(tracer, "ignores-unsampled-parent", WEFT_SPAN_KIND_INTERNAL, &unsampled_parent);
+    CHECK(weft_span_is_recording(kept));
+    weft_span_end(kept);
+    weft_shutdown();
+    config.sampler = WEFT_SAMPLER_PARENTBASED_TRACEIDRATIO;
+    config.sampler_ratio = 0.0;
+    tracer = weft_test_start(&config);
+    root = weft_span_begin(tracer, "ratio-0-root", WEFT_SPAN_KIND_INTERNAL);
+    CHECK(root != NULL && !weft_span_is_recording(root));
+    weft_span_end(root);
+    kept = weft_span_begin_with_parent(tracer, "follows-sampled-parent", WEFT_SPAN_KIND_INTERNAL, &sampled_parent);
+    CHECK(weft_span_is_recording(kept));
+    child = weft_span_begin(tracer, "child-of-sampled", WEFT_SPAN_KIND_INTERNAL);
+    CHECK(weft_span_is_recording(child));
+    weft_span_end(child);
+    weft_span_end(kept);
+    kept = weft_span_begin_with_parent(tracer, "follows-unsampled-parent", WEFT_SPAN_KIND_INTERNAL, &unsampled_parent);
+    CHECK(kept != NULL && !weft_span_is_recording(kept));
+    weft_span_end(kept);
+    weft_shutdown();
 }
 
 static void traceparent_from_the_environment_parents_roots(void) {
