@@ -7,10 +7,10 @@
 #include "frames.h"
 #include "thread.h"
 
-/** Append to `frame`, an open span's frame on this thread (NULL: nothing to do). */
+/** Append to `frame`, an open frame on this thread: if it is a span's and it records. */
 WEFT_INLINE void weft_set_attr_in(const weft_thread_t *t, weft_abi_span_t *frame, const char *key, size_t key_length,
                                   weft_attr_type_t type, const void *value, size_t value_length) {
-    if (frame == NULL || frame->header.type != WEFT_ABI_RECORD_SPAN || !weft_frame_sampled(frame) || key == NULL) {
+    if (frame->header.type != WEFT_ABI_RECORD_SPAN || !weft_frame_sampled(frame) || key == NULL) {
         return;
     }
     if (weft_append_attr(frame, t->frame_size, t->rt->max_value_length, key, key_length, type, value,
@@ -22,25 +22,27 @@ WEFT_INLINE void weft_set_attr_in(const weft_thread_t *t, weft_abi_span_t *frame
 }
 
 /**
- * Set an attribute: inline for the innermost span (weft_top_frame), else through weft_open_frame
+ * Set an attribute: inline for the innermost span (weft_is_top), else through weft_open_frame
  * in `slow`, a per-type out-of-line copy, called last so that the common path saves no register.
  */
 #define WEFT_SET_ATTR(span, slow, key, key_length, type, value_ptr, value_length, ...)                              \
     do {                                                                                                         \
         const weft_thread_t *t_ = weft_self();                                                                   \
-        weft_abi_span_t *frame_ = weft_top_frame(t_, (span));                                                    \
-        if (WEFT_UNLIKELY(frame_ == NULL)) {                                                                     \
+        if (WEFT_UNLIKELY(!weft_is_top(t_, (span)))) {                                                           \
             slow((span), (key), (key_length), __VA_ARGS__);                                                      \
             return;                                                                                              \
         }                                                                                                        \
-        weft_set_attr_in(t_, frame_, (key), (key_length), (type), (value_ptr), (value_length));                  \
+        weft_set_attr_in(t_, t_->top, (key), (key_length), (type), (value_ptr), (value_length));                 \
     } while (0)
 
 WEFT_INLINE void weft_set_attr(weft_span_t *span, const char *key, size_t key_length, weft_attr_type_t type,
                                const void *value, size_t value_length) {
     const weft_thread_t *t = weft_self();
     uint32_t index;
-    weft_set_attr_in(t, weft_open_frame(t, span, &index), key, key_length, type, value, value_length);
+    weft_abi_span_t *frame = weft_open_frame(t, span, &index);
+    if (frame != NULL) {
+        weft_set_attr_in(t, frame, key, key_length, type, value, value_length);
+    }
 }
 
 static WEFT_COLD void weft_set_string_any(weft_span_t *span, const char *key, size_t key_length,

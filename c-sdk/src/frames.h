@@ -45,18 +45,17 @@ WEFT_INLINE weft_abi_span_t *weft_open_frame(const weft_thread_t *t, const weft_
 }
 
 /**
- * The innermost frame if `span` is its handle and the binding is current, else NULL: the common
- * case (a span's attributes and its end come before its parent's), found with one compare. NULL
+ * Whether `span` is the handle of the innermost frame, t->top, in the current binding: the common
+ * case (a span's attributes and its end come before its parent's), found with one compare. False
  * does not mean the handle is invalid: the caller then takes weft_open_frame, out of line, so that
- * the common path keeps no state across a call (a leaf, and a tail call for the rest). The frame
- * may be a context record, or weft_no_frame (no type) at depth 0: the caller checks the type as
- * weft_open_frame does. A thread never bound has `top` NULL (zeroed TLS) and epoch 0: NULL.
+ * the common path keeps no state across a call (a leaf, and a tail call for the rest). t->top may
+ * be a context record, or weft_no_frame (no type) at depth 0: the caller checks the type as
+ * weft_open_frame does. t->top is never NULL (weft_tls's initial value is weft_no_frame too), so
+ * the caller may read it without a test.
  */
-WEFT_INLINE weft_abi_span_t *weft_top_frame(const weft_thread_t *t, const weft_span_t *span) {
-    weft_abi_span_t *top = t->top;
-    return WEFT_LIKELY((const void *)span == (const void *)top && t->epoch == weft_load_relaxed(&weft_global.epoch))
-               ? top
-               : NULL;
+WEFT_INLINE bool weft_is_top(const weft_thread_t *t, const weft_span_t *span) {
+    return WEFT_LIKELY((const void *)span == (const void *)t->top &&
+                       t->epoch == weft_load_relaxed(&weft_global.epoch));
 }
 
 /** The frame of a span that records, ready for appending. */

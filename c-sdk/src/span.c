@@ -193,8 +193,7 @@ static WEFT_COLD void weft_end_any(weft_span_t *span, uint64_t end_nanos, bool n
 /** The common case inline (the innermost span: nothing to unwind), the rest in weft_end_any. */
 WEFT_INLINE void weft_end(weft_span_t *span, uint64_t end_nanos, bool now) {
     weft_thread_t *t = weft_self();
-    weft_abi_span_t *frame = weft_top_frame(t, span);
-    if (WEFT_UNLIKELY(frame == NULL || frame->header.type != WEFT_ABI_RECORD_SPAN || t->busy)) {
+    if (WEFT_UNLIKELY(!weft_is_top(t, span) || t->top->header.type != WEFT_ABI_RECORD_SPAN || t->busy)) {
         weft_end_any(span, end_nanos, now);
         return;
     }

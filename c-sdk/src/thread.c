@@ -17,9 +17,10 @@
 
 __attribute__((visibility("default"))) __thread weft_abi_thread_ctx_t *otel_thread_ctx_v1 = NULL;
 
-__thread weft_thread_t weft_tls;
-
 const weft_abi_span_t weft_no_frame;
+
+/* top: never NULL (frames.h, weft_is_top), so the hot path reads the frame it names without a test */
+__thread weft_thread_t weft_tls = {.top = (weft_abi_span_t *)&weft_no_frame};
 
 static pthread_key_t weft_exit_key;
 static pthread_once_t weft_exit_key_once = PTHREAD_ONCE_INIT;
@@ -181,7 +182,7 @@ void weft_threads_on_fork_child(void) {
     t->slot = NULL;
     t->epoch = 0;
     t->depth = 0;
-    t->top = NULL;
+    t->top = (weft_abi_span_t *)&weft_no_frame;
     t->busy = 0;
     t->rt = NULL;
     t->slot_retry = 0;

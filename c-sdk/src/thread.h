@@ -45,9 +45,10 @@ typedef struct weft_thread {
 } weft_thread_t;
 
 /**
- * What `top` points at while no frame is open (and before the first binding: see weft_top): a
- * frame of no type, which no span handle equals (it is not in a segment) and no check takes for a
- * span. Read only.
+ * What `top` points at while no frame is open, and before a thread's first binding (weft_tls's
+ * initial value): a frame of no type, which no span handle equals (it is not in a segment) and no
+ * check takes for a span. Read only: it is never written (weft_pop_frame and the setters write only
+ * a frame whose type is a span).
  */
 extern WEFT_HIDDEN const weft_abi_span_t weft_no_frame;
 

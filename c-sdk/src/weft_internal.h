@@ -193,7 +193,7 @@ WEFT_INLINE bool weft_is_zero(const uint8_t *p, size_t n) {
 
 /** Length of the longest prefix of s[0..n) not longer than max that does not split a UTF-8 character. */
 WEFT_INLINE size_t weft_utf8_cut(const char *s, size_t n, size_t max) {
-    if (n <= max) {
+    if (WEFT_LIKELY(n <= max)) { /* the common case: laid out straight, the cut out of line */
         return n;
     }
     size_t cut = max;
