@@ -55,13 +55,15 @@ WEFT_INLINE bool weft_new_ids(weft_thread_t *t, weft_abi_span_t *record, const w
         sampled = weft_sample_root(t->rt, record->ctx.trace_id);
     }
     memcpy(record->ctx.span_id, &span_id, 8);
-    record->ctx.valid = 1;
-    record->ctx.trace_flags = sampled ? WEFT_TRACE_FLAG_SAMPLED : 0;
-    record->ctx.attrs_size = 0;
+    /* valid = 1, trace_flags, attrs_size = 0: one little-endian word */
+    const uint32_t ctx_word = 1u | (uint32_t)(sampled ? WEFT_TRACE_FLAG_SAMPLED : 0) << 8;
+    memcpy(&record->ctx.valid, &ctx_word, 4);
     return sampled;
 }
 
 /* weft_fill_span writes the fixed part in words, in the ABI's one byte order (little-endian, weft_abi.h) */
+_Static_assert(offsetof(weft_abi_thread_ctx_t, valid) == 24 && offsetof(weft_abi_thread_ctx_t, trace_flags) == 25 &&
+                   offsetof(weft_abi_thread_ctx_t, attrs_size) == 26, "weft_new_ids writes valid..attrs_size as one word");
 _Static_assert(offsetof(weft_abi_span_t, header) == 0 && offsetof(weft_abi_span_t, kind) == 36 &&
                    offsetof(weft_abi_span_t, status_code) == 37 && offsetof(weft_abi_span_t, flags) == 38 &&
                    offsetof(weft_abi_span_t, reserved0) == 39 && offsetof(weft_abi_span_t, tid) == 64 &&
@@ -141,7 +143,7 @@ WEFT_INLINE weft_span_t *weft_begin(weft_tracer_t *tracer, const char *name, siz
         const uint64_t header = weft_header_word(WEFT_ABI_SPAN_FIXED_SIZE, WEFT_ABI_RECORD_SPAN, WEFT_ABI_SPAN_FIXED_SIZE);
         memcpy(frame, &header, 8);
     }
-    weft_publish_top(t, depth + 1, frame);
+    weft_publish_push(t, depth + 1, frame);
     result = (weft_span_t *)(void *)frame;
 out:
     weft_signal_fence();

@@ -82,16 +82,25 @@ WEFT_HIDDEN void weft_thread_ctx_withdraw(weft_thread_t *t) __attribute__((cold,
  * which the caller usually has at hand; ignored at depth 0.
  */
 WEFT_INLINE void weft_publish_top(weft_thread_t *t, uint32_t depth, weft_abi_span_t *top) {
+    const bool open = depth > 0;
     t->depth = depth;
-    t->top = depth > 0 ? top : (weft_abi_span_t *)(uintptr_t)&weft_no_frame;
+    t->top = open ? top : (weft_abi_span_t *)(uintptr_t)&weft_no_frame;
     /* release: a post-mortem reader that acquires depth sees the frames below it complete */
     weft_store_release(&t->slot->depth, depth);
     if (__builtin_expect(weft_load_relaxed(&t->rt->otel_thread_ctx), 1)) {
         weft_signal_fence(); /* OTEP 4947: the record is complete before the pointer is seen */
-        *t->otel_ctx = depth > 0 ? &top->ctx : t->idle_ctx;
+        *t->otel_ctx = open ? &top->ctx : t->idle_ctx;
     } else if (__builtin_expect(t->otel_ctx != NULL, 0)) {
         weft_thread_ctx_withdraw(t); /* Weft yielded to a writer loaded later: once per thread */
     }
+}
+
+/** After a push: `top`, the frame just filled, is at depth - 1 > 0 (no test for depth 0). */
+WEFT_INLINE void weft_publish_push(weft_thread_t *t, uint32_t depth, weft_abi_span_t *top) {
+    if (depth == 0) {
+        __builtin_unreachable(); /* depth counts the frame just pushed */
+    }
+    weft_publish_top(t, depth, top);
 }
 
 WEFT_INLINE void weft_publish_depth(weft_thread_t *t, uint32_t depth) {
