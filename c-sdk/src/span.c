@@ -172,14 +172,11 @@ WEFT_HOT weft_span_t *weft_span_begin_with_parent_n(weft_tracer_t *tracer, const
                       parent != NULL && parent->is_remote, true);
 }
 
-/** Any span handle: an outer frame (its inner ones are ended by unwinding), or not a span of this thread. */
-static WEFT_COLD void weft_end_any(weft_span_t *span, uint64_t end_nanos, bool now) {
-    weft_thread_t *t = weft_self();
-    if (span == NULL || t->busy) {
-        return;
-    }
-    t->busy = 1;
-    weft_signal_fence();
+/**
+ * End any span handle, with `t->busy` already held: an outer frame (its inner ones are ended by
+ * unwinding), or nothing if it is not an open span of this thread.
+ */
+static WEFT_COLD void weft_end_any(weft_thread_t *t, weft_span_t *span, uint64_t end_nanos, bool now) {
     uint32_t index;
     if (weft_open_frame(t, span, &index) != NULL) {
         if (now) {
@@ -188,23 +185,28 @@ static WEFT_COLD void weft_end_any(weft_span_t *span, uint64_t end_nanos, bool n
         weft_unwind_to(t, index, end_nanos, WEFT_ABI_SPAN_ENDED_BY_UNWIND);
         weft_pop_frame(t, index, end_nanos, 0);
     }
-    weft_signal_fence();
-    t->busy = 0;
 }
 
-/** The common case inline (the innermost span: nothing to unwind), the rest in weft_end_any. */
+/**
+ * The common case inline (the innermost span: nothing to unwind), the rest in weft_end_any. The
+ * handle is checked after `busy` is set, as before: a signal handler that ran just before (and
+ * left a span open) cannot change the frames under the check.
+ */
 WEFT_INLINE void weft_end(weft_span_t *span, uint64_t end_nanos, bool now) {
     weft_thread_t *t = weft_self();
-    if (WEFT_UNLIKELY(!weft_is_top(t, span) || t->top->header.type != WEFT_ABI_RECORD_SPAN || t->busy)) {
-        weft_end_any(span, end_nanos, now);
+    if (WEFT_UNLIKELY(t->busy)) {
         return;
     }
     t->busy = 1;
     weft_signal_fence();
-    if (now) {
-        end_nanos = weft_now();
+    if (WEFT_LIKELY(weft_is_top(t, span) && t->top->header.type == WEFT_ABI_RECORD_SPAN)) {
+        if (now) {
+            end_nanos = weft_now();
+        }
+        weft_pop_frame(t, t->depth - 1u, end_nanos, 0);
+    } else {
+        weft_end_any(t, span, end_nanos, now);
     }
-    weft_pop_frame(t, t->depth - 1u, end_nanos, 0);
     weft_signal_fence();
     t->busy = 0;
 }
