@@ -22,6 +22,42 @@
 #include <errno.h>
 #include <string.h>
 
+void weft_commit_slow(weft_thread_t *t, const weft_abi_span_t *record) {
+    const uint32_t length = record->header.length;
+    const uint64_t aligned = weft_align8(length);
+    const uint64_t capacity = t->ring_mask + 1u;
+    uint64_t index = t->tail & t->ring_mask;
+    const uint64_t to_end = capacity - index;
+    const uint64_t needed = aligned <= to_end ? aligned : to_end + aligned;
+    if (t->tail + needed - t->head_cache > capacity) {
+        /* acquire: the consumer has copied out everything before head, so that space is ours */
+        t->head_cache = weft_load_acquire(&t->slot->head);
+        if (t->tail + needed - t->head_cache > capacity) {
+            weft_counter_inc(&t->slot->dropped_ring_full);
+            return;
+        }
+    }
+    if (aligned > to_end) {
+        weft_abi_record_header_t padding = {
+            .length = (uint32_t)to_end, .type = WEFT_ABI_RECORD_PADDING, .fixed_size = sizeof padding};
+        memcpy(t->ring + index, &padding, sizeof padding);
+        t->tail += to_end;
+        index = 0;
+    }
+    const uint64_t zero = 0;
+    memcpy(t->ring + index + aligned - 8, &zero, 8);
+    memcpy(t->ring + index, record, length);
+    weft_counter_inc(&t->slot->spans_committed);
+    weft_store_relaxed(&t->slot->last_end_unix_nanos, record->end_unix_nanos);
+    t->tail += aligned;
+    /* the next records go inline up to the ring's end or the head as just read, whichever comes first */
+    const uint64_t lap_end = (t->tail & ~t->ring_mask) + capacity;
+    const uint64_t head_limit = t->head_cache + capacity;
+    t->ring_limit = head_limit < lap_end ? head_limit : lap_end;
+    /* release: publishes the record bytes (and the padding, the counter and last_end) written above */
+    weft_store_release(&t->slot->tail, t->tail);
+}
+
 /** The parent a span begun now on this thread gets: its innermost frame, else TRACEPARENT, else none. */
 WEFT_INLINE const weft_abi_thread_ctx_t *weft_implicit_parent(const weft_thread_t *t, uint32_t depth, bool *remote) {
     if (depth > 0) {

@@ -134,6 +134,7 @@ bool weft_thread_bind(weft_thread_t *t) {
         t->ring_mask = seg->ring_capacity - 1u;
         t->tail = weft_load_relaxed(&slot->tail); /* we are its only writer now */
         t->head_cache = weft_load_acquire(&slot->head);
+        t->ring_limit = 0; /* the first commit takes weft_commit_slow, which sets it */
         if (t->rng == 0 && getrandom(&t->rng, sizeof t->rng, GRND_NONBLOCK) != (ssize_t)sizeof t->rng) {
             t->rng = weft_monotonic_nanos() ^ ((uint64_t)t->tid << 32) ^ (uint64_t)(uintptr_t)t;
         }

@@ -29,6 +29,8 @@ typedef struct weft_thread {
     uint64_t ring_mask;
     uint64_t tail;       /* producer's own copy of slot->tail */
     uint64_t head_cache; /* last value read from slot->head */
+    uint64_t ring_limit; /* tail may reach this without a wrap or a new look at head: min(head_cache + capacity,
+                          * the end of the ring's current lap); 0 until the first commit (ring.h) */
     uint64_t rng;
     const weft_runtime_t *rt;
     weft_abi_thread_ctx_t **otel_ctx; /* &otel_thread_ctx_v1 of this thread, taken once at bind */
