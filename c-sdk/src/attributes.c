@@ -45,18 +45,26 @@ WEFT_INLINE void weft_set_attr(weft_span_t *span, const char *key, size_t key_le
     }
 }
 
-static WEFT_COLD void weft_set_string_any(weft_span_t *span, const char *key, size_t key_length,
-                                                          const char *value, size_t value_length) {
+static WEFT_COLD void weft_set_string_any(weft_span_t *span, const char *key, size_t key_length, const char *value,
+                                          size_t value_length) {
     weft_set_attr(span, key, key_length, WEFT_ATTR_STRING, value, value_length);
 }
 
-static WEFT_COLD void weft_set_int64_any(weft_span_t *span, const char *key, size_t key_length,
-                                                         int64_t value) {
+static WEFT_COLD void weft_set_int64_any(weft_span_t *span, const char *key, size_t key_length, int64_t value) {
     weft_set_attr(span, key, key_length, WEFT_ATTR_INT64, &value, sizeof value);
 }
 
+static WEFT_COLD void weft_set_double_any(weft_span_t *span, const char *key, size_t key_length, double value) {
+    weft_set_attr(span, key, key_length, WEFT_ATTR_DOUBLE, &value, sizeof value);
+}
+
+static WEFT_COLD void weft_set_bool_any(weft_span_t *span, const char *key, size_t key_length, bool value) {
+    const uint8_t byte = value ? 1 : 0;
+    weft_set_attr(span, key, key_length, WEFT_ATTR_BOOL, &byte, 1);
+}
+
 WEFT_HOT void weft_span_set_string_n(weft_span_t *span, const char *key, size_t key_length, const char *value,
-                            size_t value_length) {
+                                     size_t value_length) {
     if (value != NULL || value_length == 0) {
         value = value != NULL ? value : "";
         WEFT_SET_ATTR(span, weft_set_string_any, key, key_length, WEFT_ATTR_STRING, value, value_length, value,
@@ -69,10 +77,10 @@ WEFT_HOT void weft_span_set_int64_n(weft_span_t *span, const char *key, size_t k
 }
 
 WEFT_HOT void weft_span_set_double_n(weft_span_t *span, const char *key, size_t key_length, double value) {
-    weft_set_attr(span, key, key_length, WEFT_ATTR_DOUBLE, &value, sizeof value);
+    WEFT_SET_ATTR(span, weft_set_double_any, key, key_length, WEFT_ATTR_DOUBLE, &value, sizeof value, value);
 }
 
 WEFT_HOT void weft_span_set_bool_n(weft_span_t *span, const char *key, size_t key_length, bool value) {
-    uint8_t byte = value ? 1 : 0;
-    weft_set_attr(span, key, key_length, WEFT_ATTR_BOOL, &byte, 1);
+    const uint8_t byte = value ? 1 : 0;
+    WEFT_SET_ATTR(span, weft_set_bool_any, key, key_length, WEFT_ATTR_BOOL, &byte, 1, value);
 }

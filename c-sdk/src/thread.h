@@ -97,7 +97,7 @@ WEFT_INLINE void weft_publish_top(weft_thread_t *t, uint32_t depth, weft_abi_spa
     }
 }
 
-/** After a push: `top`, the frame just filled, is at depth - 1 > 0 (no test for depth 0). */
+/** After a push: `top`, the frame just filled, is at depth - 1, and depth > 0 (no test for depth 0). */
 WEFT_INLINE void weft_publish_push(weft_thread_t *t, uint32_t depth, weft_abi_span_t *top) {
     if (depth == 0) {
         __builtin_unreachable(); /* depth counts the frame just pushed */

@@ -203,6 +203,8 @@ static void handles_of_outer_and_foreign_spans(void) {
     weft_span_t *inner = weft_span_begin(tracer, "inner", WEFT_SPAN_KIND_INTERNAL);
     weft_span_set_string(outer, "where", "outer");
     weft_span_set_int64(outer, "n", 7);
+    weft_span_set_double(outer, "d", 0.5);
+    weft_span_set_bool(outer, "b", true);
     weft_span_set_string(inner, "where", "inner");
 
     foreign_span_t f = {.tracer = tracer};
@@ -229,8 +231,11 @@ static void handles_of_outer_and_foreign_spans(void) {
     weft_test_span_t *o = find(&spans, "outer"), *i = find(&spans, "inner"), *x = find(&spans, "foreign");
     CHECK(o != NULL && i != NULL && x != NULL);
     if (o != NULL && i != NULL && x != NULL) {
-        CHECK_EQ(o->fixed.attr_count, 2);
+        CHECK_EQ(o->fixed.attr_count, 4);
         CHECK(find_item(o, "where=outer", NULL) != NULL && find_item(o, "n", NULL) != NULL);
+        const weft_item_view_t *d = find_item(o, "d", NULL), *b = find_item(o, "b", NULL);
+        CHECK(d != NULL && d->tag == WEFT_ABI_ITEM_ATTR_DOUBLE && d->double_value == 0.5);
+        CHECK(b != NULL && b->tag == WEFT_ABI_ITEM_ATTR_BOOL && b->bool_value);
         CHECK_EQ(i->fixed.attr_count, 1);
         CHECK(find_item(i, "where=inner", NULL) != NULL);
         CHECK(i->fixed.flags & WEFT_ABI_SPAN_ENDED_BY_UNWIND);
