@@ -19,11 +19,12 @@
 #define WEFT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define WEFT_INLINE static inline __attribute__((always_inline))
 /**
- * The recording entry points start on a 64-byte boundary (a cache line, and the fetch window of
- * the cores measured): their machine code then sits the same way in every build, whatever else in
- * libweft changes size. Measured: at the default 16-byte alignment, where a function happened to
- * start moved a begin + 2 attributes + end span by up to 9 % between builds of identical hot code
- * (docs/benchmarks.md, "A begin/end span at its floor").
+ * The recording entry points start on a 64-byte boundary (a cache line): their machine code then
+ * sits the same way within its cache lines in every build, whatever else in libweft changes size.
+ * Measured: the same sources built with -falign-functions=64 instead of the default 16 moved a
+ * begin + 2 attributes + end span by up to 9 %; the functions' absolute addresses still move with
+ * the code around them, worth about 5 % either way (docs/benchmarks.md, "A begin/end span at its
+ * floor").
  */
 #define WEFT_HOT __attribute__((aligned(64)))
 /** The out-of-line rest of a recording entry point: kept away from the hot code. */
