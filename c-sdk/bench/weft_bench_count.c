@@ -2,13 +2,14 @@
  * weft-bench-count - a fixed number of spans of weft-bench's shape, for counting instructions
  * per span with callgrind (deterministic on a loaded machine, unlike nanoseconds).
  *
- *   valgrind --tool=callgrind --toggle-collect=span_loop weft-bench-count [--spans N] [--record]
+ *   valgrind --tool=callgrind --toggle-collect=span_loop_any weft-bench-count [--spans N] [--record | --floor]
  *
- * Instructions per span = the Ir callgrind reports (collected inside span_loop only, inclusive of
- * the calls into libweft) / N. Without --record a span is weft_span_begin + a string and an int64
- * attribute + weft_span_end; with --record it is two weft_now_unix_nanos() by the caller and one
- * weft_span_record with the same two attributes. The rings are drained between batches of
- * 20,000, outside span_loop.
+ * Instructions per span = the Ir callgrind reports (collected inside span_loop_any only, inclusive
+ * of the calls into libweft and libc) / N. Without an option a span is weft_span_begin + a string
+ * and an int64 attribute + weft_span_end; with --record it is two weft_now_unix_nanos() by the
+ * caller and one weft_span_record with the same two attributes; with --floor it is weft-bench's
+ * floor (two clock_gettime(CLOCK_REALTIME) through the vDSO and a 64-byte store), the same loop
+ * as there. The rings are drained between batches of 20,000, outside span_loop_any.
  */
 #define _GNU_SOURCE
 #include <weft/weft.h>
@@ -17,9 +18,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BATCH 20000
+
+static uint8_t floor_buffer[(size_t)BATCH * 64] __attribute__((aligned(64)));
+
+/* weft-bench's floor, verbatim: two wall-clock reads and a 64-byte store of them. */
+static __attribute__((noinline)) void floor_loop(uint8_t *buffer, int n) {
+    for (int i = 0; i < n; i++) {
+        struct timespec a, b;
+        clock_gettime(CLOCK_REALTIME, &a);
+        clock_gettime(CLOCK_REALTIME, &b);
+        uint64_t line[8] = {(uint64_t)a.tv_sec, (uint64_t)a.tv_nsec, (uint64_t)b.tv_sec, (uint64_t)b.tv_nsec,
+                            (uint64_t)i, 0, 0, 0};
+        memcpy(buffer + (size_t)i * 64, line, 64);
+        __asm__ volatile("" : : "r"(buffer) : "memory");
+    }
+}
 
 static __attribute__((noinline)) void span_loop(weft_tracer_t *tracer, int n, int first) {
     for (int i = first; i < first + n; i++) {
@@ -42,7 +59,9 @@ static __attribute__((noinline)) void record_loop(weft_tracer_t *tracer, int n, 
 
 /* one function for callgrind's --toggle-collect whichever loop runs */
 static __attribute__((noinline)) void span_loop_any(weft_tracer_t *tracer, int n, int first, int record) {
-    if (record) {
+    if (record == 2) {
+        floor_loop(floor_buffer, n);
+    } else if (record) {
         record_loop(tracer, n, first);
     } else {
         span_loop(tracer, n, first);
@@ -56,8 +75,10 @@ int main(int argc, char **argv) {
             spans = atoi(argv[++i]);
         } else if (strcmp(argv[i], "--record") == 0) {
             record = 1;
+        } else if (strcmp(argv[i], "--floor") == 0) {
+            record = 2;
         } else {
-            fprintf(stderr, "usage: weft-bench-count [--spans N] [--record]\n");
+            fprintf(stderr, "usage: weft-bench-count [--spans N] [--record | --floor]\n");
             return 2;
         }
     }
@@ -89,6 +110,12 @@ int main(int argc, char **argv) {
     }
     weft_stats_t stats;
     weft_get_stats(&stats);
+    if (record == 2) {
+        printf("weft-bench-count: %d floor operations (2 x clock_gettime(CLOCK_REALTIME) + 64-byte store)\n", spans);
+        weft_reader_close(&reader);
+        weft_shutdown();
+        return 0;
+    }
     printf("weft-bench-count: %d spans (%s), %llu decoded, %llu dropped, clock %s\n", spans,
            record ? "weft_span_record" : "begin + 2 attributes + end", (unsigned long long)decoded,
            (unsigned long long)(stats.dropped_ring_full + stats.dropped_no_slot + stats.dropped_too_deep),

@@ -23,10 +23,13 @@ WEFT_INLINE bool weft_append_attr(weft_abi_span_t *frame, uint32_t frame_size, u
     }
     const bool truncated = key_cut < key_length || value_cut < value_length;
     uint8_t *p = (uint8_t *)frame + frame->header.length;
-    /* item header (tag, flags, length) and key length, as one 6-byte prefix */
-    const uint64_t prefix = (uint64_t)(uint8_t)type | (uint64_t)(truncated ? WEFT_ABI_ITEM_TRUNCATED : 0) << 8 |
-                            (uint64_t)item_length << 16 | (uint64_t)key_cut << 32;
-    memcpy(p, &prefix, WEFT_ABI_ATTR_PREFIX_SIZE);
+    /* item header (tag, flags, length), then the key length: two stores (a 6-byte memcpy of one
+     * 64-bit word went through the stack) */
+    const uint32_t item_header = (uint32_t)(uint8_t)type | (uint32_t)(truncated ? WEFT_ABI_ITEM_TRUNCATED : 0) << 8 |
+                                 (uint32_t)item_length << 16;
+    const uint16_t key_length16 = (uint16_t)key_cut;
+    memcpy(p, &item_header, 4);
+    memcpy(p + 4, &key_length16, 2);
     weft_copy(p + WEFT_ABI_ATTR_PREFIX_SIZE, key, key_cut);
     weft_copy(p + WEFT_ABI_ATTR_PREFIX_SIZE + key_cut, value, value_cut);
     frame->header.length += (uint32_t)item_length;

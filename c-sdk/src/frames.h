@@ -13,15 +13,16 @@ WEFT_INLINE bool weft_frame_sampled(const weft_abi_span_t *frame) {
     return (frame->ctx.trace_flags & WEFT_TRACE_FLAG_SAMPLED) != 0;
 }
 
-/** End frame `index` (the top one) and pop it. */
+/** End frame `index` (the top one, t->top) and pop it. */
 WEFT_INLINE void weft_pop_frame(weft_thread_t *t, uint32_t index, uint64_t end_nanos, uint8_t flags) {
-    weft_abi_span_t *frame = weft_frame(t, index);
+    weft_abi_span_t *frame = t->top;
     if (frame->header.type == WEFT_ABI_RECORD_SPAN && weft_frame_sampled(frame)) {
         frame->end_unix_nanos = end_nanos > frame->start_unix_nanos ? end_nanos : frame->start_unix_nanos;
         frame->flags |= flags;
         weft_commit(t, frame);
     }
-    weft_publish_depth(t, index);
+    /* the frame below: `frame_size` bytes lower (index 0 has none) */
+    weft_publish_top(t, index, (weft_abi_span_t *)(void *)((uint8_t *)frame - t->frame_size));
 }
 
 /** Pop every frame above `index`, ending their spans with `flags`. */
@@ -41,6 +42,20 @@ WEFT_INLINE weft_abi_span_t *weft_open_frame(const weft_thread_t *t, const weft_
     *index = (uint32_t)(offset >> t->frame_shift);
     weft_abi_span_t *frame = (weft_abi_span_t *)(void *)(t->frames + offset);
     return frame->header.type == WEFT_ABI_RECORD_SPAN ? frame : NULL;
+}
+
+/**
+ * Whether `span` is the handle of the innermost frame, t->top, in the current binding: the common
+ * case (a span's attributes and its end come before its parent's), found with one compare. False
+ * does not mean the handle is invalid: the caller then takes weft_open_frame, out of line, so that
+ * the common path keeps no state across a call (a leaf, and a tail call for the rest). t->top may
+ * be a context record, or weft_no_frame (no type) at depth 0: the caller checks the type as
+ * weft_open_frame does. t->top is never NULL (weft_tls's initial value is weft_no_frame too), so
+ * the caller may read it without a test.
+ */
+WEFT_INLINE bool weft_is_top(const weft_thread_t *t, const weft_span_t *span) {
+    return WEFT_LIKELY((const void *)span == (const void *)t->top &&
+                       t->epoch == weft_load_relaxed(&weft_global.epoch));
 }
 
 /** The frame of a span that records, ready for appending. */

@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "otel_writers.h"
 #include "process_ctx.h"
+#include "sampling.h"
 #include "thread.h"
 #include "weft_internal.h"
 
@@ -377,6 +378,7 @@ static int weft_start(const weft_config_t *config) {
     /* off as well when another object defines otel_thread_ctx_v1 (otel_writers.c: it is left to that writer) */
     weft_store_relaxed(&rt->otel_thread_ctx, config->otel_thread_ctx && weft_thread_ctx_allowed());
     rt->sampler = config->sampler;
+    weft_sampler_decisions(config->sampler, &rt->sample_root, &rt->sample_child);
     rt->ratio_bound = weft_ratio_bound(config->sampler_ratio);
     rt->has_env_parent = config->has_env_parent;
     rt->env_parent = config->env_parent;

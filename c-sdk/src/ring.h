@@ -8,6 +8,13 @@
 #include "weft_internal.h"
 #include "thread.h"
 
+/**
+ * The out-of-line rest of weft_commit: a record that may not fit before t->ring_limit (the ring's
+ * end, where it pads and wraps, or the consumer's head as last read, which it reads again). Copies
+ * it or counts it dropped, and moves t->ring_limit on. Never waits.
+ */
+WEFT_HIDDEN void weft_commit_slow(weft_thread_t *t, const weft_abi_span_t *record) __attribute__((noinline, cold));
+
 /** Copy a finished record into the ring, or count it dropped. Never waits. */
 WEFT_INLINE void weft_commit(weft_thread_t *t, const weft_abi_span_t *record) {
     /* 1.1 fence: once a collector (or weft_shutdown) closed it, spans are counted, not recorded. Relaxed: a
@@ -18,35 +25,22 @@ WEFT_INLINE void weft_commit(weft_thread_t *t, const weft_abi_span_t *record) {
     }
     const uint32_t length = record->header.length;
     const uint64_t aligned = weft_align8(length);
-    const uint64_t capacity = t->ring_mask + 1u;
-    uint64_t index = t->tail & t->ring_mask;
-    const uint64_t to_end = capacity - index;
-    const uint64_t needed = aligned <= to_end ? aligned : to_end + aligned;
-    if (WEFT_UNLIKELY(t->tail + needed - t->head_cache > capacity)) {
-        /* acquire: the consumer has copied out everything before head, so that space is ours */
-        t->head_cache = weft_load_acquire(&t->slot->head);
-        if (t->tail + needed - t->head_cache > capacity) {
-            weft_counter_inc(&t->slot->dropped_ring_full);
-            return;
-        }
+    /* one compare: [tail, tail + aligned) is before the ring's end and the consumer's head (ring_limit) */
+    if (WEFT_UNLIKELY(t->tail + aligned > t->ring_limit)) {
+        weft_commit_slow(t, record);
+        return;
     }
-    if (aligned > to_end) {
-        weft_abi_record_header_t padding = {
-            .length = (uint32_t)to_end, .type = WEFT_ABI_RECORD_PADDING, .fixed_size = sizeof padding};
-        memcpy(t->ring + index, &padding, sizeof padding);
-        t->tail += to_end;
-        index = 0;
-    }
+    uint8_t *at = t->ring + (t->tail & t->ring_mask);
     /* Zero the alignment bytes without a memset call: clear the record's last
      * 8-byte word first, then copy the record over its front. */
     const uint64_t zero = 0;
-    memcpy(t->ring + index + aligned - 8, &zero, 8);
-    memcpy(t->ring + index, record, length);
+    memcpy(at + aligned - 8, &zero, 8);
+    memcpy(at, record, length);
     weft_counter_inc(&t->slot->spans_committed);
     /* 1.1: the slot's last activity, for the post-mortem end of the spans still open on it (same line as tail) */
     weft_store_relaxed(&t->slot->last_end_unix_nanos, record->end_unix_nanos);
     t->tail += aligned;
-    /* release: publishes the record bytes (and the padding, the counter and last_end) written above */
+    /* release: publishes the record bytes (and the counter and last_end) written above */
     weft_store_release(&t->slot->tail, t->tail);
 }
 

@@ -17,7 +17,10 @@
 
 __attribute__((visibility("default"))) __thread weft_abi_thread_ctx_t *otel_thread_ctx_v1 = NULL;
 
-__thread weft_thread_t weft_tls;
+const weft_abi_span_t weft_no_frame;
+
+/* top: never NULL (frames.h, weft_is_top), so the hot path reads the frame it names without a test */
+__thread weft_thread_t weft_tls = {.top = (weft_abi_span_t *)&weft_no_frame};
 
 static pthread_key_t weft_exit_key;
 static pthread_once_t weft_exit_key_once = PTHREAD_ONCE_INIT;
@@ -131,6 +134,7 @@ bool weft_thread_bind(weft_thread_t *t) {
         t->ring_mask = seg->ring_capacity - 1u;
         t->tail = weft_load_relaxed(&slot->tail); /* we are its only writer now */
         t->head_cache = weft_load_acquire(&slot->head);
+        t->ring_limit = 0; /* the first commit takes weft_commit_slow, which sets it */
         if (t->rng == 0 && getrandom(&t->rng, sizeof t->rng, GRND_NONBLOCK) != (ssize_t)sizeof t->rng) {
             t->rng = weft_monotonic_nanos() ^ ((uint64_t)t->tid << 32) ^ (uint64_t)(uintptr_t)t;
         }
@@ -179,6 +183,7 @@ void weft_threads_on_fork_child(void) {
     t->slot = NULL;
     t->epoch = 0;
     t->depth = 0;
+    t->top = (weft_abi_span_t *)&weft_no_frame;
     t->busy = 0;
     t->rt = NULL;
     t->slot_retry = 0;

@@ -29,6 +29,8 @@ typedef struct weft_thread {
     uint64_t ring_mask;
     uint64_t tail;       /* producer's own copy of slot->tail */
     uint64_t head_cache; /* last value read from slot->head */
+    uint64_t ring_limit; /* tail may reach this without a wrap or a new look at head: min(head_cache + capacity,
+                          * the end of the ring's current lap); 0 until the first commit (ring.h) */
     uint64_t rng;
     const weft_runtime_t *rt;
     weft_abi_thread_ctx_t **otel_ctx; /* &otel_thread_ctx_v1 of this thread, taken once at bind */
@@ -36,12 +38,21 @@ typedef struct weft_thread {
     weft_abi_slot_t *slot;
     const _Atomic uint32_t *fence; /* the segment header's fence (1.1), read at every span end */
     uint8_t *frames;
+    weft_abi_span_t *top; /* the innermost open frame (frames + (depth - 1) * frame_size); weft_no_frame at depth 0 */
     uint8_t *ring;
     /* a runtime's record (thread_ctx.c): fixed per thread, updated in place with OTEP 4947's
      * valid-flag protocol (valid = 0, the ids, valid = 1), by weft_thread_context_publish or by the
      * JVM directly through the direct ByteBuffer weft_thread_context_record gives it */
     _Alignas(8) weft_abi_thread_ctx_t runtime_ctx;
 } weft_thread_t;
+
+/**
+ * What `top` points at while no frame is open, and before a thread's first binding (weft_tls's
+ * initial value): a frame of no type, which no span handle equals (it is not in a segment) and no
+ * check takes for a span. Read only: it is never written (weft_pop_frame and the setters write only
+ * a frame whose type is a span).
+ */
+extern WEFT_HIDDEN const weft_abi_span_t weft_no_frame;
 
 /** Defined in thread.c; hidden, so every access stays inside libweft. */
 extern WEFT_HIDDEN __thread weft_thread_t weft_tls;
@@ -68,16 +79,34 @@ WEFT_INLINE weft_abi_span_t *weft_frame(const weft_thread_t *t, uint32_t index) 
  */
 WEFT_HIDDEN void weft_thread_ctx_withdraw(weft_thread_t *t) __attribute__((cold, noinline));
 
-WEFT_INLINE void weft_publish_depth(weft_thread_t *t, uint32_t depth) {
+/**
+ * Publish the depth after a push or a pop: `top` is the new innermost frame (weft_frame(t, depth - 1)),
+ * which the caller usually has at hand; ignored at depth 0.
+ */
+WEFT_INLINE void weft_publish_top(weft_thread_t *t, uint32_t depth, weft_abi_span_t *top) {
+    const bool open = depth > 0;
     t->depth = depth;
+    t->top = open ? top : (weft_abi_span_t *)(uintptr_t)&weft_no_frame;
     /* release: a post-mortem reader that acquires depth sees the frames below it complete */
     weft_store_release(&t->slot->depth, depth);
     if (__builtin_expect(weft_load_relaxed(&t->rt->otel_thread_ctx), 1)) {
         weft_signal_fence(); /* OTEP 4947: the record is complete before the pointer is seen */
-        *t->otel_ctx = depth > 0 ? &weft_frame(t, depth - 1)->ctx : t->idle_ctx;
+        *t->otel_ctx = open ? &top->ctx : t->idle_ctx;
     } else if (__builtin_expect(t->otel_ctx != NULL, 0)) {
         weft_thread_ctx_withdraw(t); /* Weft yielded to a writer loaded later: once per thread */
     }
+}
+
+/** After a push: `top`, the frame just filled, is at depth - 1, and depth > 0 (no test for depth 0). */
+WEFT_INLINE void weft_publish_push(weft_thread_t *t, uint32_t depth, weft_abi_span_t *top) {
+    if (depth == 0) {
+        __builtin_unreachable(); /* depth counts the frame just pushed */
+    }
+    weft_publish_top(t, depth, top);
+}
+
+WEFT_INLINE void weft_publish_depth(weft_thread_t *t, uint32_t depth) {
+    weft_publish_top(t, depth, depth > 0 ? weft_frame(t, depth - 1) : NULL);
 }
 
 /**

@@ -6,6 +6,7 @@
 #include "weft_test.h"
 
 #include <math.h>
+#include <pthread.h>
 
 static weft_test_span_t *find(weft_test_spans_t *spans, const char *name) {
     for (size_t i = 0; i < spans->count; i++) {
@@ -168,6 +169,80 @@ static void nested_spans_are_children_and_unwind(void) {
         CHECK(i->fixed.end_unix_nanos <= o->fixed.end_unix_nanos);
         /* ring order: innermost first */
         CHECK(strcmp(spans.spans[0].name, "inner") == 0 && strcmp(spans.spans[2].name, "outer") == 0);
+    }
+    weft_test_spans_free(&spans);
+    weft_test_reader_free(reader);
+    weft_shutdown();
+}
+
+/* Another thread's open span, for handles_of_outer_and_foreign_spans. */
+typedef struct {
+    weft_tracer_t *tracer;
+    pthread_barrier_t begun, used;
+    weft_span_t *span;
+} foreign_span_t;
+
+static void *foreign_span_thread(void *arg) {
+    foreign_span_t *f = arg;
+    f->span = weft_span_begin(f->tracer, "foreign", WEFT_SPAN_KIND_INTERNAL);
+    pthread_barrier_wait(&f->begun);
+    pthread_barrier_wait(&f->used); /* the main thread tried its handle */
+    weft_span_set_string(f->span, "own", "yes");
+    weft_span_end(f->span);
+    return NULL;
+}
+
+/* The setters and end find the innermost span with one compare; every other handle takes the general
+ * check: an outer span of this thread is found (and its end unwinds), another thread's span is not. */
+static void handles_of_outer_and_foreign_spans(void) {
+    weft_config_t config = weft_test_config();
+    weft_tracer_t *tracer = weft_test_start(&config);
+    weft_reader_t *reader = weft_test_reader();
+
+    weft_span_t *outer = weft_span_begin(tracer, "outer", WEFT_SPAN_KIND_INTERNAL);
+    weft_span_t *inner = weft_span_begin(tracer, "inner", WEFT_SPAN_KIND_INTERNAL);
+    weft_span_set_string(outer, "where", "outer");
+    weft_span_set_int64(outer, "n", 7);
+    weft_span_set_double(outer, "d", 0.5);
+    weft_span_set_bool(outer, "b", true);
+    weft_span_set_string(inner, "where", "inner");
+
+    foreign_span_t f = {.tracer = tracer};
+    pthread_barrier_init(&f.begun, NULL, 2);
+    pthread_barrier_init(&f.used, NULL, 2);
+    pthread_t thread;
+    CHECK_EQ(pthread_create(&thread, NULL, foreign_span_thread, &f), 0);
+    pthread_barrier_wait(&f.begun);
+    CHECK(f.span != NULL);
+    weft_span_set_string(f.span, "from", "main"); /* not this thread's span: ignored */
+    weft_span_set_int64(f.span, "from", 1);
+    weft_span_end(f.span);
+    CHECK(!weft_span_is_recording(f.span)); /* not ours */
+    weft_span_end(outer); /* ends inner too, by unwinding */
+    weft_span_set_string(f.span, "from", "main, at depth 0");
+    weft_span_end(f.span);
+    pthread_barrier_wait(&f.used);
+    CHECK_EQ(pthread_join(thread, NULL), 0);
+    pthread_barrier_destroy(&f.begun);
+    pthread_barrier_destroy(&f.used);
+
+    weft_test_spans_t spans = {0};
+    CHECK_EQ(weft_test_drain(reader, &spans), 3);
+    weft_test_span_t *o = find(&spans, "outer"), *i = find(&spans, "inner"), *x = find(&spans, "foreign");
+    CHECK(o != NULL && i != NULL && x != NULL);
+    if (o != NULL && i != NULL && x != NULL) {
+        CHECK_EQ(o->fixed.attr_count, 4);
+        CHECK(find_item(o, "where=outer", NULL) != NULL && find_item(o, "n", NULL) != NULL);
+        const weft_item_view_t *d = find_item(o, "d", NULL), *b = find_item(o, "b", NULL);
+        CHECK(d != NULL && d->tag == WEFT_ABI_ITEM_ATTR_DOUBLE && d->double_value == 0.5);
+        CHECK(b != NULL && b->tag == WEFT_ABI_ITEM_ATTR_BOOL && b->bool_value);
+        CHECK_EQ(i->fixed.attr_count, 1);
+        CHECK(find_item(i, "where=inner", NULL) != NULL);
+        CHECK(i->fixed.flags & WEFT_ABI_SPAN_ENDED_BY_UNWIND);
+        CHECK(!(o->fixed.flags & WEFT_ABI_SPAN_ENDED_BY_UNWIND));
+        CHECK_EQ(x->fixed.attr_count, 1); /* only its own thread's */
+        CHECK(find_item(x, "own=yes", NULL) != NULL && find_item(x, "from", NULL) == NULL);
+        CHECK(!(x->fixed.flags & WEFT_ABI_SPAN_ENDED_BY_UNWIND));
     }
     weft_test_spans_free(&spans);
     weft_test_reader_free(reader);
@@ -467,6 +542,33 @@ static void samplers_decide_roots_and_follow_parents(void) {
     CHECK(!weft_span_is_recording(kept));
     weft_span_end(kept);
     weft_shutdown();
+
+    /* always_on records a child of an unsampled parent; parentbased_traceidratio follows the parent
+     * whatever the ratio, and applies the ratio to roots only */
+    weft_context_t unsampled_parent = sampled_parent;
+    unsampled_parent.trace_flags = 0;
+    config.sampler = WEFT_SAMPLER_ALWAYS_ON;
+    tracer = weft_test_start(&config);
+    kept = weft_span_begin_with_parent(tracer, "ignores-unsampled-parent", WEFT_SPAN_KIND_INTERNAL, &unsampled_parent);
+    CHECK(weft_span_is_recording(kept));
+    weft_span_end(kept);
+    weft_shutdown();
+    config.sampler = WEFT_SAMPLER_PARENTBASED_TRACEIDRATIO;
+    config.sampler_ratio = 0.0;
+    tracer = weft_test_start(&config);
+    root = weft_span_begin(tracer, "ratio-0-root", WEFT_SPAN_KIND_INTERNAL);
+    CHECK(root != NULL && !weft_span_is_recording(root));
+    weft_span_end(root);
+    kept = weft_span_begin_with_parent(tracer, "follows-sampled-parent", WEFT_SPAN_KIND_INTERNAL, &sampled_parent);
+    CHECK(weft_span_is_recording(kept));
+    child = weft_span_begin(tracer, "child-of-sampled", WEFT_SPAN_KIND_INTERNAL);
+    CHECK(weft_span_is_recording(child));
+    weft_span_end(child);
+    weft_span_end(kept);
+    kept = weft_span_begin_with_parent(tracer, "follows-unsampled-parent", WEFT_SPAN_KIND_INTERNAL, &unsampled_parent);
+    CHECK(kept != NULL && !weft_span_is_recording(kept));
+    weft_span_end(kept);
+    weft_shutdown();
 }
 
 static void traceparent_from_the_environment_parents_roots(void) {
@@ -605,6 +707,7 @@ int main(void) {
         TEST_CASE(one_span_has_every_field),
         TEST_CASE(status_follows_opentelemetry_rules),
         TEST_CASE(nested_spans_are_children_and_unwind),
+        TEST_CASE(handles_of_outer_and_foreign_spans),
         TEST_CASE(explicit_parent_and_end_time),
         TEST_CASE(attached_context_is_the_parent_and_detach_unwinds),
         TEST_CASE(attaching_the_innermost_context_again_shares_it),
