@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_floor.h"
+
 #define MAX_THREADS 2
 
 typedef struct scenario {
@@ -66,19 +68,6 @@ static uint64_t now_nanos(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* The floor: two wall-clock reads and a 64-byte store of them. */
-static __attribute__((noinline)) void floor_batch(uint8_t *buffer, int n) {
-    for (int i = 0; i < n; i++) {
-        struct timespec a, b;
-        clock_gettime(CLOCK_REALTIME, &a);
-        clock_gettime(CLOCK_REALTIME, &b);
-        uint64_t line[8] = {(uint64_t)a.tv_sec, (uint64_t)a.tv_nsec, (uint64_t)b.tv_sec, (uint64_t)b.tv_nsec,
-                            (uint64_t)i, 0, 0, 0};
-        memcpy(buffer + (size_t)i * 64, line, 64);
-        __asm__ volatile("" : : "r"(buffer) : "memory");
-    }
 }
 
 static __attribute__((noinline)) void weft_batch(weft_tracer_t *tracer, int n) {
@@ -128,7 +117,7 @@ static void *worker_main(void *arg) {
         if (phase == 0 && s->vs_init_tracer) {
             weft_batch(s->tracer, s->batch);
         } else if (phase == 0) {
-            floor_batch(s->floor_buffer[w->index], s->batch);
+            bench_floor(s->floor_buffer[w->index], s->batch);
         } else if (s->record) {
             weft_record_batch(s->tracer, s->batch);
         } else if (s->here) {

@@ -21,22 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_floor.h"
+
 #define BATCH 20000
 
 static uint8_t floor_buffer[(size_t)BATCH * 64] __attribute__((aligned(64)));
-
-/* weft-bench's floor, verbatim: two wall-clock reads and a 64-byte store of them. */
-static __attribute__((noinline)) void floor_loop(uint8_t *buffer, int n) {
-    for (int i = 0; i < n; i++) {
-        struct timespec a, b;
-        clock_gettime(CLOCK_REALTIME, &a);
-        clock_gettime(CLOCK_REALTIME, &b);
-        uint64_t line[8] = {(uint64_t)a.tv_sec, (uint64_t)a.tv_nsec, (uint64_t)b.tv_sec, (uint64_t)b.tv_nsec,
-                            (uint64_t)i, 0, 0, 0};
-        memcpy(buffer + (size_t)i * 64, line, 64);
-        __asm__ volatile("" : : "r"(buffer) : "memory");
-    }
-}
 
 static __attribute__((noinline)) void span_loop(weft_tracer_t *tracer, int n, int first) {
     for (int i = first; i < first + n; i++) {
@@ -60,7 +49,7 @@ static __attribute__((noinline)) void record_loop(weft_tracer_t *tracer, int n, 
 /* one function for callgrind's --toggle-collect whichever loop runs */
 static __attribute__((noinline)) void span_loop_any(weft_tracer_t *tracer, int n, int first, int record) {
     if (record == 2) {
-        floor_loop(floor_buffer, n);
+        bench_floor(floor_buffer, n);
     } else if (record) {
         record_loop(tracer, n, first);
     } else {
