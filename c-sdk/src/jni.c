@@ -8,6 +8,7 @@
  * Nothing here keeps a reference to JVM memory.
  */
 #include "weft_internal.h"
+#include "context.h"
 
 #include <errno.h>
 #include <jni.h>
@@ -34,6 +35,16 @@ JNIEXPORT jint JNICALL Java_dev_weft_internal_jni_WeftJni_detach(JNIEnv *env, jc
     (void)env;
     (void)cls;
     return weft_context_detach(token);
+}
+
+/**
+ * This thread's attach cell (40 bytes, weft_jvm_cell_t in thread.h; jvm_cell.c) as a direct
+ * ByteBuffer, for Weft.enterNative's attach by plain stores. Valid while the thread lives: the JVM
+ * asks once per platform thread and never shares it with another thread.
+ */
+JNIEXPORT jobject JNICALL Java_dev_weft_internal_jni_WeftJni_attachCell(JNIEnv *env, jclass cls) {
+    (void)cls;
+    return (*env)->NewDirectByteBuffer(env, weft_jvm_cell(), (jlong)sizeof(weft_jvm_cell_t));
 }
 
 /** Fills out[0..3] with trace id high, trace id low, span id, flags. @return false if there is no current context. */

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "clock.h"
+#include "context.h"
 #include "copy.h"
 #include "frames.h"
 #include "attr.h"
@@ -164,6 +165,7 @@ WEFT_INLINE weft_span_t *weft_begin(weft_tracer_t *tracer, const char *name, siz
     if (WEFT_UNLIKELY(weft_thread_for_recording(t, true) == NULL)) {
         goto out;
     }
+    weft_jvm_cell_check(t); /* a JVM scope entered since the last look is this span's parent */
     const uint32_t depth = t->depth;
     if (WEFT_UNLIKELY(depth >= t->stack_depth)) {
         weft_counter_inc(&t->slot->dropped_too_deep);
@@ -331,6 +333,7 @@ WEFT_HOT void weft_span_record_n(weft_tracer_t *tracer, const char *name, size_t
     if (WEFT_UNLIKELY(weft_thread_for_recording(t, true) == NULL)) {
         goto out;
     }
+    weft_jvm_cell_check(t); /* a JVM scope entered since the last look is this span's parent */
     const uint32_t depth = t->depth;
     bool parent_remote;
     const weft_abi_thread_ctx_t *parent = weft_implicit_parent(t, depth, &parent_remote);

@@ -141,6 +141,9 @@ bool weft_thread_bind(weft_thread_t *t) {
         t->otel_ctx = weft_load_relaxed(&rt->otel_thread_ctx) ? &otel_thread_ctx_v1 : NULL;
         t->epoch = epoch;
         weft_publish_depth(t, 0);
+        /* a new binding holds no context from the JVM's cell: an open scope is attached afresh */
+        t->cell_attached = 0;
+        t->cell_seen = ~*(volatile const uint32_t *)&t->jvm_cell.gen;
         (void)pthread_once(&weft_exit_key_once, weft_exit_key_create);
         (void)pthread_setspecific(weft_exit_key, t);
         return true;
@@ -194,4 +197,6 @@ void weft_threads_on_fork_child(void) {
     }
     t->otel_ctx = NULL;
     t->idle_ctx = NULL;
+    t->cell_attached = 0;
+    t->cell_seen = ~*(volatile const uint32_t *)&t->jvm_cell.gen;
 }

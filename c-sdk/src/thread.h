@@ -16,6 +16,30 @@
  */
 extern __thread weft_abi_thread_ctx_t *otel_thread_ctx_v1;
 
+/**
+ * A JVM scope's context waiting to be attached (jvm_cell.c): `Weft.enterNative` writes it through a
+ * direct buffer with plain stores, no JNI call, and libweft attaches it, on the same thread, at the
+ * first operation that needs the thread's current context (a begin, a record, an attach, a look at
+ * the current context). Layout shared with dev.weft.internal.jni.AttachCell (native byte order).
+ */
+typedef struct weft_jvm_cell {
+    uint64_t trace_id_high; /* JVM: the ids as SpanContext's longs */
+    uint64_t trace_id_low;
+    uint64_t span_id;
+    uint32_t trace_flags;
+    uint32_t gen;      /* JVM: incremented at each enter and each close; odd while a scope is open,
+                        * stored last (release) after the ids */
+    uint32_t done_gen; /* libweft: the open gen it attached, or tried to; stored after result */
+    int32_t result;    /* libweft: that attach's token (for the JVM's detach), or -errno */
+} weft_jvm_cell_t;
+_Static_assert(offsetof(weft_jvm_cell_t, trace_id_low) == 8, "JVM cell layout (AttachCell)");
+_Static_assert(offsetof(weft_jvm_cell_t, span_id) == 16, "JVM cell layout (AttachCell)");
+_Static_assert(offsetof(weft_jvm_cell_t, trace_flags) == 24, "JVM cell layout (AttachCell)");
+_Static_assert(offsetof(weft_jvm_cell_t, gen) == 28, "JVM cell layout (AttachCell)");
+_Static_assert(offsetof(weft_jvm_cell_t, done_gen) == 32, "JVM cell layout (AttachCell)");
+_Static_assert(offsetof(weft_jvm_cell_t, result) == 36, "JVM cell layout (AttachCell)");
+_Static_assert(sizeof(weft_jvm_cell_t) == 40, "JVM cell layout (AttachCell)");
+
 typedef struct weft_thread {
     uint32_t epoch;      /* weft_global.epoch this binding belongs to; 0 = unbound */
     uint32_t depth;      /* frames in use (mirrors slot->depth) */
@@ -44,6 +68,12 @@ typedef struct weft_thread {
      * valid-flag protocol (valid = 0, the ids, valid = 1), by weft_thread_context_publish or by the
      * JVM directly through the direct ByteBuffer weft_thread_context_record gives it */
     _Alignas(8) weft_abi_thread_ctx_t runtime_ctx;
+    /* the JVM's pending attach (jvm_cell.c) and libweft's own view of it */
+    uint32_t cell_seen;      /* the cell's gen when libweft last looked at it */
+    int32_t cell_token;      /* the token of the context attached from the cell, while cell_attached */
+    uint32_t cell_token_gen; /* the gen that context was attached for */
+    uint8_t cell_attached;
+    _Alignas(8) weft_jvm_cell_t jvm_cell;
 } weft_thread_t;
 
 /**

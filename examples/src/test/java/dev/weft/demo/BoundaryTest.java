@@ -4,21 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.NativeScope;
 import dev.weft.Weft;
+import dev.weft.internal.jni.AttachCell;
 import dev.weft.internal.jni.Boundary;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The boundary crossing of {@code Weft.enterNative()}: the transition it takes (critical FFM
- * downcalls on JDK 22+ with native access, JNI otherwise), and a scope nested inside a scope of
- * the same JVM span (a stitched native method inside a hand-written scope) sharing the context
- * the outer scope attached instead of pushing a copy.
+ * The boundary crossing of {@code Weft.enterNative()}: the way it takes (by default the thread's
+ * attach cell, plain stores and no call; critical FFM downcalls with {@code -Dweft.boundary=ffm}
+ * on JDK 22+ with native access, JNI otherwise), and a scope nested inside a scope of the same
+ * JVM span (a stitched native method inside a hand-written scope) sharing the context the outer
+ * scope attached instead of pushing a copy. Native spans under cell scopes, and a span left open
+ * in one, are checked end to end in {@link StitchingEndToEndTest} and in C (test_jvm_cell).
  */
 @SuppressWarnings("try") // scopes that are only closed
 class BoundaryTest {
@@ -66,6 +71,87 @@ class BoundaryTest {
     } finally {
       span.end();
     }
+  }
+
+  @Test
+  void scopesGoThroughTheThreadsCellByDefault() throws Exception {
+    Assumptions.assumeTrue(System.getProperty(Boundary.PROPERTY) == null,
+        "-D" + Boundary.PROPERTY + " chooses " + Boundary.mode());
+    Span span = jvmSpan();
+    try (Scope s = span.makeCurrent(); NativeScope first = Weft.enterNative()) {
+      assertThat(first.isAttached()).as("%s", Weft.diagnose().summary()).isTrue();
+    } finally {
+      span.end();
+    }
+    assertThat(Boundary.mode()).startsWith("cell (the default");
+    AttachCell cell = Boundary.cell();
+    assertThat(cell).as("after the first attach, this platform thread has a cell").isNotNull();
+    Span next = jvmSpan();
+    try (Scope s = next.makeCurrent(); NativeScope scope = Weft.enterNative()) {
+      assertThat(scope.isAttached()).isTrue();
+      assertThat(cell.enter(1, 2, 3, 1)).as("one scope at a time: a nested one takes JNI")
+          .isZero();
+      assertThat(nativeParent().getSpanId()).as("the cell's context is the current one")
+          .isEqualTo(next.getSpanContext().getSpanId());
+    } finally {
+      next.end();
+    }
+    assertThat(nativeParent().isValid()).as("closed and detached").isFalse();
+
+    // another thread has a cell of its own
+    AtomicReference<AttachCell> other = new AtomicReference<>();
+    Thread t = new Thread(() -> other.set(Boundary.cell()));
+    t.start();
+    t.join();
+    assertThat(other.get()).isNotNull().isNotSameAs(cell);
+  }
+
+  @Test
+  void aCellScopeClosedOnAnotherThreadLeavesTheThreadUsable() throws Exception {
+    Assumptions.assumeTrue(System.getProperty(Boundary.PROPERTY) == null,
+        "-D" + Boundary.PROPERTY + " chooses " + Boundary.mode());
+    Span span = jvmSpan();
+    NativeScope scope;
+    try (Scope s = span.makeCurrent()) {
+      Weft.enterNative().close(); // the first attach, through JNI
+      scope = Weft.enterNative();
+    }
+    Thread t = new Thread(scope::close); // wrong: a warning, and nothing written to our cell
+    t.start();
+    t.join();
+    assertThat(nativeParent().getSpanId()).as("still this thread's open scope until its next")
+        .isEqualTo(span.getSpanContext().getSpanId());
+    scope.close(); // idempotent: closed already (on the wrong thread)
+    Span next = jvmSpan();
+    try (Scope s = next.makeCurrent(); NativeScope again = Weft.enterNative()) {
+      assertThat(again.isAttached()).isTrue();
+      assertThat(nativeParent().getSpanId()).as("the next scope closed the stale one first")
+          .isEqualTo(next.getSpanContext().getSpanId());
+      try (NativeScope nested = Weft.enterNative(Context.root().with(span))) {
+        assertThat(nativeParent().getSpanId()).as("nesting still works")
+            .isEqualTo(span.getSpanContext().getSpanId());
+      }
+    } finally {
+      next.end();
+      span.end();
+    }
+    assertThat(nativeParent().isValid()).as("nothing left attached on this thread").isFalse();
+  }
+
+  @Test
+  void virtualThreadsHaveNoCell() throws Exception {
+    Assumptions.assumeTrue(Runtime.version().feature() >= 21, "no virtual threads before JDK 21");
+    Span span = jvmSpan();
+    try (Scope s = span.makeCurrent()) {
+      Weft.enterNative().close(); // the first attach, through JNI: cells are in use from now
+    }
+    AtomicReference<Object> seen = new AtomicReference<>("not run");
+    Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+    Thread vt = (Thread) Class.forName("java.lang.Thread$Builder").getMethod("start",
+        Runnable.class).invoke(builder, (Runnable) () -> seen.set(Boundary.cell()));
+    vt.join();
+    assertThat(seen.get()).as("a virtual thread's scope would write into its carrier's TLS")
+        .isNull();
   }
 
   @Test

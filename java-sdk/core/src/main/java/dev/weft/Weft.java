@@ -1,5 +1,6 @@
 package dev.weft;
 
+import dev.weft.internal.jni.AttachCell;
 import dev.weft.internal.jni.Boundary;
 import dev.weft.internal.jni.LibraryLoader;
 import dev.weft.internal.jni.WeftJni;
@@ -359,22 +360,46 @@ public final class Weft {
   }
 
   private static NativeScope enterNative(SpanContext spanContext) {
-    if (!spanContext.isValid() || !available()) {
-      return NativeScope.NOOP;
+    // Small enough to inline into the caller, with one allocation site on every path, so that
+    // escape analysis can remove the scope.
+    boolean attach = spanContext.isValid() && available();
+    AttachCell cell = attach ? Boundary.cell() : null;
+    int gen = cell != null ? cell.enter(spanContext) : 0;
+    int token;
+    if (gen != 0) {
+      token = NativeScope.IN_CELL; // no call: libweft attaches the cell's ids when it needs them
+    } else {
+      cell = null;
+      token = attach ? attachByCall(spanContext) : -1;
     }
+    return new NativeScope(token, cell, gen);
+  }
+
+  /** Not through a cell: {@link #attachByCall(long, long, long, int)} with the parsed ids. */
+  private static int attachByCall(SpanContext spanContext) {
     ParsedIds ids = lastIds;
     if (ids == null || ids.spanContext != spanContext) {
       ids = new ParsedIds(spanContext);
       lastIds = ids;
     }
-    int token = Boundary.attach(ids.traceIdHigh, ids.traceIdLow, ids.spanId, ids.flags);
+    return attachByCall(ids.traceIdHigh, ids.traceIdLow, ids.spanId, ids.flags);
+  }
+
+  /** {@link Boundary#attach}, with its failure reported and its first success noted. */
+  private static int attachByCall(long traceIdHigh, long traceIdLow, long spanId,
+      int traceFlags) {
+    int token = Boundary.attach(traceIdHigh, traceIdLow, spanId, traceFlags);
     if (token < 0) {
       attachFailed(token);
     } else if (!attachedOnce) {
       attachedOnce = true;
     }
-    // One allocation site whatever the result, so that escape analysis can remove it.
-    return new NativeScope(token);
+    return token;
+  }
+
+  /** A scope's close found that libweft's attach from the cell failed: report it as an attach. */
+  static void cellAttachFailed(int result) {
+    attachFailed(result);
   }
 
   private static final int ECANCELED = 125;
@@ -416,14 +441,19 @@ public final class Weft {
    */
   public static NativeScope enterNative(long traceIdHigh, long traceIdLow, long spanId,
       int traceFlags) {
-    if (spanId == 0 || !available()) {
-      return NativeScope.NOOP;
+    int token = -1;
+    AttachCell cell = null;
+    int gen = 0;
+    if (spanId != 0 && available()) {
+      AttachCell c = Boundary.cell();
+      if (c != null && (gen = c.enter(traceIdHigh, traceIdLow, spanId, traceFlags)) != 0) {
+        cell = c;
+        token = NativeScope.IN_CELL;
+      } else {
+        token = attachByCall(traceIdHigh, traceIdLow, spanId, traceFlags);
+      }
     }
-    int token = Boundary.attach(traceIdHigh, traceIdLow, spanId, traceFlags);
-    if (token < 0) {
-      attachFailed(token);
-    }
-    return new NativeScope(token);
+    return new NativeScope(token, cell, gen);
   }
 
   /** Runs {@code nativeCall} inside {@link #enterNative()}. */

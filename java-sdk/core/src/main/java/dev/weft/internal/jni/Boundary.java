@@ -10,56 +10,69 @@ import java.util.logging.Logger;
 import javax.annotation.Nullable;
 
 /**
- * Attach and detach around every stitched native call, by the cheapest transition the JVM
- * offers: on JDK 22+ with native access enabled for Weft, critical FFM downcalls
- * ({@code Linker.Option.critical(false)}: no thread-state transition, as for a leaf function) of
- * {@code weft_context_attach_ids} and {@code weft_context_detach}; otherwise the JNI methods of
- * {@link WeftJni}. The FFM handles are made by reflection once (this class is compiled for Java
- * 17) and called with {@code invokeExact} from {@code static final} fields, which the JIT inlines
- * as constants.
+ * Attach and detach around every stitched native call, by the cheapest way the JVM offers.
  *
- * <p>A critical downcall must be short and must not block: the first successful attach (which
- * may start the native side, create the segment and calibrate the clock) and every attach until
- * then go through JNI; only after it do the critical handles take over. A thread's first attach
- * after that still binds it to a slot (microseconds, no lock held by the JVM).
+ * <p>By default ({@code -Dweft.boundary=cell}, any JDK), {@link AttachCell}: plain stores into
+ * the thread's cell in libweft's thread-local storage, no JNI call at the enter, and one at the
+ * close only if the native call began a span. A scope nested in another on the same thread, a
+ * virtual thread, and every attach until the first successful one (which may start the native
+ * side, create the segment and calibrate the clock) go through the calls below.
  *
- * <p>{@code -Dweft.boundary=jni} keeps the JNI methods (for comparison, or if a JDK misbehaves).
+ * <p>The calls: on JDK 22+ with native access enabled for Weft and {@code -Dweft.boundary=ffm},
+ * critical FFM downcalls ({@code Linker.Option.critical(false)}: no thread-state transition, as
+ * for a leaf function) of {@code weft_context_attach_ids} and {@code weft_context_detach};
+ * otherwise the JNI methods of {@link WeftJni}. The FFM handles are made by reflection once
+ * (this class is compiled for Java 17) and called with {@code invokeExact} from {@code static
+ * final} fields, which the JIT inlines as constants. A critical downcall must be short and must
+ * not block: until the first successful attach, JNI is used.
+ *
+ * <p>{@code -Dweft.boundary=jni} keeps the JNI calls for every scope (for comparison, or if a
+ * JDK misbehaves).
  */
 public final class Boundary {
   private static final Logger logger = Logger.getLogger(Boundary.class.getName());
 
-  /** System property: {@code auto} (default) or {@code jni}. */
+  /** System property: {@code cell} (default), {@code jni} or {@code ffm}. */
   public static final String PROPERTY = "weft.boundary";
 
   @Nullable private static final MethodHandle ATTACH;
   @Nullable private static final MethodHandle DETACH;
   private static final String MODE;
+  /** Scopes go through {@link AttachCell} (after the first successful attach). */
+  private static final boolean CELL;
 
   /** Set after the first successful attach when the FFM handles exist. */
   private static volatile boolean critical;
+  /** Set after the first successful attach in cell mode. */
+  private static volatile boolean cellReady;
 
   static {
     MethodHandle attach = null;
     MethodHandle detach = null;
     String mode;
-    // JNI by default: the critical FFM downcalls are opt-in (-Dweft.boundary=ffm) until they
-    // pass the whole JDK 25 suite (the demo's stitching test saw no segment with them on).
-    String choice = System.getProperty(PROPERTY, "jni").trim();
+    boolean cell = false;
+    // The critical FFM downcalls are opt-in (-Dweft.boundary=ffm): the demo's stitching test saw
+    // no segment with them on, on JDK 25.
+    String choice = System.getProperty(PROPERTY, "cell").trim();
     if (choice.equals("auto")) {
-      choice = "ffm";
+      choice = "cell";
     }
-    if (choice.equals("jni")) {
-      mode = "jni (the default; -D" + PROPERTY + "=ffm turns on critical FFM downcalls, JDK 22+)";
+    if (choice.equals("cell")) {
+      cell = true;
+      mode = "cell (the default: plain stores into libweft's per-thread cell, a JNI detach only"
+          + " after a native span; -D" + PROPERTY + "=jni or =ffm for calls at every scope)";
+    } else if (choice.equals("jni")) {
+      mode = "jni (-D" + PROPERTY + "=jni)";
     } else if (Runtime.version().feature() < 22) {
       mode = "jni (critical FFM downcalls need JDK 22+)";
       if (!choice.equals("ffm")) {
-        logger.log(Level.WARNING, "weft: -D" + PROPERTY + "=" + choice + " is not jni or ffm;"
-            + " using ffm");
+        logger.log(Level.WARNING, "weft: -D" + PROPERTY + "=" + choice + " is not cell, jni or"
+            + " ffm; using jni");
       }
     } else {
       if (!choice.equals("ffm")) {
-        logger.log(Level.WARNING, "weft: -D" + PROPERTY + "=" + choice + " is not jni or ffm;"
-            + " using ffm");
+        logger.log(Level.WARNING, "weft: -D" + PROPERTY + "=" + choice + " is not cell, jni or"
+            + " ffm; using ffm");
       }
       MethodHandle[] handles = new MethodHandle[2];
       mode = makeHandles(handles);
@@ -69,6 +82,7 @@ public final class Boundary {
     ATTACH = attach;
     DETACH = detach;
     MODE = mode;
+    CELL = cell;
   }
 
   private Boundary() {}
@@ -76,7 +90,16 @@ public final class Boundary {
   /** How native calls are stitched in this JVM, and why (for the diagnosis and benchmarks). */
   public static String mode() {
     return critical ? "ffm-critical" : ATTACH != null ? "ffm-critical after the first attach"
-        : MODE;
+        : CELL && !cellReady ? MODE + ", after the first attach" : MODE;
+  }
+
+  /**
+   * The calling thread's {@link AttachCell} if scopes go through cells now, else null (the
+   * mode is not {@code cell}, no attach succeeded yet, a virtual thread, an older libweft).
+   */
+  @Nullable
+  public static AttachCell cell() {
+    return cellReady ? AttachCell.current() : null;
   }
 
   /** {@link WeftJni#attach}, by the cheapest transition available. */
@@ -89,8 +112,12 @@ public final class Boundary {
       }
     }
     int token = WeftJni.attach(traceIdHigh, traceIdLow, spanId, traceFlags);
-    if (token >= 0 && ATTACH != null && !critical) {
-      critical = true;
+    if (token >= 0) {
+      if (ATTACH != null && !critical) {
+        critical = true;
+      } else if (CELL && !cellReady) {
+        cellReady = true;
+      }
     }
     return token;
   }

@@ -35,6 +35,13 @@ public final class WeftJni {
   public static native int detach(int token);
 
   /**
+   * This thread's attach cell ({@code weft_jvm_cell_t}, 40 bytes, native order; {@code
+   * c-sdk/src/jvm_cell.c}) as a direct buffer, for {@link AttachCell}: valid while the thread
+   * lives, for this thread only.
+   */
+  public static native java.nio.ByteBuffer attachCell();
+
+  /**
    * {@code weft_current_context}: the context a native span begun now on this thread would have
    * as parent.
    *
