@@ -107,6 +107,39 @@ class BoundaryTest {
   }
 
   @Test
+  void aThreadReusesItsScopeObjectAndAnUntracedCallGetsTheSharedNoOp() {
+    Assumptions.assumeTrue(System.getProperty(Boundary.PROPERTY) == null,
+        "-D" + Boundary.PROPERTY + " chooses " + Boundary.mode());
+    NativeScope none = Weft.enterNative();
+    assertThat(none.isAttached()).as("no current span").isFalse();
+    assertThat(Weft.enterNative()).as("nothing allocated without a span").isSameAs(none);
+    none.close();
+    Span span = jvmSpan();
+    try (Scope s = span.makeCurrent()) {
+      Weft.enterNative().close(); // the first attach, through JNI: the cell from now on
+      NativeScope first = Weft.enterNative();
+      assertThat(first.isAttached()).as("%s", Weft.diagnose().summary()).isTrue();
+      first.close();
+      assertThat(first.isAttached()).isFalse();
+      first.close(); // twice in a row: harmless
+      NativeScope second = Weft.enterNative();
+      assertThat(second).as("the thread's own scope object, reopened").isSameAs(first);
+      assertThat(second.isAttached()).isTrue();
+      try (NativeScope nested = Weft.enterNative()) {
+        assertThat(nested).as("a nested scope is its own (through JNI)").isNotSameAs(second);
+        assertThat(nested.isAttached()).isTrue();
+      }
+      assertThat(nativeParent().getSpanId()).as("the nested close keeps the outer context")
+          .isEqualTo(span.getSpanContext().getSpanId());
+      first.close(); // as documented: closing the object again closes the reopened scope
+      assertThat(second.isAttached()).isFalse();
+      assertThat(nativeParent().isValid()).as("detached").isFalse();
+    } finally {
+      span.end();
+    }
+  }
+
+  @Test
   void aCellScopeClosedOnAnotherThreadLeavesTheThreadUsable() throws Exception {
     Assumptions.assumeTrue(System.getProperty(Boundary.PROPERTY) == null,
         "-D" + Boundary.PROPERTY + " chooses " + Boundary.mode());

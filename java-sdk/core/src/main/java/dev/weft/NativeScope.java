@@ -18,6 +18,12 @@ import javax.annotation.Nullable;
  * or an exception that skipped its end, leaves the stack consistent. {@code close()} is
  * idempotent.
  *
+ * <p>Do not keep a scope after closing it: on a platform thread, the outermost scope is the
+ * thread's own object, reused by its next {@code enterNative} (so that entering allocates
+ * nothing; escape analysis cannot remove a scope that try-with-resources closes around a native
+ * call). Closing it twice in a row is harmless; closing it again after the thread entered a new
+ * scope closes that one.
+ *
  * <p>Virtual threads: the context lives on the carrier OS thread, so keep only native calls
  * (and non-blocking Java code) inside the scope: a virtual thread is pinned to its carrier
  * during a JNI or FFM call, but may move to another carrier when it blocks in Java code between
@@ -28,38 +34,66 @@ public final class NativeScope implements AutoCloseable {
   private static final Logger logger = Logger.getLogger(NativeScope.class.getName());
   private static final AtomicBoolean warnedWrongThread = new AtomicBoolean();
 
-  /** The token of a scope entered through the thread's attach cell (its gen is in {@link #gen}). */
-  static final int IN_CELL = Integer.MAX_VALUE;
+  /** Nothing attached: no valid JVM span, Weft not available, or the attach failed. */
+  static final NativeScope NONE = new NativeScope(-1);
 
+  /** The token of a scope attached through JNI; -1 once closed (or for {@link #NONE}). */
   private int token;
+  /** The thread's attach cell, for the thread's own reused scope; null for a JNI scope. */
   @Nullable private final AttachCell cell;
-  private final int gen;
+  /** The cell's open gen (odd), 0 while closed. */
+  private int gen;
 
-  NativeScope(int token, @Nullable AttachCell cell, int gen) {
+  /** A scope attached through JNI, with its token (≥ 0), or {@link #NONE}'s -1. */
+  NativeScope(int token) {
     this.token = token;
+    this.cell = null;
+  }
+
+  /** The reusable scope of a thread's attach cell. */
+  NativeScope(AttachCell cell) {
+    this.token = -1;
     this.cell = cell;
-    this.gen = gen;
+  }
+
+  /** The cell's scope, (re)opened with the gen its enter returned. */
+  NativeScope opened(int g) {
+    gen = g;
+    return this;
   }
 
   /** True if a context was attached (false: no valid JVM span, or Weft not available). */
   public boolean isAttached() {
-    return token >= 0;
+    return cell != null ? gen != 0 : token >= 0;
   }
 
   /** Detaches the context, ending native spans left open inside the scope. Idempotent. */
   @Override
   public void close() {
-    // Under 35 bytecodes, so that the JIT inlines it even at try-with-resources' exception path,
-    // and the scope itself is passed nowhere: escape analysis can then remove the allocation.
-    int t = token;
-    if (t >= 0) {
-      token = -1;
-      close(t, cell, gen);
+    // Under 35 bytecodes, so that the JIT inlines it even at try-with-resources' exception path.
+    AttachCell c = cell;
+    if (c != null) {
+      int g = gen;
+      if (g != 0) {
+        gen = 0;
+        closeCell(c, g);
+      }
+    } else if (token >= 0) {
+      closeToken();
     }
   }
 
-  private static void close(int token, @Nullable AttachCell cell, int gen) {
-    int result = token == IN_CELL && cell != null ? cell.close(gen) : Boundary.detach(token);
+  private static void closeCell(AttachCell c, int g) {
+    int result = c.close(g);
+    if (result != 0) {
+      failed(result);
+    }
+  }
+
+  private void closeToken() {
+    int t = token;
+    token = -1;
+    int result = Boundary.detach(t);
     if (result != 0) {
       failed(result);
     }
@@ -74,5 +108,4 @@ public final class NativeScope implements AutoCloseable {
           + " to another carrier?); keep only native calls inside Weft.enterNative() scopes");
     }
   }
-
 }

@@ -360,19 +360,32 @@ public final class Weft {
   }
 
   private static NativeScope enterNative(SpanContext spanContext) {
-    // Small enough to inline into the caller, with one allocation site on every path, so that
-    // escape analysis can remove the scope.
-    boolean attach = spanContext.isValid() && available();
-    AttachCell cell = attach ? Boundary.cell() : null;
-    int gen = cell != null ? cell.enter(spanContext) : 0;
-    int token;
-    if (gen != 0) {
-      token = NativeScope.IN_CELL; // no call: libweft attaches the cell's ids when it needs them
-    } else {
-      cell = null;
-      token = attach ? attachByCall(spanContext) : -1;
+    if (!spanContext.isValid() || !available()) {
+      return NativeScope.NONE;
     }
-    return new NativeScope(token, cell, gen);
+    AttachCell cell = Boundary.cell();
+    int gen;
+    if (cell != null && (gen = cell.enter(spanContext)) != 0) {
+      return cellScope(cell, gen); // no call: libweft attaches the cell's ids when it needs them
+    }
+    return byCall(attachByCall(spanContext));
+  }
+
+  /** The thread's own scope object, reopened: entering through the cell allocates nothing. */
+  private static NativeScope cellScope(AttachCell cell, int gen) {
+    Object scope = cell.scope();
+    NativeScope s;
+    if (scope != null) {
+      s = (NativeScope) scope;
+    } else {
+      s = new NativeScope(cell);
+      cell.scope(s);
+    }
+    return s.opened(gen);
+  }
+
+  private static NativeScope byCall(int token) {
+    return token >= 0 ? new NativeScope(token) : NativeScope.NONE;
   }
 
   /** Not through a cell: {@link #attachByCall(long, long, long, int)} with the parsed ids. */
@@ -441,19 +454,15 @@ public final class Weft {
    */
   public static NativeScope enterNative(long traceIdHigh, long traceIdLow, long spanId,
       int traceFlags) {
-    int token = -1;
-    AttachCell cell = null;
-    int gen = 0;
-    if (spanId != 0 && available()) {
-      AttachCell c = Boundary.cell();
-      if (c != null && (gen = c.enter(traceIdHigh, traceIdLow, spanId, traceFlags)) != 0) {
-        cell = c;
-        token = NativeScope.IN_CELL;
-      } else {
-        token = attachByCall(traceIdHigh, traceIdLow, spanId, traceFlags);
-      }
+    if (spanId == 0 || !available()) {
+      return NativeScope.NONE;
     }
-    return new NativeScope(token, cell, gen);
+    AttachCell cell = Boundary.cell();
+    int gen;
+    if (cell != null && (gen = cell.enter(traceIdHigh, traceIdLow, spanId, traceFlags)) != 0) {
+      return cellScope(cell, gen);
+    }
+    return byCall(attachByCall(traceIdHigh, traceIdLow, spanId, traceFlags));
   }
 
   /** Runs {@code nativeCall} inside {@link #enterNative()}. */

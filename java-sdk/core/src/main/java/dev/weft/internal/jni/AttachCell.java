@@ -3,7 +3,6 @@ package dev.weft.internal.jni;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.logging.Level;
@@ -15,7 +14,7 @@ import javax.annotation.Nullable;
  * thread's cell in libweft's thread-local storage ({@code weft_jvm_cell_t}, {@code
  * c-sdk/src/jvm_cell.c}), a direct buffer libweft gives each platform thread once.
  *
- * <p>{@link #enter} writes the span's ids, then an odd {@code gen} (a release store). libweft
+ * <p>{@link #enter} writes the span's ids, then an odd {@code gen}. libweft
  * attaches that context at the thread's next native begin, record, attach or look at the
  * current context, where an attach at the enter would have put it, and answers in the cell:
  * {@code done_gen} and the attach's token (or {@code -errno}). {@link #close} stores an even
@@ -45,10 +44,6 @@ public final class AttachCell {
   private static final int RESULT = 36;
   private static final int SIZE = 40;
 
-  private static final VarHandle LONG =
-      MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
-  private static final VarHandle INT =
-      MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
   @Nullable private static final MethodHandle IS_VIRTUAL = isVirtualHandle();
   private static final AttachCell NONE = new AttachCell(null, null);
   private static final ThreadLocal<AttachCell> CELLS =
@@ -67,9 +62,8 @@ public final class AttachCell {
 
   @Nullable private final ByteBuffer cell;
   @Nullable private final Thread owner;
-  /** The gen this thread stored last: odd while {@link #open}. */
+  /** The gen this thread stored last: odd while a scope is open. */
   private int gen;
-  private boolean open;
   /** What the cell's ids hold now: the SpanContext they were parsed from, or null. */
   @Nullable private Object idsOf;
   private long traceIdHigh;
@@ -77,10 +71,23 @@ public final class AttachCell {
   private long spanId;
   /** The open scope was closed on another thread: this thread closes it at its next enter. */
   private volatile boolean closedElsewhere;
+  /** The thread's reusable scope object ({@code dev.weft.NativeScope}), kept here for Weft. */
+  @Nullable private Object scope;
 
   private AttachCell(@Nullable ByteBuffer cell, @Nullable Thread owner) {
     this.cell = cell;
     this.owner = owner;
+  }
+
+  /** The thread's reusable scope object, or null before {@link #scope(Object)}. */
+  @Nullable
+  public Object scope() {
+    return scope;
+  }
+
+  /** Keeps the thread's reusable scope object (called once, on the owner thread). */
+  public void scope(Object s) {
+    scope = s;
   }
 
   /** The calling thread's cell, or null if it has none (a virtual thread, an older libweft). */
@@ -108,7 +115,7 @@ public final class AttachCell {
    */
   public int enter(io.opentelemetry.api.trace.SpanContext spanContext) {
     ByteBuffer b = cell;
-    if (b == null || (open && !closeStale(b))) {
+    if (b == null || ((gen & 1) != 0 && !closeStale(b))) {
       return 0;
     }
     if (idsOf != spanContext) {
@@ -125,7 +132,7 @@ public final class AttachCell {
    */
   public int enter(long traceIdHigh, long traceIdLow, long spanId, int traceFlags) {
     ByteBuffer b = cell;
-    if (b == null || (open && !closeStale(b))) {
+    if (b == null || ((gen & 1) != 0 && !closeStale(b))) {
       return 0;
     }
     if (idsOf != null || traceIdHigh != this.traceIdHigh || traceIdLow != this.traceIdLow
@@ -153,23 +160,25 @@ public final class AttachCell {
     idsOf = spanContext;
   }
 
+  // Plain stores and loads (absolute ByteBuffer access, fewer checks than a VarHandle's):
+  // libweft reads and writes the cell only on this thread, inside a native call, and the JIT
+  // keeps every memory access in program order around a call it cannot see into.
   private void writeIds(ByteBuffer b, long high, long low, long span) {
-    LONG.set(b, TRACE_ID_HIGH, high);
-    LONG.set(b, TRACE_ID_LOW, low);
-    LONG.set(b, SPAN_ID, span);
+    b.putLong(TRACE_ID_HIGH, high);
+    b.putLong(TRACE_ID_LOW, low);
+    b.putLong(SPAN_ID, span);
     traceIdHigh = high;
     traceIdLow = low;
     spanId = span;
   }
 
-  /** The flags and the new odd gen in one release store (they are adjacent), after the ids. */
+  /** The flags and the new odd gen in one store (they are adjacent), after the ids. */
   private int open(ByteBuffer b, int traceFlags) {
     int g = gen + 1;
     gen = g;
-    open = true;
     long flags = traceFlags & 0xffffffffL;
     long genBits = g & 0xffffffffL;
-    LONG.setRelease(b, TRACE_FLAGS, LITTLE_ENDIAN ? genBits << 32 | flags : flags << 32 | genBits);
+    b.putLong(TRACE_FLAGS, LITTLE_ENDIAN ? genBits << 32 | flags : flags << 32 | genBits);
     return g;
   }
 
@@ -196,7 +205,7 @@ public final class AttachCell {
       closedElsewhere = true; // never written from here: the owner closes it at its next enter
       return DETACH_FAILED;
     }
-    if (!open || gen != g) {
+    if (gen != g) { // also closed already: the gen is even
       return DETACH_FAILED;
     }
     return closeOwn(b, g);
@@ -205,12 +214,11 @@ public final class AttachCell {
   private int closeOwn(ByteBuffer b, int g) {
     int next = g + 1;
     gen = next;
-    open = false;
-    INT.setRelease(b, GEN, next);
-    if ((int) INT.getOpaque(b, DONE_GEN) != g) {
+    b.putInt(GEN, next);
+    if (b.getInt(DONE_GEN) != g) {
       return 0; // libweft never attached it: no native span was begun inside the scope
     }
-    int result = (int) INT.get(b, RESULT);
+    int result = b.getInt(RESULT);
     if (result < 0) {
       return result == -22 ? 0 : result; // -EINVAL: zero ids, ignored as by the JNI attach
     }
@@ -235,7 +243,7 @@ public final class AttachCell {
       unsupported = true;
       return NONE;
     }
-    return new AttachCell(b, thread);
+    return new AttachCell(b.order(ByteOrder.nativeOrder()), thread);
   }
 
   private static boolean isVirtual(Thread thread) {
