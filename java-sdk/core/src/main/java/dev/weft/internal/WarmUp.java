@@ -53,6 +53,10 @@ public final class WarmUp {
   static final int BATCH = 512;
   static final int EXPORTS = 40;
   private static final int SHAPES = 64;
+  /** Records decoded per decoder: its cold paths run once every this many. */
+  static final int FRESH_EVERY = 256;
+  /** Records decoded from one warm-up "thread" before the other's turn. */
+  private static final int THREAD_RUN = 32;
   private static final AtomicBoolean STARTED = new AtomicBoolean();
 
   private WarmUp() {}
@@ -102,10 +106,9 @@ public final class WarmUp {
     }
   }
 
-  private static List<List<SpanData>> decode(Resource resource) {
-    SpanDecoder decoder = new SpanDecoder();
-    SpanDecoder.Origin origin = new SpanDecoder.Origin(resource,
-        ScopeTable.of(InstrumentationScopeInfo.create("weft.warmup")), "weft-warmup");
+  static List<List<SpanData>> decode(Resource resource) {
+    SpanDecoder decoder = null;
+    SpanDecoder.Origin[] origins = new SpanDecoder.Origin[2];
     byte[][] records = new byte[SHAPES][];
     for (int i = 0; i < SHAPES; i++) {
       records[i] = record(i);
@@ -113,6 +116,20 @@ public final class WarmUp {
     List<List<SpanData>> batches = new ArrayList<>();
     List<SpanData> batch = new ArrayList<>(BATCH);
     for (int i = 0; i < SPANS; i++) {
+      if (i % FRESH_EVERY == 0) {
+        // A fresh decoder and origin now and then: real spans start with names, keys, shapes,
+        // threads and layouts the caches have never seen, and a branch the JIT's profile never
+        // saw taken is compiled as a trap. Taking one deoptimizes the decoder, whose C2
+        // compile then takes seconds on 2 busy cores (JFR: 1.6 s, then 2.6 s again after the
+        // first real record), while the load fills the rings.
+        decoder = new SpanDecoder();
+        ScopeTable scopes = ScopeTable.of(InstrumentationScopeInfo.create("weft.warmup"));
+        origins[0] = new SpanDecoder.Origin(resource, scopes, "weft-warmup-0");
+        origins[1] = new SpanDecoder.Origin(resource, scopes, "weft-warmup-1");
+      }
+      // Two threads' slots drained in turns, as with real native threads: the layouts cached
+      // per name and shape change hands.
+      SpanDecoder.Origin origin = origins[(i / THREAD_RUN) & 1];
       byte[] record = records[i % SHAPES];
       SpanData span = decoder.decode(record, record.length, origin, false);
       if (span != null) {

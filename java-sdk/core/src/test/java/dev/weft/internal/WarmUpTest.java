@@ -8,7 +8,12 @@ import dev.weft.testing.OtlpReceiver;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** The warm-up runs the export path for real, and nothing of it reaches the real exporter. */
@@ -74,6 +79,20 @@ class WarmUpTest {
     };
     String account = WarmUp.run(never, Resource.getDefault());
     assertThat(account).contains("marshalled to OTLP (discarded)");
+  }
+
+  @Test
+  void theDecoderSeesEverySpanAndTwoThreadsInTurns() {
+    // Two origins in turns (and fresh decoders): the paths real spans take first (a name, shape
+    // or layout not cached, a layout of another thread) run in the warm-up too, so the JIT does
+    // not compile them as traps that the first real spans hit.
+    List<List<SpanData>> batches = WarmUp.decode(Resource.empty());
+    List<SpanData> spans = batches.stream().flatMap(List::stream).collect(Collectors.toList());
+    assertThat(spans).hasSize(WarmUp.SPANS);
+    Set<String> threads = spans.stream()
+        .map(s -> s.getAttributes().get(AttributeKey.stringKey("thread.name")))
+        .collect(Collectors.toSet());
+    assertThat(threads).containsExactlyInAnyOrder("weft-warmup-0", "weft-warmup-1");
   }
 
   @Test
