@@ -20,9 +20,9 @@ import javax.annotation.Nullable;
  *
  * <p>Do not keep a scope after closing it: on a platform thread, the outermost scope is the
  * thread's own object, reused by its next {@code enterNative} (so that entering allocates
- * nothing; escape analysis cannot remove a scope that try-with-resources closes around a native
- * call). Closing it twice in a row is harmless; closing it again after the thread entered a new
- * scope closes that one.
+ * nothing; JDK 17's escape analysis cannot remove a scope that try-with-resources closes around
+ * a native call). Closing it twice in a row is harmless; closing it again after the thread
+ * entered a new scope closes that one.
  *
  * <p>Virtual threads: the context lives on the carrier OS thread, so keep only native calls
  * (and non-blocking Java code) inside the scope: a virtual thread is pinned to its carrier
