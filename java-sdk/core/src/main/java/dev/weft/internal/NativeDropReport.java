@@ -2,7 +2,9 @@ package dev.weft.internal;
 
 import dev.weft.internal.segment.NativeCounts;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Locale;
+import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -17,10 +19,45 @@ import java.util.logging.Logger;
 final class NativeDropReport {
   private static final Logger logger = Logger.getLogger(CollectorEngine.class.getName());
 
+  /**
+   * A first ring-full drop this soon after the JVM started gets the start-up hint: a fresh JVM's
+   * first exports run cold code for a few hundred milliseconds while the rings fill
+   * (docs/benchmarks.md "Start-up drops, profiled").
+   */
+  static final long START_UP_MILLIS = 10_000;
+
+  private final LongSupplier uptimeMillis;
   private boolean ringFull;
   private boolean noSlot;
   private boolean tooDeep;
   private boolean reentrant;
+
+  NativeDropReport() {
+    this(NativeDropReport::processUptimeMillis);
+  }
+
+  /** @param uptimeMillis milliseconds since this JVM started, or -1 if unknown */
+  NativeDropReport(LongSupplier uptimeMillis) {
+    this.uptimeMillis = uptimeMillis;
+  }
+
+  /** Since the process started (java.base only: no java.management), or -1 if unknown. */
+  private static long processUptimeMillis() {
+    return ProcessHandle.current().info().startInstant()
+        .map(start -> Instant.now().toEpochMilli() - start.toEpochMilli()).orElse(-1L);
+  }
+
+  /** What a ring-full drop in the JVM's first seconds adds to its line, else nothing. */
+  private String startUpHint() {
+    long uptime = uptimeMillis.getAsLong();
+    if (uptime < 0 || uptime >= START_UP_MILLIS) {
+      return "";
+    }
+    return String.format(Locale.ROOT, ". This one came %.1f s after this JVM started: a fresh"
+        + " JVM's first exports run cold code for a few hundred milliseconds while the rings"
+        + " fill, so starting the collector a few seconds before native code records at this"
+        + " rate avoids it too (docs/deployment.md, \"Warm-up\")", uptime / 1000.0);
+  }
 
   /**
    * Checks {@code counts} (read from {@code segment}, which has {@code slots} thread slots of
@@ -34,8 +71,8 @@ final class NativeDropReport {
           + " the collector or its exporter fell behind the rate native code records at (a"
           + " stall, a slow or unreachable backend: see WeftStats.lastExportError()). Fix: a"
           + " larger WEFT_RING_SIZE (now %d KiB per thread) in the environment of the process"
-          + " that records rides out longer stalls", segment, counts.droppedRingFull,
-          ringBytes >> 10));
+          + " that records rides out longer stalls%s", segment, counts.droppedRingFull,
+          ringBytes >> 10, startUpHint()));
     }
     if (!noSlot && counts.droppedNoSlot > 0) {
       noSlot = true;
