@@ -56,6 +56,11 @@ public final class CapacityBenchmark {
      * first trial does not wait for the receiver's own JIT: a real backend is warm.
      */
     double receiverWarmup = 3;
+    /**
+     * Spans per second of the Weft part of the receiver's warm-up: {@link #receiverWarmup}
+     * seconds of weft-loadgen through a collector, in no trial (0: none).
+     */
+    long receiverWarmupRate = 100_000;
     Path loadgen;
     Path logDir;
     String classPath = System.getProperty("java.class.path");
@@ -117,6 +122,7 @@ public final class CapacityBenchmark {
         case "--settle" -> o.settle = Double.parseDouble(v);
         case "--lead" -> o.lead = Double.parseDouble(v);
         case "--receiver-warmup" -> o.receiverWarmup = Double.parseDouble(v);
+        case "--receiver-warmup-rate" -> o.receiverWarmupRate = Long.parseLong(v);
         case "--loadgen" -> o.loadgen = Path.of(v);
         case "--log-dir" -> o.logDir = Path.of(v);
         case "--collector-jvm-arg" -> o.collectorJvmArgs.add(v);
@@ -127,7 +133,7 @@ public final class CapacityBenchmark {
         case "--help" -> {
           System.out.println("options: --window S --subjects weft,sdk-default,sdk-tuned --min R"
               + " --max R --start R --precision F --max-trials N --threads T --heap 64m"
-              + " --settle S --lead S --receiver-warmup S --loadgen PATH --log-dir DIR --collector-jvm-arg ARG"
+              + " --settle S --lead S --receiver-warmup S --receiver-warmup-rate R --loadgen PATH --log-dir DIR --collector-jvm-arg ARG"
               + " --collector-env K=V (WEFT_RING_SIZE=... goes to weft-loadgen too)");
           System.exit(0);
         }
@@ -192,7 +198,7 @@ public final class CapacityBenchmark {
 
   private Trial trial(String subject, long rate) throws Exception {
     int number = ++trialNumber;
-    return subject.startsWith("weft") ? weftTrial(subject, rate, number)
+    return subject.startsWith("weft") ? weftTrial(subject, rate, number, options.window)
         : sdkTrial(subject, subject.equals("sdk-tuned") ? "tuned" : "default", rate, number);
   }
 
@@ -211,10 +217,10 @@ public final class CapacityBenchmark {
     return options.logDir.resolve(name + ".log");
   }
 
-  private Trial weftTrial(String subject, long rate, int number) throws Exception {
+  private Trial weftTrial(String subject, long rate, int number, double window) throws Exception {
     String shmName = "weft-capacity-" + ProcessHandle.current().pid() + "-" + number;
     Path segment = Path.of("/dev/shm", shmName);
-    long perThread = (long) (rate * options.window / options.threads);
+    long perThread = (long) (rate * window / options.threads);
     long offered = perThread * options.threads;
     Map<String, String> env = new LinkedHashMap<>(options.collectorEnv);
     env.put("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint());
@@ -252,7 +258,7 @@ public final class CapacityBenchmark {
         // ring-full drops second by second: when in the window they happen (start, stalls)
         StringBuilder dropTimes = new StringBuilder();
         long lastDrops = 0;
-        long deadline = t0 + (long) ((options.window * 3 + 60) * 1e9);
+        long deadline = t0 + (long) ((window * 3 + 60) * 1e9);
         while (loadgen.poll("done ", 1.0) == null) {
           if (System.nanoTime() > deadline) {
             throw new IOException("weft-loadgen did not finish");
@@ -271,7 +277,7 @@ public final class CapacityBenchmark {
             + Child.longField(after, "overflow") + Child.longField(after, "failed");
         double cpu = (Child.longField(after, "cpu") - Child.longField(before, "cpu")) / 1e9;
         long heapPeak = Child.longField(after, "heapPeak");
-        String why = why(offered, received, drops, elapsed);
+        String why = why(offered, received, drops, elapsed, window);
         if (drops > 0) {
           why = why + " " + after.substring("stats ".length(), after.indexOf(" cpu="))
               + (dropTimes.length() > 0 ? "; drops at" + dropTimes
@@ -299,7 +305,7 @@ public final class CapacityBenchmark {
       long received = waitForSpans(count0, offered);
       double cpu = (Child.longField(done, "cpu") - Child.longField(ready, "cpu")) / 1e9;
       long drops = Math.max(0, offered - received);
-      String why = why(offered, received, drops, elapsed);
+      String why = why(offered, received, drops, elapsed, options.window);
       return new Trial(subject, rate, offered, received, drops, elapsed, cpu,
           Child.longField(done, "heapPeak"), why.isEmpty(), why.trim());
     }
@@ -332,9 +338,18 @@ public final class CapacityBenchmark {
       System.out.printf(Locale.ROOT, "receiver warmed up: %d SDK spans in %.1f s (in no trial)%n",
           received, (System.nanoTime() - t0) / 1e9);
     }
+    if (options.receiverWarmupRate > 0) {
+      // Then Weft's batches at a capacity-like rate: SDK spans at 20 k/s left the receiver's
+      // code for large, concurrent requests cold, and in a 200 k/s trial that followed it used
+      // 70-86 % of a core for its first 3 s against 28 % after (its JIT), on the 2 cores the
+      // collector under test needs then.
+      Trial t = weftTrial("weft", options.receiverWarmupRate, 0, options.receiverWarmup);
+      System.out.printf(Locale.ROOT, "receiver warmed up: %d Weft spans in %.1f s (in no trial)%n",
+          t.received(), t.elapsed());
+    }
   }
 
-  private String why(long offered, long received, long drops, double elapsed) {
+  private String why(long offered, long received, long drops, double elapsed, double window) {
     StringBuilder why = new StringBuilder();
     if (received != offered) {
       why.append(" received ").append(received).append(" of ").append(offered);
@@ -342,9 +357,9 @@ public final class CapacityBenchmark {
     if (drops > 0) {
       why.append(" ").append(drops).append(" dropped");
     }
-    if (elapsed > options.window * 1.05) {
+    if (elapsed > window * 1.05) {
       why.append(String.format(Locale.ROOT, " producer took %.2f s for a %.0f s window",
-          elapsed, options.window));
+          elapsed, window));
     }
     return why.toString();
   }
