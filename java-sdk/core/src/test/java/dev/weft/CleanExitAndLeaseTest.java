@@ -9,7 +9,7 @@ import dev.weft.internal.segment.Abi;
 import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.internal.segment.Segment;
 import dev.weft.testing.LogCapture;
-import dev.weft.testing.SegmentWriter;
+import dev.weft.internal.segment.SegmentWriter;
 import dev.weft.internal.decode.SpanRecordBuilder;
 import dev.weft.testing.TestExporters;
 import io.opentelemetry.sdk.common.CompletableResultCode;

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.weft.internal.export.ExportPipeline;
 import dev.weft.testing.LogCapture;
-import dev.weft.testing.SegmentWriter;
+import dev.weft.internal.segment.SegmentWriter;
 import dev.weft.internal.decode.SpanRecordBuilder;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;

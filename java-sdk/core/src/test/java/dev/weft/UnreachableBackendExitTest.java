@@ -2,7 +2,7 @@ package dev.weft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.weft.testing.SegmentWriter;
+import dev.weft.internal.segment.SegmentWriter;
 import dev.weft.internal.decode.SpanRecordBuilder;
 import java.io.IOException;
 import java.net.InetAddress;

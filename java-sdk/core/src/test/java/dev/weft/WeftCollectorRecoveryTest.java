@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.internal.recovery.SegmentRecovery;
 import dev.weft.internal.recovery.StartupRecovery;
-import dev.weft.testing.SegmentWriter;
+import dev.weft.internal.segment.SegmentWriter;
 import dev.weft.internal.decode.SpanRecordBuilder;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package dev.weft;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.internal.segment.ProcessLiveness;
-import dev.weft.testing.SegmentWriter;
+import dev.weft.internal.segment.SegmentWriter;
 import dev.weft.internal.decode.SpanRecordBuilder;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

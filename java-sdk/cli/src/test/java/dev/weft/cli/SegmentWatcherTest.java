@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.weft.internal.segment.Lease;
 import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.testing.CrashedSegment;
-import dev.weft.testing.SegmentWriter;
+import dev.weft.internal.segment.SegmentWriter;
 import dev.weft.internal.decode.SpanRecordBuilder;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;

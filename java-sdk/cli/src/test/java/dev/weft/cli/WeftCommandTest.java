@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.internal.decode.SpanRecordBuilder;
 import dev.weft.internal.segment.ProcessLiveness;
 import dev.weft.testing.CrashedSegment;
-import dev.weft.testing.SegmentWriter;
+import dev.weft.internal.segment.SegmentWriter;
 import dev.weft.testing.OtlpReceiver;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.io.PrintWriter;

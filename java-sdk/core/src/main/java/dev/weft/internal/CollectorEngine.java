@@ -209,6 +209,17 @@ public final class CollectorEngine {
     WarmUp.start(exporter, resource, thread.getName());
   }
 
+  /** Spans drained so far by the collectors of this JVM running now, {@code except} left out. */
+  static long spansDrainedByOthers(CollectorEngine except) {
+    long drained = 0;
+    for (CollectorEngine engine : running) {
+      if (engine != except) {
+        drained += engine.counters.spansDrained();
+      }
+    }
+    return drained;
+  }
+
   /** Whether a collector of this JVM runs on {@code path} now (not yet finished closing). */
   static boolean runningOn(Path path) {
     for (CollectorEngine engine : running) {

@@ -5,7 +5,11 @@ import dev.weft.internal.decode.SpanRecordBuilder;
 import dev.weft.internal.export.CollectorFirstSpanExporter;
 import dev.weft.internal.export.LoopbackReceiver;
 import dev.weft.internal.export.NativeOtlpGrpcSpanExporter;
+import dev.weft.WeftCollector;
+import dev.weft.WeftCollectorBuilder;
+import dev.weft.internal.segment.Abi;
 import dev.weft.internal.segment.ScopeTable;
+import dev.weft.internal.segment.SegmentWriter;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.exporter.internal.otlp.traces.TraceRequestMarshaler;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
@@ -17,33 +21,40 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.annotation.Nullable;
 
 /**
- * Runs the collector's per-span code once, on spans made here, before real spans need it: the
- * decoder over {@value #SPANS} loadgen-shaped records, and then the export path. For the SDK's
- * OTLP/gRPC exporter that is a copy of it (every setting kept, its own metrics off) exporting
+ * Runs the collector's code on spans made here, before real spans need it, in two phases. The
+ * first decodes {@value #SPANS} loadgen-shaped records and runs the export path: for the SDK's
+ * OTLP/gRPC exporter, a copy of it (every setting kept, its own metrics off) exports
  * {@value #EXPORTS} batches of {@value #BATCH} to a {@link LoopbackReceiver} in this JVM, which
- * discards them; for any other exporter, the SDK's OTLP marshalling into a stream that discards
- * the bytes. Nothing made here reaches the real exporter, its backend or any statistic.
+ * discards them; for any other exporter, the SDK's OTLP marshalling writes into a stream that
+ * discards the bytes. The second ({@link #pipeline}, OTLP/gRPC only) runs a whole collector over
+ * a private segment into the same copy. Nothing made here reaches the real exporter, its
+ * backend or any statistic.
  *
  * <p>Why: a ring is given back to its writer only once its spans are exported and acknowledged,
  * so a collector whose first exports run cold code (interpreted until the JIT compiles it) holds
- * the rings for the first ~150 ms while the load fills them. Measured with the capacity
- * benchmark (docs/benchmarks.md "Sustained capacity"): a fresh collector dropped 3 500-9 600
- * spans in the first second of a 25 k spans/s load with 256 KiB rings, and none after;
- * 40 exports of 512 spans through the same path beforehand took that to 0 (three trials).
+ * the rings while the load fills them. Measured with the capacity benchmark (docs/benchmarks.md
+ * "Sustained capacity", "The pipeline warm-up"): with the first phase only, a collector started
+ * 3 s before a 200 k spans/s load dropped 55-65 k spans in the first second; with both, 650-6 400.
  *
  * <p>It runs on its own daemon thread, once per JVM, while the first collector thread starts
- * (real spans are drained meanwhile as usual); it costs about half a second of one core's time
- * once. Off with {@code -D}{@value #PROPERTY}{@code =false} or {@value #ENV}{@code =false}.
+ * (real spans are drained meanwhile as usual); it takes about 3 s of that thread once, the second
+ * phase paced and stopped early when real spans arrive. Off with {@code -D}{@value #PROPERTY}
+ * {@code =false} or {@value #ENV}{@code =false}.
  */
 public final class WarmUp {
   private static final Logger logger = Logger.getLogger(WarmUp.class.getName());
@@ -57,6 +68,14 @@ public final class WarmUp {
   static final int FRESH_EVERY = 256;
   /** Records decoded from one warm-up "thread" before the other's turn. */
   private static final int THREAD_RUN = 32;
+  /** The pipeline phase's pace and length: about 2.5 s. */
+  static final long PIPELINE_RATE = 40_000;
+  static final long PIPELINE_SPANS = 100_000;
+  private static final int PIPELINE_RING = 256 << 10;
+  /** The pipeline phase's private directory: this, the pid, a dash and a random part. */
+  static final String PIPELINE_DIR_PREFIX = ".weft-warmup-";
+  /** Real spans drained (by this JVM's collectors) that end the pipeline phase early. */
+  static final long REAL_LOAD_SPANS = 2_000;
   private static final AtomicBoolean STARTED = new AtomicBoolean();
 
   private WarmUp() {}
@@ -92,9 +111,10 @@ public final class WarmUp {
       SpanExporter real = exporter instanceof CollectorFirstSpanExporter
           ? ((CollectorFirstSpanExporter) exporter).delegate() : exporter;
       String how = real instanceof NativeOtlpGrpcSpanExporter
-          ? exportToLoopback(((NativeOtlpGrpcSpanExporter) real).sdkExporter(), true, batches)
+          ? exportToLoopback(((NativeOtlpGrpcSpanExporter) real).sdkExporter(), true, batches,
+              resource)
           : real instanceof OtlpGrpcSpanExporter
-          ? exportToLoopback((OtlpGrpcSpanExporter) real, false, batches) : marshal(batches);
+          ? exportToLoopback((OtlpGrpcSpanExporter) real, false, batches, resource) : marshal(batches);
       String done = String.format(Locale.ROOT, "weft: collector warmed up in %.0f ms: %d spans"
           + " decoded, %s", (System.nanoTime() - start) / 1e6, SPANS, how);
       logger.fine(done);
@@ -156,7 +176,7 @@ public final class WarmUp {
    * else the SDK's exporter as it is.
    */
   private static String exportToLoopback(OtlpGrpcSpanExporter exporter, boolean weftMarshaler,
-      List<List<SpanData>> batches) throws IOException {
+      List<List<SpanData>> batches, Resource resource) throws IOException {
     try (LoopbackReceiver loopback = LoopbackReceiver.start()) {
       OtlpGrpcSpanExporterBuilder builder = exporter.toBuilder()
           .setEndpoint(loopback.endpoint())
@@ -165,6 +185,7 @@ public final class WarmUp {
       SpanExporter copy = weftMarshaler ? NativeOtlpGrpcSpanExporter.build(builder)
           : builder.build();
       int sent = 0;
+      String pipeline;
       try {
         for (int i = 0; i < EXPORTS; i++) {
           CompletableResultCode result = copy.export(batches.get(i % batches.size()))
@@ -174,12 +195,171 @@ public final class WarmUp {
           }
           sent++;
         }
+        pipeline = sent == EXPORTS ? pipeline(copy, resource) : "no pipeline phase";
       } finally {
         copy.shutdown().join(5, TimeUnit.SECONDS);
       }
       return String.format(Locale.ROOT, "%d exports of %d spans through a copy of the OTLP/gRPC"
-          + " exporter (%s) to a loopback receiver in this JVM (%d KiB, discarded)", sent, BATCH,
-          weftMarshaler ? "Weft's marshaler" : "the SDK's marshaler", loopback.bytes() >> 10);
+          + " exporter (%s) to a loopback receiver in this JVM (%d KiB, discarded); %s", sent,
+          BATCH, weftMarshaler ? "Weft's marshaler" : "the SDK's marshaler",
+          loopback.bytes() >> 10, pipeline);
+    }
+  }
+
+  /**
+   * The second phase: the whole collector (its thread, {@code SegmentDrainer} over a mapped
+   * segment, the export pipeline with its concurrent exports, the exporter copy and its channel)
+   * drains a private segment that a thread here fills at {@value #PIPELINE_RATE} spans/s for up
+   * to {@value #PIPELINE_SPANS} spans. Why: the first phase alone left most of that code
+   * interpreted or compiled from another profile, and a 200 k spans/s load 3 s after the
+   * collector started set off about 2 000 compilations (Netty, gRPC, the drain and pipeline
+   * loops) while the rings filled; the same JVM after a few seconds of a real load dropped
+   * nothing (docs/benchmarks.md, "The pipeline warm-up"). It stops early when a collector of
+   * this JVM has drained {@value #REAL_LOAD_SPANS} real spans: the real load has begun, and
+   * the warm-up would only compete with it.
+   */
+  static String pipeline(SpanExporter copy, Resource resource) {
+    long start = System.nanoTime();
+    Path dir = null;
+    try {
+      Path shm = Path.of(WeftCollector.DEFAULT_SHM_DIR);
+      // A private directory: no scan of the segment directory (recovery, weft collect) sees it.
+      // Its name carries the pid, so that the next warm-up removes one a killed JVM left.
+      String prefix = PIPELINE_DIR_PREFIX + ProcessHandle.current().pid() + "-";
+      if (Files.isDirectory(shm) && Files.isWritable(shm)) {
+        removeLeftovers(shm);
+        dir = Files.createTempDirectory(shm, prefix);
+      } else {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        removeLeftovers(tmp);
+        dir = Files.createTempDirectory(tmp, prefix);
+      }
+      Path path = dir.resolve("segment");
+      // Removed at exit too, should the JVM end during the warm-up (deleted in reverse order).
+      dir.toFile().deleteOnExit();
+      path.toFile().deleteOnExit();
+      SegmentWriter writer = SegmentWriter.create(path, new SegmentWriter.Layout().slots(2)
+          .ring(PIPELINE_RING).frames(4, 512));
+      writer.registerScope("weft.warmup", "");
+      writer.claimSlot(0, 4242, "weft-warmup-0");
+      writer.claimSlot(1, 4243, "weft-warmup-1");
+      CollectorEngine engine = new CollectorEngine(defaultSettings(path, resource, copy),
+          "weft-warmup-collector");
+      engine.attachNow();
+      engine.start();
+      long written = 0;
+      String stopped = "";
+      try {
+        byte[][] records = new byte[SHAPES][];
+        for (int i = 0; i < SHAPES; i++) {
+          records[i] = record(i);
+        }
+        long stepNanos = TimeUnit.MILLISECONDS.toNanos(1);
+        long perStep = PIPELINE_RATE / 1000;
+        long next = System.nanoTime();
+        long checkAt = 0;
+        while (written < PIPELINE_SPANS) {
+          for (int i = 0; i < perStep && written < PIPELINE_SPANS; i++) {
+            int slot = (int) ((written / THREAD_RUN) & 1);
+            byte[] record = records[(int) (written % SHAPES)];
+            // Wait for room rather than drop: a drop would be counted and reported.
+            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (!writer.hasRoom(slot, record.length)) {
+              if (System.nanoTime() - giveUp > 0) {
+                throw new IOException("the warm-up collector stopped draining");
+              }
+              LockSupport.parkNanos(stepNanos);
+            }
+            writer.append(slot, record);
+            written++;
+          }
+          if (written >= checkAt) {
+            checkAt = written + PIPELINE_RATE / 10;
+            if (CollectorEngine.spansDrainedByOthers(engine) >= REAL_LOAD_SPANS) {
+              stopped = ", stopped early: real spans arrived";
+              break;
+            }
+          }
+          next += stepNanos;
+          long wait = next - System.nanoTime();
+          if (wait > 0) {
+            LockSupport.parkNanos(wait);
+          }
+        }
+      } finally {
+        // Closed by its writer, as weft_shutdown does: the collector drains it to the end and
+        // removes it, and says nothing (a live segment of this process would be handed over).
+        writer.setState(Abi.SEGMENT_CLOSED);
+        engine.close();
+      }
+      return String.format(Locale.ROOT, "then the collector pipeline over a private segment: %d"
+          + " spans written, %d exported in %.0f ms%s", written, engine.counters().spansExported(),
+          (System.nanoTime() - start) / 1e6, stopped);
+    } catch (IOException e) {
+      logger.log(Level.FINE, "weft: collector warm-up, pipeline phase stopped", e);
+      return "pipeline phase stopped: " + e;
+    } finally {
+      if (dir != null) {
+        deleteQuietly(dir.resolve("segment"));
+        deleteQuietly(dir);
+      }
+    }
+  }
+
+  /** A collector's settings as {@code WeftCollector.builder()} makes them by default. */
+  static CollectorEngine.Settings defaultSettings(Path path, Resource resource,
+      SpanExporter exporter) {
+    CollectorEngine.Settings settings = new CollectorEngine.Settings();
+    settings.segmentPath = path;
+    settings.resource = resource;
+    settings.exporter = exporter;
+    settings.maxQueueSize = WeftCollectorBuilder.DEFAULT_MAX_QUEUE_SIZE;
+    settings.maxExportBatchSize = WeftCollectorBuilder.DEFAULT_MAX_EXPORT_BATCH_SIZE;
+    settings.maxConcurrentExports = WeftCollectorBuilder.DEFAULT_MAX_CONCURRENT_EXPORTS;
+    settings.scheduleDelayNanos =
+        TimeUnit.MILLISECONDS.toNanos(WeftCollectorBuilder.DEFAULT_SCHEDULE_DELAY_MILLIS);
+    settings.closeTimeoutNanos =
+        TimeUnit.MILLISECONDS.toNanos(WeftCollectorBuilder.DEFAULT_CLOSE_TIMEOUT_MILLIS);
+    settings.segmentPollNanos =
+        TimeUnit.MILLISECONDS.toNanos(WeftCollectorBuilder.DEFAULT_SEGMENT_POLL_MILLIS);
+    settings.idleMaxSpins = WeftCollectorBuilder.DEFAULT_IDLE_MAX_SPINS;
+    settings.idleMaxYields = WeftCollectorBuilder.DEFAULT_IDLE_MAX_YIELDS;
+    settings.idleMinParkNanos =
+        TimeUnit.MICROSECONDS.toNanos(WeftCollectorBuilder.DEFAULT_IDLE_MIN_PARK_MICROS);
+    settings.idleMaxParkNanos =
+        TimeUnit.MILLISECONDS.toNanos(WeftCollectorBuilder.DEFAULT_IDLE_MAX_PARK_MILLIS);
+    return settings;
+  }
+
+  /** Removes the warm-up directories of processes that are gone (a JVM killed meanwhile). */
+  static void removeLeftovers(Path parent) {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(parent,
+        PIPELINE_DIR_PREFIX + "*")) {
+      for (Path entry : entries) {
+        String rest = entry.getFileName().toString().substring(PIPELINE_DIR_PREFIX.length());
+        int dash = rest.indexOf('-');
+        long pid;
+        try {
+          pid = Long.parseLong(dash > 0 ? rest.substring(0, dash) : rest);
+        } catch (NumberFormatException e) {
+          continue; // not one of ours
+        }
+        if (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).isEmpty()
+            && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+          deleteQuietly(entry.resolve("segment"));
+          deleteQuietly(entry);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      logger.log(Level.FINE, "weft: warm-up could not list " + parent, e);
+    }
+  }
+
+  private static void deleteQuietly(Path path) {
+    try {
+      Files.deleteIfExists(path);
+    } catch (IOException e) {
+      logger.log(Level.FINE, "weft: warm-up could not remove " + path, e);
     }
   }
 

@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.weft.WeftCollector;
 import dev.weft.testing.OtlpReceiver;
-import dev.weft.testing.SegmentWriter;
+import dev.weft.internal.segment.SegmentWriter;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;

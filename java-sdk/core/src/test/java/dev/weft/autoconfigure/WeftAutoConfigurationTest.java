@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.weft.WeftCollector;
 import dev.weft.WeftCollectorBuilder;
 import dev.weft.testing.OtlpReceiver;
-import dev.weft.testing.SegmentWriter;
+import dev.weft.internal.segment.SegmentWriter;
 import dev.weft.internal.decode.SpanRecordBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.proto.common.v1.KeyValue;

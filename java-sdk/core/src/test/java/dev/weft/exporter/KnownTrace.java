@@ -3,7 +3,7 @@ package dev.weft.exporter;
 import static org.awaitility.Awaitility.await;
 
 import dev.weft.WeftCollector;
-import dev.weft.testing.SegmentWriter;
+import dev.weft.internal.segment.SegmentWriter;
 import dev.weft.internal.decode.SpanRecordBuilder;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;

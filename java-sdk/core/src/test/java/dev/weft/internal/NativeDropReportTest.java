@@ -6,7 +6,7 @@ import dev.weft.internal.segment.Abi;
 import dev.weft.internal.segment.NativeCounts;
 import dev.weft.internal.segment.Segment;
 import dev.weft.testing.LogCapture;
-import dev.weft.testing.SegmentWriter;
+import dev.weft.internal.segment.SegmentWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.logging.Level;

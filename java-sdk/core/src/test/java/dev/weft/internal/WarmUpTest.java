@@ -3,6 +3,17 @@ package dev.weft.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.internal.export.CollectorFirstSpanExporter;
+import dev.weft.internal.export.LoopbackReceiver;
+import dev.weft.internal.segment.SegmentWriter;
+import dev.weft.testing.LogCapture;
+import dev.weft.testing.TestExporters;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
 import dev.weft.internal.export.NativeOtlpGrpcSpanExporter;
 import dev.weft.testing.OtlpReceiver;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
@@ -50,12 +61,109 @@ class WarmUpTest {
       try {
         String account = WarmUp.run(exporter, Resource.getDefault());
         assertThat(account).contains(WarmUp.EXPORTS + " exports of " + WarmUp.BATCH + " spans")
-            .contains("Weft's marshaler").contains("loopback");
+            .contains("Weft's marshaler").contains("loopback")
+            .contains("then the collector pipeline over a private segment: "
+                + WarmUp.PIPELINE_SPANS + " spans written, " + WarmUp.PIPELINE_SPANS
+                + " exported");
         assertThat(backend.requestCount()).isZero();
       } finally {
         exporter.shutdown().join(10, java.util.concurrent.TimeUnit.SECONDS);
       }
     }
+  }
+
+  @Test
+  void thePipelinePhaseDrainsAPrivateSegmentExportsEverySpanAndLeavesNothingBehind()
+      throws Exception {
+    Set<String> before = warmUpDirectories();
+    try (LoopbackReceiver loopback = LoopbackReceiver.start();
+        LogCapture engineLog = LogCapture.of(CollectorEngine.class);
+        LogCapture dropLog = LogCapture.of(NativeDropReport.class)) {
+      SpanExporter copy = NativeOtlpGrpcSpanExporter.build(OtlpGrpcSpanExporter.builder()
+          .setEndpoint(loopback.endpoint()));
+      try {
+        String account = WarmUp.pipeline(copy, Resource.getDefault());
+        assertThat(account).contains(WarmUp.PIPELINE_SPANS + " spans written, "
+            + WarmUp.PIPELINE_SPANS + " exported").doesNotContain("stopped");
+        // every span went through the exporter copy, in batches of the default size at most
+        assertThat(loopback.requests())
+            .isGreaterThanOrEqualTo(WarmUp.PIPELINE_SPANS / 512);
+      } finally {
+        copy.shutdown().join(10, TimeUnit.SECONDS);
+      }
+      // no segment of the warm-up is left, and it said nothing: not a drop, not a lease
+      assertThat(warmUpDirectories()).isEqualTo(before);
+      assertThat(engineLog.records()).isEmpty();
+      assertThat(dropLog.records()).isEmpty();
+    }
+  }
+
+  @Test
+  void thePipelinePhaseStopsOnceACollectorOfThisJvmHasDrainedRealSpans(@TempDir Path dir)
+      throws Exception {
+    // A real collector that has drained more than REAL_LOAD_SPANS: the load has begun.
+    SegmentWriter real = SegmentWriter.create(dir.resolve("real"),
+        new SegmentWriter.Layout().ring(1 << 20));
+    real.registerScope("test", "");
+    real.claimSlot(0, 7, "app");
+    for (int i = 0; i < WarmUp.REAL_LOAD_SPANS + 100; i++) {
+      assertThat(real.append(0, WarmUp.record(i))).isTrue();
+    }
+    CollectorEngine engine = new CollectorEngine(WarmUp.defaultSettings(dir.resolve("real"),
+        Resource.getDefault(), TestExporters.answering(spans -> CompletableResultCode.ofSuccess())),
+        "test-collector");
+    engine.attachNow();
+    engine.start();
+    try (LoopbackReceiver loopback = LoopbackReceiver.start()) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (engine.counters().spansDrained() < WarmUp.REAL_LOAD_SPANS + 100) {
+        assertThat(System.nanoTime()).isLessThan(deadline);
+        Thread.sleep(10);
+      }
+      SpanExporter copy = NativeOtlpGrpcSpanExporter.build(OtlpGrpcSpanExporter.builder()
+          .setEndpoint(loopback.endpoint()));
+      try {
+        String account = WarmUp.pipeline(copy, Resource.getDefault());
+        assertThat(account).contains("stopped early: real spans arrived");
+        long written = Long.parseLong(account.replaceAll(".*: (\\d+) spans written.*", "$1"));
+        assertThat(written).isLessThan(WarmUp.PIPELINE_SPANS);
+      } finally {
+        copy.shutdown().join(10, TimeUnit.SECONDS);
+      }
+    } finally {
+      real.setState(dev.weft.internal.segment.Abi.SEGMENT_CLOSED);
+      engine.close();
+    }
+  }
+
+  @Test
+  void aWarmUpDirectoryOfAProcessThatIsGoneIsRemovedAndNoOtherIs(@TempDir Path dir)
+      throws Exception {
+    Path dead = Files.createDirectory(dir.resolve(WarmUp.PIPELINE_DIR_PREFIX
+        + (Integer.MAX_VALUE - 1) + "-123"));
+    Files.writeString(dead.resolve("segment"), "x");
+    Path mine = Files.createDirectory(dir.resolve(WarmUp.PIPELINE_DIR_PREFIX
+        + ProcessHandle.current().pid() + "-456"));
+    Path live = Files.createDirectory(dir.resolve(WarmUp.PIPELINE_DIR_PREFIX + "1-789"));
+    Path foreign = Files.createDirectory(dir.resolve(WarmUp.PIPELINE_DIR_PREFIX + "notapid"));
+    WarmUp.removeLeftovers(dir);
+    assertThat(dead).doesNotExist();
+    assertThat(mine).exists();
+    assertThat(live).exists();
+    assertThat(foreign).exists();
+  }
+
+  private static Set<String> warmUpDirectories() throws IOException {
+    Set<String> names = new java.util.HashSet<>();
+    for (Path parent : List.of(Path.of("/dev/shm"), Path.of(System.getProperty("java.io.tmpdir")))) {
+      if (Files.isDirectory(parent)) {
+        try (Stream<Path> entries = Files.list(parent)) {
+          entries.map(p -> p.getFileName().toString()).filter(n -> n.contains("weft-warmup-"))
+              .forEach(names::add);
+        }
+      }
+    }
+    return names;
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.weft.testing;
 
 import dev.weft.internal.decode.SpanRecordBuilder;
 import dev.weft.internal.segment.Abi;
+import dev.weft.internal.segment.SegmentWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;

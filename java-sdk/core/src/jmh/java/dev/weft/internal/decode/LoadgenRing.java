@@ -3,7 +3,7 @@ package dev.weft.internal.decode;
 import dev.weft.internal.Counters;
 import dev.weft.internal.segment.Segment;
 import dev.weft.internal.segment.SegmentDrainer;
-import dev.weft.testing.SegmentWriter;
+import dev.weft.internal.segment.SegmentWriter;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.io.IOException;

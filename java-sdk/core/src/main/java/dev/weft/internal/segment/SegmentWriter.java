@@ -1,4 +1,4 @@
-package dev.weft.testing;
+package dev.weft.internal.segment;
 
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
@@ -13,10 +13,11 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * Writes a segment exactly as docs/shm-abi.md describes it, for tests, until the C-generated
- * vectors exist: header (magic release-stored last), slots, rings with padding records on wrap,
- * frames and counters. The producer side of "The ring" is followed step by step, including the
- * drop on a full ring.
+ * Writes a segment exactly as docs/shm-abi.md describes it: header (magic release-stored last),
+ * slots, rings with padding records on wrap, frames and counters. The producer side of "The
+ * ring" is followed step by step, including the drop on a full ring. Used by the tests, and by
+ * the collector's warm-up ({@code dev.weft.internal.WarmUp}), which drives the real collector
+ * over a private segment written with it.
  */
 public final class SegmentWriter implements AutoCloseable {
   private static final VarHandle LONGS =
@@ -229,6 +230,16 @@ public final class SegmentWriter implements AutoCloseable {
 
   public long head(int slot) {
     return (long) LONGS.getAcquire(buffer, slotBase(slot) + 256);
+  }
+
+  /** Whether {@code length} bytes fit in the slot's ring now, wrap padding included. */
+  public boolean hasRoom(int slot, int length) {
+    int base = slotBase(slot);
+    long tail = buffer.getLong(base + 128);
+    long need = align8(length);
+    long toEnd = ringCapacity - (tail & (ringCapacity - 1));
+    long total = need + (need > toEnd ? toEnd : 0);
+    return tail + total - (long) LONGS.getAcquire(buffer, base + 256) <= ringCapacity;
   }
 
   /**

@@ -9,7 +9,7 @@ import dev.weft.internal.segment.SegmentDrainer;
 import dev.weft.internal.decode.SpanRecordBuilder;
 import dev.weft.testing.CollectingSink;
 import dev.weft.testing.OtlpReceiver;
-import dev.weft.testing.SegmentWriter;
+import dev.weft.internal.segment.SegmentWriter;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;

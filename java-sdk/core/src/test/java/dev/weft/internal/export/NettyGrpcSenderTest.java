@@ -60,7 +60,7 @@ class NettyGrpcSenderTest {
   }
 
   private List<SpanData> spans(int n) throws Exception {
-    var writer = dev.weft.testing.SegmentWriter.create(dir.resolve("seg-" + n));
+    var writer = dev.weft.internal.segment.SegmentWriter.create(dir.resolve("seg-" + n));
     writer.registerScope("lib", "1.0");
     writer.claimSlot(0, 7, "t");
     CollectingSink sink = new CollectingSink();

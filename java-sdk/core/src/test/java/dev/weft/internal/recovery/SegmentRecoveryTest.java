@@ -9,7 +9,7 @@ import dev.weft.internal.segment.Segment;
 import dev.weft.internal.segment.SlotContents;
 import dev.weft.testing.CrashedSegment;
 import dev.weft.testing.LogCapture;
-import dev.weft.testing.SegmentWriter;
+import dev.weft.internal.segment.SegmentWriter;
 import dev.weft.internal.decode.SpanRecordBuilder;
 import dev.weft.testing.TestExporters;
 import io.opentelemetry.api.common.AttributeKey;

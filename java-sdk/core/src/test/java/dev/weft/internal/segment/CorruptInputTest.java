@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.internal.Counters;
 import dev.weft.testing.CollectingSink;
-import dev.weft.testing.SegmentWriter;
+import dev.weft.internal.segment.SegmentWriter;
 import dev.weft.internal.decode.SpanRecordBuilder;
 import io.opentelemetry.sdk.resources.Resource;
 import java.nio.ByteBuffer;

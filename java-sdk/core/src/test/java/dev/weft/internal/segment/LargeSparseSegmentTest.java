@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.weft.WeftSegmentSnapshot;
 import dev.weft.internal.Counters;
 import dev.weft.testing.CollectingSink;
-import dev.weft.testing.SegmentWriter;
+import dev.weft.internal.segment.SegmentWriter;
 import io.opentelemetry.sdk.resources.Resource;
 import java.io.IOException;
 import java.nio.ByteBuffer;

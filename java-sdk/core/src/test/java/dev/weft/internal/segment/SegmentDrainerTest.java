@@ -9,7 +9,7 @@ import dev.weft.internal.Counters;
 import dev.weft.internal.decode.Acknowledgeable;
 import dev.weft.internal.decode.SpanDecoder;
 import dev.weft.testing.CollectingSink;
-import dev.weft.testing.SegmentWriter;
+import dev.weft.internal.segment.SegmentWriter;
 import dev.weft.internal.decode.SpanRecordBuilder;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;

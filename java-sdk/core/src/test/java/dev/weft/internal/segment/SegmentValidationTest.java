@@ -3,7 +3,7 @@ package dev.weft.internal.segment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.weft.testing.SegmentWriter;
+import dev.weft.internal.segment.SegmentWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
