@@ -49,7 +49,8 @@ import javax.annotation.Nullable;
  * so a collector whose first exports run cold code (interpreted until the JIT compiles it) holds
  * the rings while the load fills them. Measured with the capacity benchmark (docs/benchmarks.md
  * "Sustained capacity", "The pipeline warm-up"): with the first phase only, a collector started
- * 3 s before a 200 k spans/s load dropped 55-65 k spans in the first second; with both, 650-6 400.
+ * 3 s before a 200 k spans/s load dropped 55-65 k spans in the first second; with both, 0 in 5 of
+ * 6 trials.
  *
  * <p>It runs on its own daemon thread, once per JVM, while the first collector thread starts
  * (real spans are drained meanwhile as usual); it takes about 3 s of that thread once, the second
@@ -68,9 +69,12 @@ public final class WarmUp {
   static final int FRESH_EVERY = 256;
   /** Records decoded from one warm-up "thread" before the other's turn. */
   private static final int THREAD_RUN = 32;
-  /** The pipeline phase's pace and length: about 2.5 s. */
-  static final long PIPELINE_RATE = 40_000;
-  static final long PIPELINE_SPANS = 100_000;
+  /**
+   * The pipeline phase's pace and length: about 2 s. 10 s trials at 200 k spans/s with a 3 s
+   * lead dropped 0 in 5 of 6 at 80 k/s for 160 000 spans, 0 in 2 of 9 at 40 k/s for 100 000.
+   */
+  static final long PIPELINE_RATE = 80_000;
+  static final long PIPELINE_SPANS = 160_000;
   private static final int PIPELINE_RING = 256 << 10;
   /** The pipeline phase's private directory: this, the pid, a dash and a random part. */
   static final String PIPELINE_DIR_PREFIX = ".weft-warmup-";
