@@ -1,5 +1,6 @@
 package dev.weft.internal;
 
+import dev.weft.WeftCollectorBuilder;
 import dev.weft.internal.export.ExportPipeline;
 import dev.weft.internal.segment.Abi;
 import dev.weft.internal.segment.DirectoryWatch;
@@ -41,22 +42,30 @@ import javax.annotation.concurrent.GuardedBy;
 public final class CollectorEngine {
   private static final Logger logger = Logger.getLogger(CollectorEngine.class.getName());
 
-  /** Settings, validated by the public builder. */
+  /**
+   * Settings, validated by the public builder, which sets every one; each starts at the
+   * builder's default (what the warm-up's own collector runs with).
+   */
   public static final class Settings {
     public Path segmentPath;
     public Resource resource;
     public SpanExporter exporter;
-    public int maxQueueSize;
-    public int maxExportBatchSize;
-    public int maxConcurrentExports;
-    public long scheduleDelayNanos;
+    public int maxQueueSize = WeftCollectorBuilder.DEFAULT_MAX_QUEUE_SIZE;
+    public int maxExportBatchSize = WeftCollectorBuilder.DEFAULT_MAX_EXPORT_BATCH_SIZE;
+    public int maxConcurrentExports = WeftCollectorBuilder.DEFAULT_MAX_CONCURRENT_EXPORTS;
+    public long scheduleDelayNanos =
+        TimeUnit.MILLISECONDS.toNanos(WeftCollectorBuilder.DEFAULT_SCHEDULE_DELAY_MILLIS);
     public boolean dropWhenQueueFull;
-    public long closeTimeoutNanos;
-    public long segmentPollNanos;
-    public long idleMaxSpins;
-    public long idleMaxYields;
-    public long idleMinParkNanos;
-    public long idleMaxParkNanos;
+    public long closeTimeoutNanos =
+        TimeUnit.MILLISECONDS.toNanos(WeftCollectorBuilder.DEFAULT_CLOSE_TIMEOUT_MILLIS);
+    public long segmentPollNanos =
+        TimeUnit.MILLISECONDS.toNanos(WeftCollectorBuilder.DEFAULT_SEGMENT_POLL_MILLIS);
+    public long idleMaxSpins = WeftCollectorBuilder.DEFAULT_IDLE_MAX_SPINS;
+    public long idleMaxYields = WeftCollectorBuilder.DEFAULT_IDLE_MAX_YIELDS;
+    public long idleMinParkNanos =
+        TimeUnit.MICROSECONDS.toNanos(WeftCollectorBuilder.DEFAULT_IDLE_MIN_PARK_MICROS);
+    public long idleMaxParkNanos =
+        TimeUnit.MILLISECONDS.toNanos(WeftCollectorBuilder.DEFAULT_IDLE_MAX_PARK_MILLIS);
     /** At close: how long the ACTIVE slots' tails must be stable after the fence. */
     public long shutdownGraceNanos = TimeUnit.MILLISECONDS.toNanos(50);
     /** A lease holder silent for longer may be taken over. */

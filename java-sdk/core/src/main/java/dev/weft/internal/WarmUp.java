@@ -6,7 +6,6 @@ import dev.weft.internal.export.CollectorFirstSpanExporter;
 import dev.weft.internal.export.LoopbackReceiver;
 import dev.weft.internal.export.NativeOtlpGrpcSpanExporter;
 import dev.weft.WeftCollector;
-import dev.weft.WeftCollectorBuilder;
 import dev.weft.internal.segment.Abi;
 import dev.weft.internal.segment.ScopeTable;
 import dev.weft.internal.segment.SegmentWriter;
@@ -317,21 +316,6 @@ public final class WarmUp {
     settings.segmentPath = path;
     settings.resource = resource;
     settings.exporter = exporter;
-    settings.maxQueueSize = WeftCollectorBuilder.DEFAULT_MAX_QUEUE_SIZE;
-    settings.maxExportBatchSize = WeftCollectorBuilder.DEFAULT_MAX_EXPORT_BATCH_SIZE;
-    settings.maxConcurrentExports = WeftCollectorBuilder.DEFAULT_MAX_CONCURRENT_EXPORTS;
-    settings.scheduleDelayNanos =
-        TimeUnit.MILLISECONDS.toNanos(WeftCollectorBuilder.DEFAULT_SCHEDULE_DELAY_MILLIS);
-    settings.closeTimeoutNanos =
-        TimeUnit.MILLISECONDS.toNanos(WeftCollectorBuilder.DEFAULT_CLOSE_TIMEOUT_MILLIS);
-    settings.segmentPollNanos =
-        TimeUnit.MILLISECONDS.toNanos(WeftCollectorBuilder.DEFAULT_SEGMENT_POLL_MILLIS);
-    settings.idleMaxSpins = WeftCollectorBuilder.DEFAULT_IDLE_MAX_SPINS;
-    settings.idleMaxYields = WeftCollectorBuilder.DEFAULT_IDLE_MAX_YIELDS;
-    settings.idleMinParkNanos =
-        TimeUnit.MICROSECONDS.toNanos(WeftCollectorBuilder.DEFAULT_IDLE_MIN_PARK_MICROS);
-    settings.idleMaxParkNanos =
-        TimeUnit.MILLISECONDS.toNanos(WeftCollectorBuilder.DEFAULT_IDLE_MAX_PARK_MILLIS);
     return settings;
   }
 

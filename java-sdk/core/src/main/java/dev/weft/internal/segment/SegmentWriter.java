@@ -236,10 +236,15 @@ public final class SegmentWriter implements AutoCloseable {
   public boolean hasRoom(int slot, int length) {
     int base = slotBase(slot);
     long tail = buffer.getLong(base + 128);
+    return tail + footprint(tail, length) - (long) LONGS.getAcquire(buffer, base + 256)
+        <= ringCapacity;
+  }
+
+  /** Ring bytes a record of {@code length} takes at {@code tail}: padding to the end if it wraps. */
+  private long footprint(long tail, int length) {
     long need = align8(length);
     long toEnd = ringCapacity - (tail & (ringCapacity - 1));
-    long total = need + (need > toEnd ? toEnd : 0);
-    return tail + total - (long) LONGS.getAcquire(buffer, base + 256) <= ringCapacity;
+    return need + (need > toEnd ? toEnd : 0);
   }
 
   /**
@@ -255,7 +260,7 @@ public final class SegmentWriter implements AutoCloseable {
     int index = (int) (tail & (ringCapacity - 1));
     long toEnd = ringCapacity - index;
     boolean wrap = need > toEnd;
-    long total = need + (wrap ? toEnd : 0);
+    long total = footprint(tail, record.length);
     if (tail + total - headCache[slot] > ringCapacity) {
       headCache[slot] = (long) LONGS.getAcquire(buffer, base + 256);
       if (tail + total - headCache[slot] > ringCapacity) {
