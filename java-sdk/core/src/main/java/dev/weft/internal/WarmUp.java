@@ -132,10 +132,7 @@ public final class WarmUp {
   static List<List<SpanData>> decode(Resource resource) {
     SpanDecoder decoder = null;
     SpanDecoder.Origin[] origins = new SpanDecoder.Origin[2];
-    byte[][] records = new byte[SHAPES][];
-    for (int i = 0; i < SHAPES; i++) {
-      records[i] = record(i);
-    }
+    byte[][] records = shapes();
     List<List<SpanData>> batches = new ArrayList<>();
     List<SpanData> batch = new ArrayList<>(BATCH);
     for (int i = 0; i < SPANS; i++) {
@@ -215,7 +212,7 @@ public final class WarmUp {
    * drains a private segment that a thread here fills at {@value #PIPELINE_RATE} spans/s for up
    * to {@value #PIPELINE_SPANS} spans. Why: the first phase alone left most of that code
    * interpreted or compiled from another profile, and a 200 k spans/s load 3 s after the
-   * collector started set off about 2 000 compilations (Netty, gRPC, the drain and pipeline
+   * collector started set off about 3 000 compilations (Netty, gRPC, the drain and pipeline
    * loops) while the rings filled; the same JVM after a few seconds of a real load dropped
    * nothing (docs/benchmarks.md, "The pipeline warm-up"). It stops early when a collector of
    * this JVM has drained {@value #REAL_LOAD_SPANS} real spans: the real load has begun, and
@@ -229,14 +226,10 @@ public final class WarmUp {
       // A private directory: no scan of the segment directory (recovery, weft collect) sees it.
       // Its name carries the pid, so that the next warm-up removes one a killed JVM left.
       String prefix = PIPELINE_DIR_PREFIX + ProcessHandle.current().pid() + "-";
-      if (Files.isDirectory(shm) && Files.isWritable(shm)) {
-        removeLeftovers(shm);
-        dir = Files.createTempDirectory(shm, prefix);
-      } else {
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-        removeLeftovers(tmp);
-        dir = Files.createTempDirectory(tmp, prefix);
-      }
+      Path parent = Files.isDirectory(shm) && Files.isWritable(shm) ? shm
+          : Path.of(System.getProperty("java.io.tmpdir"));
+      removeLeftovers(parent);
+      dir = Files.createTempDirectory(parent, prefix);
       Path path = dir.resolve("segment");
       // Removed at exit too, should the JVM end during the warm-up (deleted in reverse order).
       dir.toFile().deleteOnExit();
@@ -253,10 +246,7 @@ public final class WarmUp {
       long written = 0;
       String stopped = "";
       try {
-        byte[][] records = new byte[SHAPES][];
-        for (int i = 0; i < SHAPES; i++) {
-          records[i] = record(i);
-        }
+        byte[][] records = shapes();
         long stepNanos = TimeUnit.MILLISECONDS.toNanos(1);
         long perStep = PIPELINE_RATE / 1000;
         long next = System.nanoTime();
@@ -349,6 +339,15 @@ public final class WarmUp {
     } catch (IOException e) {
       logger.log(Level.FINE, "weft: warm-up could not remove " + path, e);
     }
+  }
+
+  /** The {@value #SHAPES} records both phases cycle through. */
+  private static byte[][] shapes() {
+    byte[][] records = new byte[SHAPES][];
+    for (int i = 0; i < SHAPES; i++) {
+      records[i] = record(i);
+    }
+    return records;
   }
 
   /**
