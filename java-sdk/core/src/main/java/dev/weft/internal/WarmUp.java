@@ -180,8 +180,9 @@ public final class WarmUp {
     try (LoopbackReceiver loopback = LoopbackReceiver.start()) {
       OtlpGrpcSpanExporterBuilder builder = exporter.toBuilder()
           .setEndpoint(loopback.endpoint())
-          .setMeterProvider(MeterProvider::noop)
-          .setRetryPolicy(null);
+          .setMeterProvider(MeterProvider::noop);
+      // The retry policy is kept: with one, grpc-java sends through its retrying stream, the code
+      // the real exports run (without, a first 200 k spans/s load compiled it from scratch).
       SpanExporter copy = weftMarshaler ? NativeOtlpGrpcSpanExporter.build(builder)
           : builder.build();
       int sent = 0;
@@ -351,6 +352,25 @@ public final class WarmUp {
   }
 
   /**
+   * An integer whose protobuf varint takes 1 to 10 bytes as {@code seq} goes round the shapes
+   * (the last ones negative): real values (sequence numbers, thread ids, sizes) are rarely all
+   * below 128, and the marshaler's size and write branches for longer varints, never taken in a
+   * warm-up of small values, were compiled as traps that the first real spans set off.
+   */
+  static long spread(long seq) {
+    int bits = (int) (seq % SHAPES);
+    return bits < 2 ? bits : (1L << bits) + seq;
+  }
+
+  /** Mostly short strings, some longer than 127 bytes (a two-byte length) or not ASCII. */
+  private static String text(long seq) {
+    if (seq % 16 == 5) {
+      return "value-" + seq + "-" + "x".repeat(200);
+    }
+    return seq % 16 == 11 ? "värde-" + seq : "value-" + seq;
+  }
+
+  /**
    * Loadgen-shaped records (5 attributes of the four types, an event on every 10th, ERROR on
    * every 7th) under a few names, so that both the decoder's learned-shape path and its general
    * path run.
@@ -360,14 +380,14 @@ public final class WarmUp {
         .kind((int) (seq % 5) + 1).spanId(seq + 1).parentSpanId(seq % 3 == 0 ? 0 : seq + 1000)
         .tid(4242).start(1_700_000_000_000_000_000L + seq * 1000)
         .end(1_700_000_000_000_000_000L + seq * 1000 + 500)
-        .attr("warmup.thread", 0L).attr("warmup.seq", seq).attr("warmup.text", "value-" + seq)
+        .attr("warmup.thread", 0L).attr("warmup.seq", spread(seq)).attr("warmup.text", text(seq))
         .attr("warmup.ratio", seq / 2.0).attr("warmup.even", seq % 2 == 0);
     if (seq % 9 == 0) {
       b.attr("warmup.extra." + (seq % 5), "x"); // another shape under the same name
     }
     if (seq % 10 == 0) {
       b.event("tick", 1_700_000_000_000_000_000L + seq * 1000 + 100, 0,
-          SpanRecordBuilder.attribute(3, "n", SpanRecordBuilder.le(seq)));
+          SpanRecordBuilder.attribute(3, "n", SpanRecordBuilder.le(spread(seq + 5))));
     }
     if (seq % 7 == 0) {
       b.statusCode(2).statusMessage("seq divisible by 7");

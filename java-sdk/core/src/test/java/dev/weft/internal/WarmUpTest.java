@@ -204,6 +204,32 @@ class WarmUpTest {
   }
 
   @Test
+  void theDecodedValuesTakeEveryVarintLengthAndSomeStringsALongLength() {
+    // Real integers are rarely all below 128: a warm-up of small values only left the
+    // marshaler's branches for longer varints compiled as traps that the first real spans hit.
+    List<SpanData> spans = WarmUp.decode(Resource.empty()).stream().flatMap(List::stream)
+        .collect(Collectors.toList());
+    Set<Integer> varintLengths = spans.stream()
+        .map(s -> s.getAttributes().get(AttributeKey.longKey("warmup.seq")))
+        .map(v -> varintLength(v)).collect(Collectors.toSet());
+    assertThat(varintLengths).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+    Set<Integer> lengthPrefixes = spans.stream()
+        .map(s -> s.getAttributes().get(AttributeKey.stringKey("warmup.text")))
+        .map(t -> varintLength(t.getBytes(java.nio.charset.StandardCharsets.UTF_8).length))
+        .collect(Collectors.toSet());
+    assertThat(lengthPrefixes).containsExactlyInAnyOrder(1, 2);
+  }
+
+  private static int varintLength(long value) {
+    int n = 1;
+    while ((value & ~0x7FL) != 0) {
+      value >>>= 7;
+      n++;
+    }
+    return n;
+  }
+
+  @Test
   void theSwitchTurnsItOff() {
     System.setProperty(WarmUp.PROPERTY, "false");
     try {

@@ -69,6 +69,9 @@ public final class LoopbackReceiver implements AutoCloseable {
     Server server = NettyServerBuilder
         .forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
         .addService(service)
+        // Answered on the transport's own thread: the handler does nothing that blocks, and no
+        // hand-over to an executor per request.
+        .directExecutor()
         .maxInboundMessageSize(64 << 20)
         .build()
         .start();
