@@ -21,8 +21,8 @@ final class NativeDropReport {
 
   /**
    * A first ring-full drop this soon after the JVM started gets the start-up hint: a fresh JVM's
-   * first exports run cold code for a few hundred milliseconds while the rings fill
-   * (docs/benchmarks.md "Start-up drops, profiled").
+   * first exports run cold code while the rings fill, and on 2 cores its JIT is busy for several
+   * seconds (docs/benchmarks.md "Start-up drops, profiled", "What the warm-up still missed").
    */
   static final long START_UP_MILLIS = 10_000;
 
@@ -54,9 +54,12 @@ final class NativeDropReport {
       return "";
     }
     return String.format(Locale.ROOT, ". This one came %.1f s after this JVM started: a fresh"
-        + " JVM's first exports run cold code for a few hundred milliseconds while the rings"
-        + " fill, so starting the collector a few seconds before native code records at this"
-        + " rate avoids it too (docs/deployment.md, \"Warm-up\")", uptime / 1000.0);
+        + " JVM is still compiling the collector's code (on 2 cores, for several seconds), and"
+        + " its exports are slower meanwhile. Starting the collector a few seconds before native"
+        + " code records at this rate helps; at about 100 k spans/s per thread and more, larger"
+        + " rings ride it out (with WEFT_RING_SIZE=4M, 200 k spans/s on 2 cores dropped nothing"
+        + " in most trials; docs/deployment.md, \"Warm-up\" and \"Buffering\")",
+        uptime / 1000.0);
   }
 
   /**

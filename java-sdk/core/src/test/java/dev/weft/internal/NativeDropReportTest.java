@@ -40,7 +40,8 @@ class NativeDropReportTest {
     assertThat(report(ringFull(7), 2_300)).singleElement().asString()
         .contains("was full (7 so far").contains("WEFT_RING_SIZE (now 1024 KiB")
         .contains("2.3 s after this JVM started")
-        .contains("starting the collector a few seconds before");
+        .contains("Starting the collector a few seconds before")
+        .contains("WEFT_RING_SIZE=4M");
   }
 
   @Test
