@@ -57,8 +57,8 @@ final class NativeDropReport {
         + " JVM is still compiling the collector's code (on 2 cores, for several seconds), and"
         + " its exports are slower meanwhile. Starting the collector a few seconds before native"
         + " code records at this rate helps; at about 100 k spans/s per thread and more, larger"
-        + " rings ride it out (with WEFT_RING_SIZE=4M, 200 k spans/s on 2 cores dropped nothing"
-        + " in most trials; docs/deployment.md, \"Warm-up\" and \"Buffering\")",
+        + " rings ride it out (with WEFT_RING_SIZE=4M or 8M, 200 k spans/s on 2 cores dropped"
+        + " nothing in 5 of 7 trials; docs/deployment.md, \"Warm-up\" and \"Buffering\")",
         uptime / 1000.0);
   }
 
