@@ -20,6 +20,7 @@ import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.exporter.internal.marshal.CodedOutputStream;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.util.List;
 import java.util.Set;
@@ -211,22 +212,14 @@ class WarmUpTest {
         .collect(Collectors.toList());
     Set<Integer> varintLengths = spans.stream()
         .map(s -> s.getAttributes().get(AttributeKey.longKey("warmup.seq")))
-        .map(v -> varintLength(v)).collect(Collectors.toSet());
+        .map(CodedOutputStream::computeInt64SizeNoTag).collect(Collectors.toSet());
     assertThat(varintLengths).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
     Set<Integer> lengthPrefixes = spans.stream()
         .map(s -> s.getAttributes().get(AttributeKey.stringKey("warmup.text")))
-        .map(t -> varintLength(t.getBytes(java.nio.charset.StandardCharsets.UTF_8).length))
+        .map(t -> CodedOutputStream.computeUInt32SizeNoTag(
+            t.getBytes(java.nio.charset.StandardCharsets.UTF_8).length))
         .collect(Collectors.toSet());
     assertThat(lengthPrefixes).containsExactlyInAnyOrder(1, 2);
-  }
-
-  private static int varintLength(long value) {
-    int n = 1;
-    while ((value & ~0x7FL) != 0) {
-      value >>>= 7;
-      n++;
-    }
-    return n;
   }
 
   @Test
