@@ -114,6 +114,7 @@ static void a_runtime_resource_replaces_the_native_one_and_updates_it(void) {
         if (code == 0 && (c == NULL || payload_has(c, "jvm-svc") || !payload_has(c, "process.pid"))) {
             code = 6;
         }
+        weft_shutdown(); /* its own segment, in /dev/shm: _exit would leave it there as a dead process's */
         _exit(code);
     }
     int st = 0;
